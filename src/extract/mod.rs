@@ -1,0 +1,147 @@
+//! Format sniffing and dispatch to one extractor per format.
+//!
+//! Every extractor has the same shape: `fn extract(bytes: &[u8], opts: &ExtractOptions) ->
+//! Result<Document, ExtractError>`. Bytes in, model out; no file system, no vendors, no clauses.
+//! An extractor must never panic on document data; the pipeline still wraps each call in
+//! `catch_unwind` so that a bug in one extractor costs one document, not the batch.
+
+pub mod docx;
+pub mod pdf;
+pub mod text;
+
+use crate::document::{Document, Format};
+
+/// Limits and secrets that apply to one document's extraction.
+#[derive(Debug, Clone)]
+pub struct ExtractOptions {
+    /// Passwords to try after the empty user password.
+    pub passwords: Vec<String>,
+    /// Maximum bytes any single stream or zip part may inflate to.
+    pub max_stream_bytes: u64,
+    /// Maximum bytes all inflated streams / parts of one document may add up to.
+    pub max_total_bytes: u64,
+    /// Maximum number of pages read from one PDF; further pages are skipped with a warning.
+    pub max_pages: u32,
+}
+
+impl Default for ExtractOptions {
+    fn default() -> Self {
+        ExtractOptions {
+            passwords: Vec::new(),
+            max_stream_bytes: 256 << 20,
+            max_total_bytes: 1 << 30,
+            max_pages: 20_000,
+        }
+    }
+}
+
+/// Why a document could not be read at all. Partial problems are warnings on the [`Document`].
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    /// The document is encrypted and none of the passwords opened it.
+    #[error("encrypted: {0}")]
+    Encrypted(String),
+    /// The bytes are not a well-formed document of the claimed format.
+    #[error("malformed {format}: {reason}")]
+    Malformed {
+        format: &'static str,
+        reason: String,
+    },
+    /// A resource limit was crossed before any text could be extracted.
+    #[error("limit exceeded: {0}")]
+    LimitExceeded(String),
+    /// Recognised, but a variant this version cannot read (e.g. a legacy .doc).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+}
+
+impl ExtractError {
+    /// A short stable class name for reports and statistics.
+    pub fn class(&self) -> &'static str {
+        match self {
+            ExtractError::Encrypted(_) => "encrypted",
+            ExtractError::Malformed { .. } => "malformed",
+            ExtractError::LimitExceeded(_) => "limit",
+            ExtractError::Unsupported(_) => "unsupported",
+        }
+    }
+}
+
+/// What the first bytes of a file say it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    Pdf,
+    Docx,
+    /// A zip that is not a Word document (xlsx, odt, …).
+    OtherZip,
+    /// An OLE compound file: a legacy .doc or a password-protected Office file.
+    Cfb,
+    Text,
+    Unknown,
+}
+
+/// Classify by content first; the extension only breaks ties for text.
+pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
+    let head = &bytes[..bytes.len().min(1024)];
+    if find(head, b"%PDF-").is_some() {
+        return Sniffed::Pdf;
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        if find(bytes, b"word/").is_some() {
+            return Sniffed::Docx;
+        }
+        return Sniffed::OtherZip;
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Sniffed::Cfb;
+    }
+    let ext = extension.map(|e| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("pdf") => return Sniffed::Pdf,
+        Some("docx") | Some("docm") | Some("dotx") => return Sniffed::Docx,
+        _ => {}
+    }
+    if matches!(
+        ext.as_deref(),
+        Some("txt") | Some("md") | Some("text") | Some("markdown")
+    ) {
+        return Sniffed::Text;
+    }
+    Sniffed::Unknown
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Extract a document of a known kind.
+pub fn extract(
+    kind: Sniffed,
+    bytes: &[u8],
+    opts: &ExtractOptions,
+) -> Result<Document, ExtractError> {
+    match kind {
+        Sniffed::Pdf => pdf::extract(bytes, opts),
+        Sniffed::Docx => docx::extract(bytes, opts),
+        Sniffed::Text => Ok(text::extract(bytes)),
+        Sniffed::Cfb => Err(ExtractError::Encrypted(
+            "an OLE compound file: a password-protected Office document or a legacy .doc; \
+             save it as .docx without a password"
+                .into(),
+        )),
+        Sniffed::OtherZip => Err(ExtractError::Unsupported(
+            "a zip archive without word/document.xml".into(),
+        )),
+        Sniffed::Unknown => Err(ExtractError::Unsupported("unrecognised file type".into())),
+    }
+}
+
+/// The format a sniffed kind is reported as.
+pub fn format_of(kind: Sniffed) -> Option<Format> {
+    match kind {
+        Sniffed::Pdf => Some(Format::Pdf),
+        Sniffed::Docx | Sniffed::Cfb | Sniffed::OtherZip => Some(Format::Docx),
+        Sniffed::Text => Some(Format::Txt),
+        Sniffed::Unknown => None,
+    }
+}

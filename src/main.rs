@@ -1,32 +1,247 @@
 //! Thin binary: parse the command line, call the library, map outcomes to exit codes.
 
+mod cli;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use cli::{Cli, Command, FailOn, Format, PatternsCommand};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use tenderscan::finding::{DocumentReport, Status, Verdict};
+use tenderscan::judge::Judge;
+use tenderscan::patterns::{load, PatternSet};
+use tenderscan::pipeline::{self, ScanOptions};
+use tenderscan::report::{json, text::TextPrinter, Summary};
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    if args.len() == 3 && args[1] == "extract" {
-        let path = std::path::Path::new(&args[2]);
-        let bytes = match std::fs::read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                eprintln!("tenderscan: {}: {e}", path.display());
-                return ExitCode::from(2);
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("tenderscan: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_patterns(dirs: &[std::path::PathBuf]) -> Result<PatternSet> {
+    let dirs: Vec<&std::path::Path> = dirs.iter().map(|p| p.as_path()).collect();
+    Ok(load::load(&dirs)?)
+}
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Extract(args) => {
+            let bytes =
+                std::fs::read(&args.file).with_context(|| args.file.display().to_string())?;
+            let ext = args.file.extension().and_then(|e| e.to_str());
+            let kind = tenderscan::extract::sniff(&bytes, ext);
+            let opts = tenderscan::extract::ExtractOptions {
+                passwords: args.passwords,
+                ..Default::default()
+            };
+            let doc = tenderscan::extract::extract(kind, &bytes, &opts)
+                .with_context(|| args.file.display().to_string())?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(doc.plain_text().as_bytes())?;
+            for w in &doc.warnings {
+                eprintln!("tenderscan: {}: warning: {w}", args.file.display());
+            }
+            Ok(0)
+        }
+        Command::Patterns { command } => match command {
+            PatternsCommand::List { patterns } => {
+                let set = load_patterns(&patterns)?;
+                print_patterns(&set)?;
+                Ok(0)
+            }
+            PatternsCommand::Check { dir } => {
+                let set = load::check_dir(&dir)?;
+                println!(
+                    "{}: ok ({} lists, {} entities, {} scope rules, {} sourcing-clause rules, {} permissive-clause rules in force)",
+                    dir.display(),
+                    set.lists.len(),
+                    set.entities.len(),
+                    set.scopes.len(),
+                    set.sourcing_clauses.len(),
+                    set.permissive_clauses.len()
+                );
+                Ok(0)
+            }
+        },
+    }
+}
+
+fn print_patterns(set: &PatternSet) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Lists:")?;
+    for l in &set.lists {
+        writeln!(
+            out,
+            "  {}  {} ({}, effective {})",
+            l.id, l.title, l.jurisdiction, l.effective
+        )?;
+        writeln!(out, "      source: {}", l.source)?;
+        if !l.banned.is_empty() {
+            writeln!(out, "      banned: {}", l.banned.join(", "))?;
+        }
+        if !l.under_review.is_empty() {
+            writeln!(out, "      under review: {}", l.under_review.join(", "))?;
+        }
+    }
+    writeln!(out, "Entities:")?;
+    for e in &set.entities {
+        let status = match set.status_of(&e.id) {
+            Some((s, lists)) => format!(
+                "{} ({})",
+                s.as_str(),
+                lists
+                    .iter()
+                    .map(|l| l.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "on no active list".into(),
+        };
+        writeln!(
+            out,
+            "  {}  {}  [{}; certainty {}]",
+            e.id, e.name, status, e.certainty
+        )?;
+        let names: Vec<&str> = e
+            .aliases
+            .iter()
+            .chain(&e.case_sensitive)
+            .map(|s| s.as_str())
+            .collect();
+        writeln!(out, "      names: {}", names.join(", "))?;
+        if !e.brands.is_empty() {
+            writeln!(out, "      brands: {}", e.brands.join(", "))?;
+        }
+        if !e.models.is_empty() {
+            writeln!(out, "      models: {}", e.models.join("  "))?;
+        }
+    }
+    Ok(())
+}
+
+fn scan(args: cli::ScanArgs) -> Result<u8> {
+    let mut set = load_patterns(&args.patterns)?;
+    if !args.lists.is_empty() {
+        set.restrict_lists(&args.lists)
+            .map_err(anyhow::Error::msg)?;
+    }
+    let judge = Judge::new(set)?;
+    let found = pipeline::discover(&args.paths);
+    let opts = ScanOptions {
+        jobs: args.jobs,
+        extract: tenderscan::extract::ExtractOptions {
+            passwords: args.passwords.clone(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let color =
+        to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let progress = if !args.quiet && std::io::stderr().is_terminal() && found.inputs.len() > 1 {
+        let pb = indicatif::ProgressBar::new(found.inputs.len() as u64);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} documents {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(pb)
+    } else {
+        None
+    };
+
+    let printer = TextPrinter { color };
+    let mut summary = Summary {
+        skipped: found.skipped,
+        ..Default::default()
+    };
+    let mut all: Vec<DocumentReport> = Vec::new();
+    let mut worst_fail = false;
+    let mut io_err: Option<std::io::Error> = None;
+    let mut readable = 0usize;
+    pipeline::scan(&found.inputs, &judge, &opts, |r| {
+        if let Some(pb) = &progress {
+            pb.inc(1);
+        }
+        summary.add(&r);
+        if r.status != Status::Error {
+            readable += 1;
+        }
+        let fails = match args.fail_on {
+            FailOn::Fail => matches!(r.verdict, Verdict::Fail | Verdict::Unreadable),
+            FailOn::Review => matches!(
+                r.verdict,
+                Verdict::Fail | Verdict::Unreadable | Verdict::Review
+            ),
+        };
+        worst_fail |= fails;
+        let res = match args.format {
+            Format::Text => {
+                if let Some(pb) = &progress {
+                    pb.suspend(|| printer.document(&mut out, &r))
+                } else {
+                    printer.document(&mut out, &r)
+                }
+            }
+            Format::Jsonl => json::write_jsonl(&mut out, &r),
+            Format::Json => {
+                all.push(r);
+                Ok(())
             }
         };
-        let ext = path.extension().and_then(|e| e.to_str());
-        let kind = tenderscan::extract::sniff(&bytes, ext);
-        match tenderscan::extract::extract(kind, &bytes, &Default::default()) {
-            Ok(doc) => {
-                print!("{}", doc.plain_text());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("tenderscan: {}: {e}", path.display());
-                ExitCode::from(2)
-            }
+        if let Err(e) = res {
+            io_err.get_or_insert(e);
         }
-    } else {
-        eprintln!("usage: tenderscan extract FILE");
-        ExitCode::from(2)
+    })
+    .map_err(anyhow::Error::msg)?;
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
     }
+    match args.format {
+        Format::Json => json::write_json(&mut out, &all, &summary)?,
+        Format::Text => printer.summary(&mut out, &summary)?,
+        Format::Jsonl => {}
+    }
+    if let Some(e) = io_err {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(e.into());
+        }
+    }
+    out.flush().ok();
+    if found.inputs.is_empty() {
+        eprintln!(
+            "tenderscan: no contracts found ({} other files skipped)",
+            found.skipped
+        );
+        return Ok(2);
+    }
+    if readable == 0 {
+        eprintln!("tenderscan: no input could be read");
+        return Ok(2);
+    }
+    Ok(if worst_fail { 1 } else { 0 })
 }

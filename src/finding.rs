@@ -1,0 +1,195 @@
+//! Findings and per-document reports: what the judge decides and every printer formats.
+//!
+//! These types are the public output contract. Their JSON field names and values are documented in
+//! README.md and pinned by tests; fields may be added, never renamed or removed.
+
+use serde::Serialize;
+
+/// What a finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingKind {
+    /// A listed vendor, brand, subsidiary or product model is named.
+    Mention,
+    /// The contract buys in-scope products but carries no non-PRC sourcing clause.
+    MissingClause,
+    /// A clause that conflicts with a non-PRC requirement ("any country of origin", 原產地不限).
+    PermissiveClause,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Mention => "mention",
+            FindingKind::MissingClause => "missing-clause",
+            FindingKind::PermissiveClause => "permissive-clause",
+        }
+    }
+}
+
+/// What the clause around a mention does with the vendor. Ordered from least to most strict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Disposition {
+    /// The clause prohibits, excludes, removes or replaces it: compliant.
+    Excluded,
+    /// The vendor is only under review on the active lists, or the context is unclear.
+    Review,
+    /// The document supplies, specifies or accepts a banned vendor's product.
+    Violation,
+}
+
+impl Disposition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Excluded => "excluded",
+            Disposition::Review => "review",
+            Disposition::Violation => "violation",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+}
+
+/// One finding, with everything a reviewer needs to check it: which rule, which list, which words.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// The rule that produced it: `mention.<entity>`, a sourcing/permissive clause rule id, or
+    /// `missing-clause.<scope>`.
+    pub rule: String,
+    pub entity: Option<String>,
+    /// The active list that gives the entity its (strictest) status; the first of them when several do.
+    pub list: Option<String>,
+    /// Every active list that gives the entity that status.
+    pub lists: Vec<String>,
+    pub disposition: Option<Disposition>,
+    pub severity: Severity,
+    /// The matched words as written in the document.
+    pub text: String,
+    /// The clause around the match, whitespace collapsed, at most about 240 characters.
+    pub excerpt: String,
+    /// Character offsets of `text` inside `excerpt` (for highlighting).
+    pub excerpt_match: [usize; 2],
+    pub page: Option<u32>,
+    pub page_label: Option<String>,
+    pub paragraph: Option<u32>,
+    pub clause: Option<String>,
+    /// Table position where the match sits in a table cell (0-based).
+    pub table: Option<TablePos>,
+    /// The cue or signal that decided the disposition, as written in normalised form.
+    pub cue: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TablePos {
+    pub table: u32,
+    pub row: u32,
+    pub col: u32,
+}
+
+/// Whether a document could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Ok,
+    /// Readable, but no text: a scanned contract. Its verdict is `unreadable`.
+    NoText,
+    Error,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::NoText => "no-text",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// The verdict on one document. Ordered from best to worst for `--fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Pass,
+    Review,
+    Fail,
+    /// No text could be read: never a clean bill.
+    Unreadable,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Review => "review",
+            Verdict::Fail => "fail",
+            Verdict::Unreadable => "unreadable",
+        }
+    }
+}
+
+/// Scope and sourcing facts found in a document, so a reviewer sees why a missing-clause finding was
+/// or was not raised.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ClauseFacts {
+    /// Scope rule ids that matched (`scope.surveillance`, ...).
+    pub scopes: Vec<String>,
+    /// Sourcing-clause rule ids that matched.
+    pub sourcing_clauses: Vec<String>,
+}
+
+/// Everything tenderscan says about one input path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DocumentReport {
+    /// The path as given or found while walking (lossy UTF-8 for display; see `path_bytes`).
+    pub path: String,
+    pub format: Option<String>,
+    pub status: Status,
+    pub error: Option<String>,
+    /// A stable class for errors: encrypted, malformed, limit, unsupported, io, internal.
+    pub error_class: Option<String>,
+    pub pages: Option<u32>,
+    pub pages_without_text: Option<u32>,
+    pub verdict: Verdict,
+    pub facts: ClauseFacts,
+    pub findings: Vec<Finding>,
+    pub warnings: Vec<String>,
+}
+
+impl DocumentReport {
+    /// A report for a path that could not be read.
+    pub fn error(path: String, format: Option<String>, class: &str, message: String) -> Self {
+        DocumentReport {
+            path,
+            format,
+            status: Status::Error,
+            error: Some(message),
+            error_class: Some(class.to_string()),
+            pages: None,
+            pages_without_text: None,
+            verdict: Verdict::Unreadable,
+            facts: ClauseFacts::default(),
+            findings: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,1006 @@
+//! Judging: from vendor hits and clause rules to findings and a verdict.
+//!
+//! A keyword hit says nothing by itself: "The Contractor shall not supply Huawei products" and "Huawei
+//! S5735 switch, qty 40" contain the same word. The unit of judgement is therefore the clause, not the
+//! line: each block (or table row: all cells of a row judged together) is cut into clauses at sentence
+//! ends, and a mention is judged by the cues in its clause, by a lead-in that introduces a list of
+//! prohibited brands, and by the heading of the section it sits in. Conflicting signals resolve to the
+//! stricter outcome, and every finding names the cue that decided it.
+
+use crate::document::{Block, BlockKind, Document};
+use crate::finding::{ClauseFacts, Disposition, Finding, FindingKind, Severity, TablePos, Verdict};
+use crate::matcher::{CompileError, Hit, Matcher, Via};
+use crate::normalize::{normalize, NormText};
+use crate::patterns::{ClauseRule, PatternSet, Status};
+use regex::{Regex, RegexBuilder};
+
+/// Compiled rules plus the matcher: build once per run, share across threads.
+#[derive(Debug)]
+pub struct Judge {
+    set: PatternSet,
+    matcher: Matcher,
+    scopes: Vec<CompiledRule>,
+    sourcing: Vec<CompiledRule>,
+    permissive: Vec<CompiledRule>,
+    prohibition: Regex,
+    removal: Regex,
+    replacement: Regex,
+    supply: Regex,
+    strong_supply: Regex,
+    prohibited_list: Regex,
+    clause_number: Regex,
+}
+
+#[derive(Debug)]
+struct CompiledRule {
+    id: String,
+    label: String,
+    min_hits: usize,
+    patterns: Vec<Regex>,
+}
+
+/// The judge's result for one document.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub findings: Vec<Finding>,
+    pub facts: ClauseFacts,
+    pub verdict: Verdict,
+}
+
+fn compile_one(p: &str) -> Result<Regex, CompileError> {
+    RegexBuilder::new(p)
+        .case_insensitive(true)
+        .size_limit(1 << 22)
+        .build()
+        .map_err(|e| CompileError::new(format!("{p:?}: {e}")))
+}
+
+fn compile_alt(ps: &[String]) -> Result<Regex, CompileError> {
+    if ps.is_empty() {
+        // Matches nothing.
+        return compile_one(r"[^\s\S]");
+    }
+    let joined = ps
+        .iter()
+        .map(|p| format!("(?:{p})"))
+        .collect::<Vec<_>>()
+        .join("|");
+    compile_one(&joined)
+}
+
+fn compile_rules(rules: &[ClauseRule]) -> Result<Vec<CompiledRule>, CompileError> {
+    rules
+        .iter()
+        .map(|r| {
+            Ok(CompiledRule {
+                id: r.id.clone(),
+                label: r.label.clone(),
+                min_hits: r.min_hits,
+                patterns: r
+                    .patterns
+                    .iter()
+                    .map(|p| compile_one(p))
+                    .collect::<Result<_, _>>()?,
+            })
+        })
+        .collect()
+}
+
+/// A unit of judgement: one block, or one table row (its cells joined with " | ").
+struct Unit<'a> {
+    text: String,
+    norm: NormText,
+    /// (byte offset in `text` where the block's text starts, block)
+    parts: Vec<(usize, &'a Block)>,
+    is_row: bool,
+}
+
+impl<'a> Unit<'a> {
+    fn first(&self) -> &'a Block {
+        self.parts[0].1
+    }
+
+    /// The block containing original byte offset `off`.
+    fn block_at(&self, off: usize) -> &'a Block {
+        let mut b = self.parts[0].1;
+        for &(start, blk) in &self.parts {
+            if start <= off {
+                b = blk;
+            }
+        }
+        b
+    }
+}
+
+fn units(doc: &Document) -> Vec<Unit<'_>> {
+    let mut out: Vec<Unit> = Vec::new();
+    let mut i = 0;
+    let blocks = &doc.blocks;
+    while i < blocks.len() {
+        let b = &blocks[i];
+        if b.kind == BlockKind::Comment {
+            i += 1;
+            continue;
+        }
+        if let (BlockKind::TableCell, Some(cell)) = (b.kind, b.location.cell) {
+            let mut text = String::new();
+            let mut parts = Vec::new();
+            let mut j = i;
+            while j < blocks.len() {
+                let c = &blocks[j];
+                match c.location.cell {
+                    Some(cc)
+                        if c.kind == BlockKind::TableCell
+                            && cc.table == cell.table
+                            && cc.row == cell.row =>
+                    {
+                        if !text.is_empty() {
+                            text.push_str(" | ");
+                        }
+                        parts.push((text.len(), c));
+                        text.push_str(&c.text);
+                        j += 1;
+                    }
+                    _ => break,
+                }
+            }
+            let norm = normalize(&text);
+            out.push(Unit {
+                text,
+                norm,
+                parts,
+                is_row: true,
+            });
+            i = j;
+            continue;
+        }
+        let norm = normalize(&b.text);
+        out.push(Unit {
+            text: b.text.clone(),
+            norm,
+            parts: vec![(0, b)],
+            is_row: false,
+        });
+        i += 1;
+    }
+    out
+}
+
+/// Sentence/clause boundaries in normalised text: (start, end) byte ranges.
+fn clause_spans(t: &str) -> Vec<(usize, usize)> {
+    const ABBREV: &[&str] = &[
+        "co", "ltd", "inc", "no", "corp", "e.g", "i.e", "etc", "vs", "art", "sec", "para", "u.s",
+        "pub", "l", "fig",
+    ];
+    let mut spans = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = t.char_indices().collect();
+    for (k, &(off, c)) in chars.iter().enumerate() {
+        let end = off + c.len_utf8();
+        let is_break = match c {
+            '。' | '；' | ';' | '！' | '？' | '!' | '?' => true,
+            '.' => {
+                let next = chars.get(k + 1).map(|&(_, n)| n);
+                let followed_by_space = next.is_none_or(|n| n.is_whitespace());
+                let word: String = t[start..off]
+                    .rsplit(|ch: char| ch.is_whitespace() || ch == '(')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase();
+                let is_abbrev = ABBREV.contains(&word.as_str())
+                    || (word.len() == 1 && word.chars().all(|x| x.is_alphabetic()));
+                let is_number =
+                    !word.is_empty() && word.chars().all(|x| x.is_ascii_digit() || x == '.');
+                followed_by_space && !is_abbrev && !is_number
+            }
+            _ => false,
+        };
+        if is_break {
+            spans.push((start, end));
+            start = end;
+        }
+    }
+    if start < t.len() {
+        spans.push((start, t.len()));
+    }
+    if spans.is_empty() {
+        spans.push((0, 0));
+    }
+    spans
+}
+
+fn clause_of(spans: &[(usize, usize)], pos: usize) -> (usize, usize) {
+    spans
+        .iter()
+        .copied()
+        .find(|&(s, e)| s <= pos && pos < e)
+        .or_else(|| spans.last().copied())
+        .unwrap_or((0, 0))
+}
+
+const ENUMERATOR: &str = r"^\s*(?:\(?[0-9]{1,3}(?:\.[0-9]{1,3})*[.)、]?\s|\(?[a-zA-Z]\)\s|\([ivxlcIVXLC]{1,5}\)\s|[•·▪\-–*]\s|第[一二三四五六七八九十百零〇0-9]+[條条款項项點点章節节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十0-9]+[)）])";
+
+/// Why a mention got its disposition.
+struct Decision {
+    disposition_if_supplied: bool,
+    excluded: bool,
+    cue: Option<String>,
+    reason: String,
+}
+
+impl Judge {
+    pub fn new(set: PatternSet) -> Result<Judge, CompileError> {
+        let matcher = Matcher::new(&set)?;
+        let c = &set.cues;
+        let strong: Vec<String> = vec![
+            r"\b(?:shall|must|will|to) (?:supply|provide|deliver|furnish|install|procure)\b".into(),
+            r"\bor (?:equivalent|equal)\b".into(),
+            r"\b[0-9]+ ?(?:units?|pcs|sets?|each|ea)\b".into(),
+            r"或同等品|[0-9]+ ?(?:台|支|套|組|部|顆|個)".into(),
+        ];
+        Ok(Judge {
+            scopes: compile_rules(&set.scopes)?,
+            sourcing: compile_rules(&set.sourcing_clauses)?,
+            permissive: compile_rules(&set.permissive_clauses)?,
+            prohibition: compile_alt(&c.prohibition)?,
+            removal: compile_alt(&c.removal)?,
+            replacement: compile_alt(&c.replacement)?,
+            supply: compile_alt(&c.supply)?,
+            strong_supply: compile_alt(&strong)?,
+            prohibited_list: compile_alt(&c.prohibited_list)?,
+            clause_number: compile_one(
+                r"^\s*((?:article|section|clause)\s+[0-9]+(?:\.[0-9]+)*|第[一二三四五六七八九十百零〇0-9]+[條条款項项點点章節节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|[0-9]{1,3}(?:\.[0-9]{1,3})+|[0-9]{1,3}[.)]|\([0-9a-z]{1,4}\))",
+            )?,
+            matcher,
+            set,
+        })
+    }
+
+    pub fn patterns(&self) -> &PatternSet {
+        &self.set
+    }
+
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Judge one extracted document.
+    pub fn judge(&self, doc: &Document) -> Judgement {
+        let units = units(doc);
+        let enumerator = Regex::new(ENUMERATOR).ok();
+        let mut findings = Vec::new();
+        let mut facts = ClauseFacts::default();
+
+        // Section and lead-in context.
+        let mut section_cue: Option<String> = None;
+        let mut leadin_cue: Option<String> = None;
+        let mut last_clause_number: Option<String> = None;
+
+        // Scope evidence: (rule index, unit index, normalised span).
+        let mut scope_hits: Vec<(usize, usize, (usize, usize))> = Vec::new();
+        let mut scope_counts = vec![0usize; self.scopes.len()];
+        let mut sourcing_found = vec![false; self.sourcing.len()];
+
+        for (ui, unit) in units.iter().enumerate() {
+            let t = unit.norm.text.as_str();
+            let block = unit.first();
+            let deleted = unit.parts.iter().all(|(_, b)| b.kind == BlockKind::Deleted);
+            let hits = self.matcher.find(t);
+
+            // Heading and lead-in tracking (before judging this unit's own mentions).
+            let short = t.chars().count() <= 60;
+            let enumerated = enumerator.as_ref().is_some_and(|r| r.is_match(t));
+            let heading_like = !unit.is_row
+                && (block.kind == BlockKind::Heading
+                    || (short
+                        && hits.is_empty()
+                        && !t.ends_with([',', ';', '，', '；', '、'])
+                        && (self.clause_number.is_match(t) || is_upper_title(t))));
+            if heading_like {
+                section_cue = self
+                    .prohibited_list
+                    .find(t)
+                    .or_else(|| self.prohibition.find(t))
+                    .map(|m| m.as_str().to_string());
+                leadin_cue = None;
+            } else if leadin_cue.is_some() {
+                let list_item = unit.is_row || enumerated || t.chars().count() <= 120;
+                if !list_item {
+                    leadin_cue = None;
+                }
+            }
+            if let Some(m) = self.clause_number.captures(t).and_then(|c| c.get(1)) {
+                last_clause_number = Some(m.as_str().trim().to_string());
+            }
+
+            if !deleted {
+                // Scope, sourcing, permissive rules.
+                for (ri, rule) in self.scopes.iter().enumerate() {
+                    for p in &rule.patterns {
+                        for m in p.find_iter(t) {
+                            scope_counts[ri] += 1;
+                            if scope_hits.iter().all(|(r, _, _)| *r != ri) {
+                                scope_hits.push((ri, ui, (m.start(), m.end())));
+                            }
+                        }
+                    }
+                }
+                let mut sourcing_spans = Vec::new();
+                for (ri, rule) in self.sourcing.iter().enumerate() {
+                    for p in &rule.patterns {
+                        if let Some(m) = p.find(t) {
+                            sourcing_found[ri] = true;
+                            sourcing_spans.push((m.start(), m.end()));
+                        }
+                    }
+                }
+                let spans = clause_spans(t);
+                // One finding per clause: overlapping patterns (原產地不限, 產地不限) report once.
+                let mut reported: Vec<(usize, usize)> = Vec::new();
+                for rule in &self.permissive {
+                    for p in &rule.patterns {
+                        for m in p.find_iter(t) {
+                            let (cs, ce) = clause_of(&spans, m.start());
+                            if reported.contains(&(cs, ce)) {
+                                continue;
+                            }
+                            let conflicts_with_sourcing =
+                                sourcing_spans.iter().any(|&(s, e)| s < ce && e > cs);
+                            if conflicts_with_sourcing {
+                                continue;
+                            }
+                            reported.push((cs, ce));
+                            let mut f = self.base_finding(
+                                unit,
+                                (cs, ce),
+                                (m.start(), m.end()),
+                                &last_clause_number,
+                            );
+                            f.kind = FindingKind::PermissiveClause;
+                            f.rule = rule.id.clone();
+                            f.severity = Severity::High;
+                            f.cue = Some(m.as_str().to_string());
+                            f.message = format!(
+                                "permissive clause ({}): \"{}\" conflicts with a non-PRC sourcing requirement",
+                                rule.label,
+                                f.text
+                            );
+                            findings.push(f);
+                        }
+                    }
+                }
+            }
+
+            // Mentions, one finding per entity per unit, strictest disposition wins.
+            let mut per_entity: Vec<(usize, Disposition, Finding)> = Vec::new();
+            let spans = clause_spans(t);
+            for h in &hits {
+                let entity = &self.set.entities[h.entity];
+                let Some((status, lists)) = self.set.status_of(&entity.id) else {
+                    continue;
+                };
+                let clause = clause_of(&spans, h.start);
+                let d = if deleted {
+                    Decision {
+                        disposition_if_supplied: false,
+                        excluded: true,
+                        cue: None,
+                        reason: "appears only in text deleted by a tracked change".into(),
+                    }
+                } else {
+                    self.decide(
+                        unit,
+                        h,
+                        clause,
+                        section_cue.as_deref(),
+                        leadin_cue.as_deref(),
+                    )
+                };
+                let disposition = if d.excluded {
+                    Disposition::Excluded
+                } else if d.disposition_if_supplied && status == Status::Banned {
+                    Disposition::Violation
+                } else {
+                    Disposition::Review
+                };
+                let list_ids: Vec<String> = lists.iter().map(|l| l.id.clone()).collect();
+                let mut f = self.base_finding(unit, clause, (h.start, h.end), &last_clause_number);
+                f.kind = FindingKind::Mention;
+                f.rule = format!("mention.{}", entity.id);
+                f.entity = Some(entity.id.clone());
+                f.list = list_ids.first().cloned();
+                f.lists = list_ids.clone();
+                f.disposition = Some(disposition);
+                f.severity = match disposition {
+                    Disposition::Violation => Severity::High,
+                    Disposition::Review => Severity::Medium,
+                    Disposition::Excluded => Severity::Low,
+                };
+                f.cue = d.cue.clone();
+                let how = match h.via {
+                    Via::Name => "name",
+                    Via::Brand => "brand or subsidiary",
+                    Via::Model => "product model",
+                };
+                let listed = format!("{} on {}", status.as_str(), list_ids.join(", "));
+                f.message = match disposition {
+                    Disposition::Violation => format!(
+                        "{} ({how}, {listed}) is supplied: {}",
+                        entity.name, d.reason
+                    ),
+                    Disposition::Excluded => format!(
+                        "{} ({how}, {listed}) is excluded: {}",
+                        entity.name, d.reason
+                    ),
+                    Disposition::Review if status == Status::UnderReview => format!(
+                        "{} ({how}) is under review on {}; {}",
+                        entity.name,
+                        list_ids.join(", "),
+                        d.reason
+                    ),
+                    Disposition::Review => {
+                        format!("{} ({how}, {listed}): {}", entity.name, d.reason)
+                    }
+                };
+                match per_entity.iter_mut().find(|(e, _, _)| *e == h.entity) {
+                    Some(slot) if disposition > slot.1 => {
+                        let other = slot.1;
+                        slot.1 = disposition;
+                        slot.2 = f;
+                        if other == Disposition::Excluded {
+                            slot.2.message.push_str("; the same clause also excludes it, and the stricter outcome applies");
+                        }
+                    }
+                    Some(_) => {}
+                    None => per_entity.push((h.entity, disposition, f)),
+                }
+            }
+            findings.extend(per_entity.into_iter().map(|(_, _, f)| f));
+
+            // A lead-in for following list items: "the following brands are prohibited:".
+            if !heading_like && !unit.is_row {
+                let lead = self
+                    .prohibited_list
+                    .find(t)
+                    .map(|m| m.as_str().to_string())
+                    .or_else(|| {
+                        if t.trim_end().ends_with([':', '：']) {
+                            self.prohibition.find(t).map(|m| m.as_str().to_string())
+                        } else {
+                            None
+                        }
+                    });
+                if lead.is_some() {
+                    leadin_cue = lead;
+                }
+            }
+        }
+
+        for (ri, rule) in self.scopes.iter().enumerate() {
+            if scope_counts[ri] >= rule.min_hits {
+                facts.scopes.push(rule.id.clone());
+            }
+        }
+        for (ri, rule) in self.sourcing.iter().enumerate() {
+            if sourcing_found[ri] {
+                facts.sourcing_clauses.push(rule.id.clone());
+            }
+        }
+        if !facts.scopes.is_empty() && facts.sourcing_clauses.is_empty() {
+            // Cite the first scope evidence in document order.
+            if let Some(&(ri, ui, span)) = scope_hits
+                .iter()
+                .filter(|(ri, _, _)| facts.scopes.contains(&self.scopes[*ri].id))
+                .min_by_key(|(_, ui, span)| (*ui, span.0))
+            {
+                let unit = &units[ui];
+                let spans = clause_spans(&unit.norm.text);
+                let clause = clause_of(&spans, span.0);
+                let mut f = self.base_finding(unit, clause, span, &None);
+                f.kind = FindingKind::MissingClause;
+                f.rule = format!(
+                    "missing-clause.{}",
+                    self.scopes[ri].id.trim_start_matches("scope.")
+                );
+                f.severity = Severity::High;
+                let labels: Vec<&str> = self
+                    .scopes
+                    .iter()
+                    .filter(|r| facts.scopes.contains(&r.id))
+                    .map(|r| r.label.as_str())
+                    .collect();
+                f.message = format!(
+                    "the contract is in scope ({}; first seen as \"{}\") but has no non-PRC sourcing clause",
+                    labels.join("; "),
+                    f.text
+                );
+                findings.push(f);
+            }
+        }
+
+        let verdict = verdict_of(doc.has_text(), &findings);
+        Judgement {
+            findings,
+            facts,
+            verdict,
+        }
+    }
+
+    fn decide(
+        &self,
+        unit: &Unit,
+        h: &Hit,
+        clause: (usize, usize),
+        section_cue: Option<&str>,
+        leadin_cue: Option<&str>,
+    ) -> Decision {
+        let t = unit.norm.text.as_str();
+        let (cs, ce) = clause;
+        let before = &t[cs..h.start.max(cs)];
+        let after = &t[h.end.min(ce)..ce];
+        let whole = &t[cs..ce];
+        let excluded = |cue: &str, reason: String| Decision {
+            disposition_if_supplied: false,
+            excluded: true,
+            cue: Some(cue.to_string()),
+            reason,
+        };
+        let supplied = |cue: Option<String>, reason: String| Decision {
+            disposition_if_supplied: true,
+            excluded: false,
+            cue,
+            reason,
+        };
+
+        if unit.is_row {
+            // A table row is judged as a whole: all of its cells are one clause.
+            let row = t;
+            if let Some(m) = self
+                .prohibition
+                .find(row)
+                .or_else(|| self.prohibited_list.find(row))
+            {
+                return excluded(
+                    m.as_str(),
+                    format!("its table row prohibits it (\"{}\")", m.as_str()),
+                );
+            }
+            if let Some(m) = self.removal.find(row) {
+                return excluded(
+                    m.as_str(),
+                    format!("its table row removes or replaces it (\"{}\")", m.as_str()),
+                );
+            }
+            let quantity = self
+                .strong_supply
+                .find(row)
+                .map(|m| m.as_str().to_string())
+                .or_else(|| {
+                    row.split(" | ")
+                        .any(|c| {
+                            let c = c.trim().replace([',', '.'], "");
+                            !c.is_empty() && c.len() <= 9 && c.chars().all(|x| x.is_ascii_digit())
+                        })
+                        .then(|| "quantity".to_string())
+                });
+            if let Some(q) = quantity {
+                return supplied(
+                    Some(q.clone()),
+                    format!("listed in a table row with a quantity or price (\"{q}\")"),
+                );
+            }
+            if let Some(cue) = section_cue.or(leadin_cue) {
+                return excluded(cue, format!("listed under \"{cue}\""));
+            }
+            let sig = self.supply.find(row).map(|m| m.as_str().to_string());
+            return supplied(
+                sig,
+                "listed in a table row (brand, model or item column)".into(),
+            );
+        }
+
+        // Prohibition cue before the mention in its clause governs it.
+        if let Some(m) = self.prohibition.find_iter(before).last() {
+            return excluded(
+                m.as_str(),
+                format!("the clause prohibits or excludes it (\"{}\")", m.as_str()),
+            );
+        }
+        if let Some(m) = self.prohibited_list.find(whole) {
+            return excluded(
+                m.as_str(),
+                format!(
+                    "it is named in a list of prohibited brands (\"{}\")",
+                    m.as_str()
+                ),
+            );
+        }
+        // Removal: excluded, unless this mention is what is installed instead ("replace X with Y").
+        let removal_before = self.removal.find_iter(before).last();
+        if let Some(r) = removal_before {
+            let since = &before[r.end()..];
+            if let Some(w) = self.replacement.find_iter(since).last() {
+                return supplied(
+                    Some(w.as_str().to_string()),
+                    format!(
+                        "it is what the removed equipment is replaced with (\"{} … {}\")",
+                        r.as_str(),
+                        w.as_str()
+                    ),
+                );
+            }
+            return excluded(
+                r.as_str(),
+                format!("the clause removes or replaces it (\"{}\")", r.as_str()),
+            );
+        }
+        let strong_before = self.strong_supply.find(before);
+        if let Some(m) = self.prohibition.find(after) {
+            if strong_before.is_none() {
+                return excluded(
+                    m.as_str(),
+                    format!("the clause prohibits or excludes it (\"{}\")", m.as_str()),
+                );
+            }
+        }
+        if let Some(m) = self.removal.find(after) {
+            // "海康威視攝影機應予拆除": removal after the mention, unless a replacement word intervenes.
+            let between = &after[..m.start()];
+            if self.replacement.find(between).is_none() && strong_before.is_none() {
+                return excluded(
+                    m.as_str(),
+                    format!("the clause removes or replaces it (\"{}\")", m.as_str()),
+                );
+            }
+        }
+        if let Some(cue) = section_cue {
+            return excluded(cue, format!("it sits in a section headed \"{cue}\""));
+        }
+        if let Some(cue) = leadin_cue {
+            return excluded(cue, format!("it is listed after \"{cue}\""));
+        }
+        if let Some(m) = strong_before.or_else(|| self.supply.find(whole)) {
+            return supplied(
+                Some(m.as_str().to_string()),
+                format!("the clause supplies or specifies it (\"{}\")", m.as_str()),
+            );
+        }
+        if h.via == Via::Model {
+            return supplied(None, "a product model number is specified".into());
+        }
+        Decision {
+            disposition_if_supplied: false,
+            excluded: false,
+            cue: None,
+            reason: "named without a supply or exclusion cue; check the context".into(),
+        }
+    }
+
+    /// A finding with location, matched text and excerpt filled in.
+    fn base_finding(
+        &self,
+        unit: &Unit,
+        clause: (usize, usize),
+        span: (usize, usize),
+        last_clause_number: &Option<String>,
+    ) -> Finding {
+        let (os, oe) = unit.norm.original_range(span.0, span.1);
+        let (cs, ce) = unit.norm.original_range(clause.0, clause.1);
+        let (cs, ce) = (cs.min(os), ce.max(oe));
+        let text = collapse(&unit.text[os..oe]);
+        let (excerpt, em) = excerpt(&unit.text[cs..os], &text, &unit.text[oe..ce]);
+        let block = unit.block_at(os);
+        let clause_no = block.location.clause.clone().or_else(|| {
+            let own = normalize(&block.text).text;
+            self.clause_number
+                .captures(&own)
+                .and_then(|c| c.get(1))
+                .map(|m| m.as_str().trim().to_string())
+                .or_else(|| last_clause_number.clone())
+        });
+        Finding {
+            kind: FindingKind::Mention,
+            rule: String::new(),
+            entity: None,
+            list: None,
+            lists: Vec::new(),
+            disposition: None,
+            severity: Severity::Low,
+            text,
+            excerpt,
+            excerpt_match: em,
+            page: block.location.page,
+            page_label: block.location.page_label.clone(),
+            paragraph: Some(block.location.paragraph),
+            clause: clause_no,
+            table: block.location.cell.map(|c| TablePos {
+                table: c.table,
+                row: c.row,
+                col: c.col,
+            }),
+            cue: None,
+            message: String::new(),
+        }
+    }
+}
+
+fn is_upper_title(t: &str) -> bool {
+    let letters: Vec<char> = t.chars().filter(|c| c.is_ascii_alphabetic()).collect();
+    letters.len() >= 4 && letters.iter().all(|c| c.is_ascii_uppercase())
+}
+
+/// Collapse whitespace runs to single spaces and strip control characters.
+pub fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.chars() {
+        if c.is_whitespace() || c.is_control() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Build an excerpt of at most ~100 characters either side of the match; returns the excerpt and the
+/// character offsets of the match inside it.
+fn excerpt(before: &str, matched: &str, after: &str) -> (String, [usize; 2]) {
+    const SIDE: usize = 100;
+    let b = collapse(before);
+    let a = collapse(after);
+    let bchars: Vec<char> = b.chars().collect();
+    let mut out = String::new();
+    if bchars.len() > SIDE {
+        out.push('…');
+        out.extend(&bchars[bchars.len() - SIDE..]);
+    } else {
+        out.push_str(&b);
+    }
+    if !out.is_empty() && !b.is_empty() && before.ends_with(char::is_whitespace) {
+        out.push(' ');
+    }
+    let start = out.chars().count();
+    out.push_str(matched);
+    let end = out.chars().count();
+    if !a.is_empty() && after.starts_with(char::is_whitespace) {
+        out.push(' ');
+    }
+    let achars: Vec<char> = a.chars().collect();
+    if achars.len() > SIDE {
+        out.extend(&achars[..SIDE]);
+        out.push('…');
+    } else {
+        out.push_str(&a);
+    }
+    (out, [start, end])
+}
+
+/// unreadable (no text) > fail (violation, missing or permissive clause) > review > pass.
+pub fn verdict_of(has_text: bool, findings: &[Finding]) -> Verdict {
+    if !has_text {
+        return Verdict::Unreadable;
+    }
+    let fail = findings.iter().any(|f| match f.kind {
+        FindingKind::Mention => f.disposition == Some(Disposition::Violation),
+        FindingKind::MissingClause | FindingKind::PermissiveClause => true,
+    });
+    if fail {
+        return Verdict::Fail;
+    }
+    if findings
+        .iter()
+        .any(|f| f.disposition == Some(Disposition::Review))
+    {
+        return Verdict::Review;
+    }
+    Verdict::Pass
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{CellRef, Format, Location};
+    use crate::patterns::load::defaults;
+
+    fn judge_paras(paras: &[&str]) -> Judgement {
+        let mut doc = Document::new(Format::Txt);
+        for (i, p) in paras.iter().enumerate() {
+            doc.blocks.push(Block::new(
+                BlockKind::Paragraph,
+                *p,
+                Location {
+                    paragraph: i as u32 + 1,
+                    ..Location::default()
+                },
+            ));
+        }
+        Judge::new(defaults().unwrap()).unwrap().judge(&doc)
+    }
+
+    fn mentions(j: &Judgement) -> Vec<(String, &'static str)> {
+        j.findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Mention)
+            .map(|f| (f.entity.clone().unwrap(), f.disposition.unwrap().as_str()))
+            .collect()
+    }
+
+    fn s(e: &str, d: &'static str) -> (String, &'static str) {
+        (e.to_string(), d)
+    }
+
+    #[test]
+    fn prohibition_excludes() {
+        let j = judge_paras(&[
+            "The Contractor shall not supply any equipment manufactured by Huawei or ZTE.",
+        ]);
+        assert_eq!(
+            mentions(&j),
+            [s("huawei", "excluded"), s("zte", "excluded")]
+        );
+        let j = judge_paras(&["不得使用華為、中興之產品。"]);
+        assert_eq!(
+            mentions(&j),
+            [s("huawei", "excluded"), s("zte", "excluded")]
+        );
+        let j = judge_paras(&["Huawei products are prohibited."]);
+        assert_eq!(mentions(&j), [s("huawei", "excluded")]);
+    }
+
+    #[test]
+    fn supply_is_violation_and_cue_is_named() {
+        let j = judge_paras(&["The Contractor shall supply 40 Hikvision DS-2CD2143G2-I cameras."]);
+        assert_eq!(mentions(&j), [s("hikvision", "violation")]);
+        assert_eq!(j.findings[0].cue.as_deref(), Some("shall supply"));
+        assert_eq!(j.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn removal_and_replacement() {
+        let j = judge_paras(&[
+            "Remove the existing Hikvision cameras and replace them with Axis cameras.",
+        ]);
+        assert_eq!(mentions(&j), [s("hikvision", "excluded")]);
+        let j =
+            judge_paras(&["Replace the Hikvision cameras with Hikvision DS-2CD2143G2-I cameras."]);
+        assert_eq!(mentions(&j), [s("hikvision", "violation")]);
+        assert!(
+            j.findings[0].message.contains("stricter"),
+            "{}",
+            j.findings[0].message
+        );
+        let j = judge_paras(&["汰換現有海康威視攝影機。"]);
+        assert_eq!(mentions(&j), [s("hikvision", "excluded")]);
+    }
+
+    #[test]
+    fn leadin_and_heading_govern_lists() {
+        let j = judge_paras(&["Equipment of the following brands is prohibited:", "(a) Huawei", "(b) Dahua", "Delivery shall take place within thirty days of the order, at the premises named by the Purchaser in writing."]);
+        assert_eq!(
+            mentions(&j),
+            [s("huawei", "excluded"), s("dahua", "excluded")]
+        );
+        let j = judge_paras(&["5. 禁用廠牌", "華為、中興、海康威視、大華"]);
+        assert_eq!(
+            mentions(&j),
+            [
+                s("huawei", "excluded"),
+                s("zte", "excluded"),
+                s("hikvision", "excluded"),
+                s("dahua", "excluded")
+            ]
+        );
+    }
+
+    #[test]
+    fn under_review_and_neutral() {
+        let j = judge_paras(&["The Contractor shall supply 30 Lenovo ThinkPad T14 laptops."]);
+        assert_eq!(mentions(&j), [s("lenovo", "review")]);
+        assert_eq!(
+            j.verdict,
+            Verdict::Fail,
+            "laptops without a sourcing clause: missing-clause"
+        );
+    }
+
+    #[test]
+    fn table_row_is_one_unit() {
+        let mut doc = Document::new(Format::Docx);
+        let cells = [
+            ["Item", "Brand", "Model", "Qty"],
+            ["IP camera", "Hikvision", "DS-2CD2143G2-I", "40"],
+        ];
+        let mut p = 0;
+        for (r, row) in cells.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                p += 1;
+                doc.blocks.push(Block::new(
+                    BlockKind::TableCell,
+                    *text,
+                    Location {
+                        paragraph: p,
+                        cell: Some(CellRef {
+                            table: 0,
+                            row: r as u32,
+                            col: c as u32,
+                        }),
+                        ..Location::default()
+                    },
+                ));
+            }
+        }
+        let j = Judge::new(defaults().unwrap()).unwrap().judge(&doc);
+        assert_eq!(mentions(&j), [s("hikvision", "violation")]);
+        let f = &j.findings[0];
+        assert_eq!(f.text, "Hikvision");
+        assert_eq!(
+            f.table,
+            Some(TablePos {
+                table: 0,
+                row: 1,
+                col: 1
+            })
+        );
+        assert_eq!(f.paragraph, Some(6));
+        assert!(j
+            .findings
+            .iter()
+            .any(|f| f.kind == FindingKind::MissingClause));
+    }
+
+    #[test]
+    fn scope_and_clauses() {
+        let j = judge_paras(&["The City will procure 20 IP cameras and one NVR for the park."]);
+        assert_eq!(j.facts.scopes, ["scope.surveillance"]);
+        assert!(j.facts.sourcing_clauses.is_empty());
+        assert_eq!(j.findings.len(), 1);
+        assert_eq!(j.findings[0].kind, FindingKind::MissingClause);
+        let j = judge_paras(&[
+            "The City will procure 20 IP cameras.",
+            "Offerors shall comply with FAR 52.204-25.",
+        ]);
+        assert!(j.findings.is_empty());
+        assert_eq!(j.verdict, Verdict::Pass);
+        let j = judge_paras(&["本案採購監視攝影機，原產地不限。"]);
+        let kinds: Vec<_> = j.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [FindingKind::PermissiveClause, FindingKind::MissingClause]
+        );
+        let j = judge_paras(&[
+            "Catering services for the council's annual meeting: lunch for 200 guests.",
+        ]);
+        assert!(j.findings.is_empty());
+        assert_eq!(j.verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn traps_do_not_fire() {
+        let j = judge_paras(&[
+            "會場位於台北市南京東路三段，鄰近北京東路與中興路。",
+            "由中興保全負責會場安全，款項匯入大華銀行。",
+            "午餐供應小米粥，活動令人聯想到阿里山的日出。",
+            "This is a great opportunity; the opposite side of the road, with honor.",
+        ]);
+        assert!(j.findings.is_empty(), "{:#?}", j.findings);
+    }
+
+    #[test]
+    fn no_text_is_unreadable() {
+        let doc = Document::new(Format::Pdf);
+        let j = Judge::new(defaults().unwrap()).unwrap().judge(&doc);
+        assert_eq!(j.verdict, Verdict::Unreadable);
+    }
+
+    #[test]
+    fn clause_spans_keep_numbers_and_abbreviations() {
+        let t = "See FAR 52.204-25 and Huawei Technologies Co. Ltd. here. Next one";
+        let spans = clause_spans(t);
+        assert_eq!(spans.len(), 2, "{spans:?}");
+    }
+}

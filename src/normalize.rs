@@ -1,0 +1,251 @@
+//! Text normalisation with an offset map back to the original.
+//!
+//! Matching runs on normalised text so that one pattern finds every way a contract writes a name:
+//! full-width `ＨＵＡＷＥＩ`, Simplified `华为`, a model number wrapped across a table cell (`DS-` /
+//! `2CD2143G2-I`) or a name hyphenated at a line end (`Hik-` / `vision`). Case is kept (matchers fold
+//! ASCII case themselves) so that case-sensitive aliases such as `POCO` can still be told apart.
+//!
+//! Every byte of the normalised text remembers the byte range of the original character it came from,
+//! so a hit can be cited and excerpted as the contract wrote it.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Normalised text plus, for every normalised byte, the original byte range that produced it.
+#[derive(Debug, Clone, Default)]
+pub struct NormText {
+    pub text: String,
+    starts: Vec<u32>,
+    ends: Vec<u32>,
+}
+
+impl NormText {
+    /// Map a normalised byte range back to the original byte range.
+    pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
+        if self.starts.is_empty() {
+            return (0, 0);
+        }
+        let s = self
+            .starts
+            .get(start)
+            .copied()
+            .unwrap_or_else(|| *self.ends.last().unwrap_or(&0));
+        let e = if end == 0 {
+            s
+        } else {
+            self.ends
+                .get(end - 1)
+                .copied()
+                .unwrap_or_else(|| *self.ends.last().unwrap_or(&0))
+        };
+        (s as usize, (e as usize).max(s as usize))
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x3000..=0x303F | 0xFF00..=0xFF60)
+}
+
+/// Normalise a block of text: NFKC, Simplified->Traditional folding, ligatures, soft hyphens and
+/// zero-width characters removed, wrapped lines joined, whitespace collapsed to single spaces.
+pub fn normalize(input: &str) -> NormText {
+    let mut out = NormText {
+        text: String::with_capacity(input.len()),
+        starts: Vec::with_capacity(input.len()),
+        ends: Vec::with_capacity(input.len()),
+    };
+    let chars: Vec<(usize, char)> = input.char_indices().collect();
+    let mut pending_space: Option<(u32, u32)> = None;
+    let mut i = 0;
+    while i < chars.len() {
+        let (off, c) = chars[i];
+        let end = chars.get(i + 1).map(|&(o, _)| o).unwrap_or(input.len());
+        // Hyphen at a line end: "Hik-\nvision" -> "Hikvision", "DS-\n2CD" -> "DS-2CD".
+        if (c == '-' || c == '\u{2010}' || c == '\u{2011}') && next_is_newline(&chars, i + 1) {
+            let mut j = i + 1;
+            while j < chars.len() && chars[j].1.is_whitespace() {
+                j += 1;
+            }
+            if let Some(&(_, n)) = chars.get(j) {
+                let prev = out.text.chars().last();
+                if n.is_lowercase() && prev.is_some_and(|p| p.is_alphabetic()) {
+                    // soft line-end hyphenation: drop the hyphen and the break
+                } else {
+                    push(&mut out, '-', off as u32, end as u32);
+                }
+                pending_space = None;
+                i = j;
+                continue;
+            }
+        }
+        if c.is_whitespace()
+            || matches!(
+                c,
+                '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{AD}'
+            )
+        {
+            if c.is_whitespace() && !out.text.is_empty() && pending_space.is_none() {
+                pending_space = Some((off as u32, end as u32));
+            }
+            // A line break between two CJK characters is a wrap, not a space.
+            i += 1;
+            continue;
+        }
+        if let Some((so, se)) = pending_space.take() {
+            let prev = out.text.chars().last();
+            let join_cjk = prev.is_some_and(is_cjk) && is_cjk(c);
+            if !join_cjk {
+                push(&mut out, ' ', so, se);
+            }
+        }
+        let mut buf = [0u8; 4];
+        for n in c.encode_utf8(&mut buf).nfkc() {
+            let n = fold_s2t(n);
+            if n.is_whitespace() {
+                push(&mut out, ' ', off as u32, end as u32);
+            } else {
+                push(&mut out, n, off as u32, end as u32);
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
+fn next_is_newline(chars: &[(usize, char)], mut i: usize) -> bool {
+    while let Some(&(_, c)) = chars.get(i) {
+        if c == '\n' || c == '\r' {
+            return true;
+        }
+        if c == ' ' || c == '\t' {
+            i += 1;
+            continue;
+        }
+        return false;
+    }
+    false
+}
+
+fn push(out: &mut NormText, c: char, start: u32, end: u32) {
+    let len = c.len_utf8();
+    out.text.push(c);
+    for _ in 0..len {
+        out.starts.push(start);
+        out.ends.push(end);
+    }
+}
+
+/// Normalise a pattern string the same way as text (no offset map needed).
+pub fn normalize_pattern(s: &str) -> String {
+    normalize(s).text
+}
+
+/// Simplified -> Traditional folding for the characters that occur in vendor names, clause wording and
+/// their usual context. Both patterns and text are folded, so a one-way table is enough; 臺 is folded
+/// to 台 so that 在臺陸資 and 在台陸資 are one pattern.
+fn fold_s2t(c: char) -> char {
+    if (c as u32) < 0x3400 {
+        return c;
+    }
+    if c == '臺' {
+        return '台';
+    }
+    match S2T.binary_search_by_key(&c, |&(s, _)| s) {
+        Ok(i) => S2T[i].1,
+        Err(_) => c,
+    }
+}
+
+/// (Simplified, Traditional) pairs, sorted by the Simplified character.
+static S2T: &[(char, char)] = &s2t_table();
+
+const fn s2t_table() -> [(char, char); S2T_LEN] {
+    let s = S2T_SIMP.as_bytes();
+    let t = S2T_TRAD.as_bytes();
+    let mut out = [('\0', '\0'); S2T_LEN];
+    // Both strings consist of 3-byte UTF-8 characters only (checked by a test).
+    let mut i = 0;
+    while i < S2T_LEN {
+        out[i] = (decode3(s, i * 3), decode3(t, i * 3));
+        i += 1;
+    }
+    // insertion sort by simplified char
+    let mut a = 1;
+    while a < S2T_LEN {
+        let mut b = a;
+        while b > 0 && (out[b - 1].0 as u32) > (out[b].0 as u32) {
+            let tmp = out[b - 1];
+            out[b - 1] = out[b];
+            out[b] = tmp;
+            b -= 1;
+        }
+        a += 1;
+    }
+    out
+}
+
+const fn decode3(b: &[u8], i: usize) -> char {
+    let v =
+        ((b[i] as u32 & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F);
+    match char::from_u32(v) {
+        Some(c) => c,
+        None => '\0',
+    }
+}
+
+const S2T_SIMP: &str = "华为术资兴讯视数达团联腾云宝猫钉义问东乐萤机鸿统红导体欧亚银证学陆厂区产国许严换报废监摄录网络墙线电脑笔记务储设备软开发据应装购单价号组个颗项该须时与对这后关门间题实现进还经济过们会来说动员长场业条约规则签订货贸费额总计认检验测试质续维护饭汤饼几两车辆无载传输险范围标连处级层权钱卖买书写读听见觉识让调语话请谈论适选择远运营势专众优异杂简历劳万亿币际图谓际众顾问针称类细节点优惠协议属盖软选择";
+const S2T_TRAD: &str = "華為術資興訊視數達團聯騰雲寶貓釘義問東樂螢機鴻統紅導體歐亞銀證學陸廠區產國許嚴換報廢監攝錄網絡牆線電腦筆記務儲設備軟開發據應裝購單價號組個顆項該須時與對這後關門間題實現進還經濟過們會來說動員長場業條約規則簽訂貨貿費額總計認檢驗測試質續維護飯湯餅幾兩車輛無載傳輸險範圍標連處級層權錢賣買書寫讀聽見覺識讓調語話請談論適選擇遠運營勢專眾優異雜簡歷勞萬億幣際圖謂際眾顧問針稱類細節點優惠協議屬蓋軟選擇";
+const S2T_LEN: usize = S2T_SIMP.len() / 3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_consistent() {
+        assert_eq!(S2T_SIMP.len(), S2T_TRAD.len());
+        assert_eq!(S2T_SIMP.chars().count() * 3, S2T_SIMP.len());
+        assert_eq!(S2T_TRAD.chars().count() * 3, S2T_TRAD.len());
+        assert_eq!(fold_s2t('华'), '華');
+        assert_eq!(fold_s2t('为'), '為');
+        assert_eq!(fold_s2t('东'), '東');
+        assert_eq!(fold_s2t('臺'), '台');
+        assert_eq!(fold_s2t('a'), 'a');
+    }
+
+    #[test]
+    fn fullwidth_and_simplified() {
+        assert_eq!(normalize("ＨＵＡＷＥＩ 交換器").text, "HUAWEI 交換器");
+        assert_eq!(normalize("华为设备").text, "華為設備");
+    }
+
+    #[test]
+    fn wrapped_lines_are_joined() {
+        assert_eq!(normalize("Hik-\nvision cameras").text, "Hikvision cameras");
+        assert_eq!(normalize("DS-\n2CD2143G2-I").text, "DS-2CD2143G2-I");
+        assert_eq!(normalize("海康\n威視").text, "海康威視");
+        assert_eq!(normalize("shall  not\n supply").text, "shall not supply");
+        assert_eq!(normalize("well-\nknown").text, "wellknown");
+    }
+
+    #[test]
+    fn offsets_map_back() {
+        let src = "Brand: ＨＵＡＷＥＩ\nqty";
+        let n = normalize(src);
+        let start = n.text.find("HUAWEI").unwrap();
+        let (s, e) = n.original_range(start, start + 6);
+        assert_eq!(&src[s..e], "ＨＵＡＷＥＩ");
+        let src = "Hik-\nvision";
+        let n = normalize(src);
+        let (s, e) = n.original_range(0, n.text.len());
+        assert_eq!(&src[s..e], "Hik-\nvision");
+    }
+
+    #[test]
+    fn ligatures_and_soft_hyphens() {
+        assert_eq!(
+            normalize("ﬁrewall soft\u{AD}ware").text,
+            "firewall software"
+        );
+    }
+}

@@ -1,0 +1,465 @@
+//! Loading and validating pattern files.
+//!
+//! A pattern folder holds `*.toml` files; each may contain any of `[[list]]`, `[[entity]]`, `[[scope]]`,
+//! `[[sourcing-clause]]`, `[[permissive-clause]]` and `[cues]`. Unknown keys are errors (a misspelt
+//! `aliasses` must not silently match nothing). Every error names the file and line.
+
+use super::{ClauseRule, Cues, Entity, List, PatternSet};
+use serde::Deserialize;
+use std::path::Path;
+
+/// A pattern file that cannot be used, with the place to fix it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{path}:{line}: {reason}")]
+pub struct PatternError {
+    pub path: String,
+    /// 1-based line; 0 when the problem is not tied to a line (unreadable folder).
+    pub line: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct PatternFile {
+    #[serde(default)]
+    list: Vec<List>,
+    #[serde(default)]
+    entity: Vec<Entity>,
+    #[serde(default)]
+    scope: Vec<ClauseRule>,
+    #[serde(default)]
+    sourcing_clause: Vec<ClauseRule>,
+    #[serde(default)]
+    permissive_clause: Vec<ClauseRule>,
+    #[serde(default)]
+    cues: Option<Cues>,
+}
+
+/// The shipped pattern files, embedded at build time so the binary runs from any folder.
+pub const EMBEDDED: &[(&str, &str)] = &[
+    (
+        "patterns/lists.toml",
+        include_str!("../../patterns/lists.toml"),
+    ),
+    (
+        "patterns/entities.toml",
+        include_str!("../../patterns/entities.toml"),
+    ),
+    (
+        "patterns/rules.toml",
+        include_str!("../../patterns/rules.toml"),
+    ),
+];
+
+struct Source {
+    path: String,
+    text: String,
+}
+
+impl Source {
+    fn line_of(&self, needle: &str) -> usize {
+        match self.text.find(needle) {
+            Some(pos) => self.text[..pos].matches('\n').count() + 1,
+            None => 1,
+        }
+    }
+
+    fn err(&self, needle: &str, reason: impl Into<String>) -> PatternError {
+        PatternError {
+            path: self.path.clone(),
+            line: self.line_of(needle),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// The embedded defaults.
+pub fn defaults() -> Result<PatternSet, PatternError> {
+    let sources: Vec<Source> = EMBEDDED
+        .iter()
+        .map(|(p, t)| Source {
+            path: (*p).to_string(),
+            text: (*t).to_string(),
+        })
+        .collect();
+    build(PatternSet::default(), &sources)
+}
+
+/// The embedded defaults, with every folder in `dirs` added on top (later folders win).
+pub fn load(dirs: &[&Path]) -> Result<PatternSet, PatternError> {
+    let mut sources: Vec<Source> = EMBEDDED
+        .iter()
+        .map(|(p, t)| Source {
+            path: (*p).to_string(),
+            text: (*t).to_string(),
+        })
+        .collect();
+    for dir in dirs {
+        sources.extend(read_dir(dir)?);
+    }
+    build(PatternSet::default(), &sources)
+}
+
+/// Validate a folder on its own merged over the defaults (what `tenderscan patterns check` runs).
+pub fn check_dir(dir: &Path) -> Result<PatternSet, PatternError> {
+    load(&[dir])
+}
+
+fn read_dir(dir: &Path) -> Result<Vec<Source>, PatternError> {
+    let io_err = |e: std::io::Error| PatternError {
+        path: dir.display().to_string(),
+        line: 0,
+        reason: e.to_string(),
+    };
+    let mut files: Vec<_> = if dir.is_file() {
+        vec![dir.to_path_buf()]
+    } else {
+        std::fs::read_dir(dir)
+            .map_err(io_err)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect()
+    };
+    files.sort();
+    if files.is_empty() {
+        return Err(PatternError {
+            path: dir.display().to_string(),
+            line: 0,
+            reason: "no *.toml pattern files in this folder".into(),
+        });
+    }
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| PatternError {
+            path: f.display().to_string(),
+            line: 0,
+            reason: e.to_string(),
+        })?;
+        out.push(Source {
+            path: f.display().to_string(),
+            text,
+        });
+    }
+    Ok(out)
+}
+
+fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternError> {
+    // Where each id was defined, for errors found after merging.
+    let mut origin: Vec<(String, usize)> = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        let file: PatternFile = toml::from_str(&src.text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| {
+                    src.text[..s.start.min(src.text.len())]
+                        .matches('\n')
+                        .count()
+                        + 1
+                })
+                .unwrap_or(1);
+            PatternError {
+                path: src.path.clone(),
+                line,
+                reason: e.message().to_string(),
+            }
+        })?;
+        validate_file(src, &file)?;
+        for l in &file.list {
+            origin.push((l.id.clone(), i));
+        }
+        let part = PatternSet {
+            lists: file.list,
+            entities: file.entity,
+            scopes: file.scope,
+            sourcing_clauses: file.sourcing_clause,
+            permissive_clauses: file.permissive_clause,
+            cues: file.cues.unwrap_or_default(),
+        };
+        set.merge(part);
+    }
+    // Lists must name known entities.
+    for list in &set.lists {
+        for e in list.banned.iter().chain(&list.under_review) {
+            if set.entity(e).is_none() {
+                let src = origin
+                    .iter()
+                    .rev()
+                    .find(|(id, _)| id == &list.id)
+                    .and_then(|(_, i)| sources.get(*i))
+                    .unwrap_or(&sources[0]);
+                return Err(src.err(
+                    &format!("\"{e}\""),
+                    format!("list '{}' names unknown entity '{e}'", list.id),
+                ));
+            }
+            if list.banned.contains(e) && list.under_review.contains(e) {
+                let src = sources
+                    .iter()
+                    .find(|s| s.text.contains(&list.id))
+                    .unwrap_or(&sources[0]);
+                return Err(src.err(
+                    &list.id,
+                    format!(
+                        "list '{}' names '{e}' both as banned and under-review",
+                        list.id
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(set)
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'))
+}
+
+fn check_regex(src: &Source, pattern: &str, what: &str) -> Result<(), PatternError> {
+    if pattern.trim().is_empty() {
+        return Err(src.err(pattern, format!("{what}: empty pattern")));
+    }
+    regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 22)
+        .build()
+        .map(|_| ())
+        .map_err(|e| {
+            let first = e
+                .to_string()
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            src.err(
+                pattern,
+                format!("{what}: invalid regular expression {pattern:?}: {first}"),
+            )
+        })
+}
+
+fn validate_file(src: &Source, file: &PatternFile) -> Result<(), PatternError> {
+    let mut seen = std::collections::HashSet::new();
+    for l in &file.list {
+        if !valid_id(&l.id) {
+            return Err(src.err(
+                &l.id,
+                format!("invalid list id '{}': use a-z, 0-9, '-', '_', '.'", l.id),
+            ));
+        }
+        if !seen.insert(("list", l.id.clone())) {
+            return Err(src.err(&l.id, format!("list '{}' defined twice in one file", l.id)));
+        }
+        let d = l.effective.as_bytes();
+        let date_ok = d.len() == 10
+            && d[4] == b'-'
+            && d[7] == b'-'
+            && d.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !date_ok {
+            return Err(src.err(
+                &l.effective,
+                format!(
+                    "list '{}': effective date '{}' is not YYYY-MM-DD",
+                    l.id, l.effective
+                ),
+            ));
+        }
+    }
+    for e in &file.entity {
+        if !valid_id(&e.id) {
+            return Err(src.err(
+                &e.id,
+                format!("invalid entity id '{}': use a-z, 0-9, '-', '_', '.'", e.id),
+            ));
+        }
+        if !seen.insert(("entity", e.id.clone())) {
+            return Err(src.err(
+                &e.id,
+                format!("entity '{}' defined twice in one file", e.id),
+            ));
+        }
+        if e.aliases.is_empty()
+            && e.brands.is_empty()
+            && e.case_sensitive.is_empty()
+            && e.models.is_empty()
+        {
+            return Err(src.err(
+                &e.id,
+                format!("entity '{}' has no aliases, brands or models", e.id),
+            ));
+        }
+        for a in e
+            .aliases
+            .iter()
+            .chain(&e.brands)
+            .chain(&e.case_sensitive)
+            .chain(&e.guards)
+        {
+            if crate::normalize::normalize_pattern(a).chars().count() < 2 {
+                return Err(src.err(
+                    a,
+                    format!("entity '{}': name {a:?} is shorter than two characters after normalisation", e.id),
+                ));
+            }
+        }
+        for m in &e.models {
+            check_regex(src, m, &format!("entity '{}' model", e.id))?;
+        }
+        if !matches!(e.certainty.as_str(), "certain" | "likely" | "uncertain") {
+            return Err(src.err(
+                &e.certainty,
+                format!(
+                    "entity '{}': certainty must be certain, likely or uncertain",
+                    e.id
+                ),
+            ));
+        }
+    }
+    for (kind, rules) in [
+        ("scope", &file.scope),
+        ("sourcing-clause", &file.sourcing_clause),
+        ("permissive-clause", &file.permissive_clause),
+    ] {
+        for r in rules {
+            if !valid_id(&r.id) {
+                return Err(src.err(&r.id, format!("invalid {kind} id '{}'", r.id)));
+            }
+            if r.patterns.is_empty() {
+                return Err(src.err(&r.id, format!("{kind} '{}' has no patterns", r.id)));
+            }
+            if r.min_hits == 0 {
+                return Err(src.err(
+                    &r.id,
+                    format!("{kind} '{}': min-hits must be at least 1", r.id),
+                ));
+            }
+            for p in &r.patterns {
+                check_regex(src, p, &format!("{kind} '{}'", r.id))?;
+            }
+        }
+    }
+    if let Some(c) = &file.cues {
+        for (name, v) in [
+            ("prohibition", &c.prohibition),
+            ("removal", &c.removal),
+            ("replacement", &c.replacement),
+            ("supply", &c.supply),
+            ("prohibited-list", &c.prohibited_list),
+        ] {
+            for p in v {
+                check_regex(src, p, &format!("cues.{name}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src(text: &str) -> Vec<Source> {
+        vec![Source {
+            path: "x.toml".into(),
+            text: text.into(),
+        }]
+    }
+
+    #[test]
+    fn defaults_load_and_have_required_entities_and_lists() {
+        let set = defaults().expect("embedded patterns are valid");
+        for id in [
+            "huawei",
+            "zte",
+            "hikvision",
+            "dahua",
+            "hytera",
+            "xiaomi",
+            "oppo",
+            "lenovo",
+            "tencent",
+            "alibaba",
+            "baidu",
+            "jd",
+        ] {
+            assert!(set.entity(id).is_some(), "missing entity {id}");
+        }
+        let tw = set.list("tw-ey-2019").unwrap();
+        assert_eq!(tw.banned, ["huawei", "zte", "xiaomi", "oppo", "hikvision"]);
+        assert_eq!(
+            tw.under_review,
+            ["lenovo", "tencent", "alibaba", "baidu", "jd"]
+        );
+        let us = set.list("us-ndaa-889").unwrap();
+        assert_eq!(us.banned, ["huawei", "zte", "hytera", "hikvision", "dahua"]);
+        let (status, lists) = set.status_of("hikvision").unwrap();
+        assert_eq!(status, super::super::Status::Banned);
+        assert_eq!(lists.len(), 2);
+        assert_eq!(
+            set.status_of("lenovo").unwrap().0,
+            super::super::Status::UnderReview
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_line() {
+        let e = build(
+            PatternSet::default(),
+            &src("[[entity]]\nid = \"x\"\nname = \n"),
+        )
+        .unwrap_err();
+        assert_eq!(e.path, "x.toml");
+        assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_with_line() {
+        let e = build(
+            PatternSet::default(),
+            &src("[[entity]]\nid = \"acme\"\nname = \"Acme\"\naliasses = [\"Acme\"]\n"),
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.reason.contains("aliasses"), "{e}");
+    }
+
+    #[test]
+    fn bad_regex_is_rejected_with_line() {
+        let e = build(
+            PatternSet::default(),
+            &src("[[entity]]\nid = \"acme\"\nname = \"Acme\"\n\nmodels = ['AC-(\\d+']\n"),
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert!(e.reason.contains("invalid regular expression"), "{e}");
+    }
+
+    #[test]
+    fn list_naming_unknown_entity_is_rejected() {
+        let e = build(
+            PatternSet::default(),
+            &src("[[list]]\nid = \"l\"\ntitle = \"t\"\njurisdiction = \"X\"\nsource = \"s\"\neffective = \"2020-01-01\"\nbanned = [\"nobody\"]\n"),
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 7, "{e}");
+        assert!(e.reason.contains("unknown entity 'nobody'"));
+    }
+
+    #[test]
+    fn override_by_id() {
+        let mut base = defaults().unwrap();
+        let extra = build(
+            PatternSet::default(),
+            &src("[[entity]]\nid = \"huawei\"\nname = \"Huawei (custom)\"\naliases = [\"Huawei\"]\n[[entity]]\nid = \"acme\"\nname = \"Acme\"\naliases = [\"Acme Corp\"]\n"),
+        )
+        .unwrap();
+        let n = base.entities.len();
+        base.merge(extra);
+        assert_eq!(base.entities.len(), n + 1);
+        assert_eq!(base.entity("huawei").unwrap().name, "Huawei (custom)");
+    }
+}

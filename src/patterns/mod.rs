@@ -1,0 +1,206 @@
+//! Lists, entities and clause rules: the data that says what to look for.
+//!
+//! Patterns are data, not code (as in `typos` and Vale): the shipped TOML files under `patterns/` are
+//! embedded into the binary, and `--patterns DIR` adds to or overrides them by id. Loading validates
+//! everything (ids, list references, regular expressions) and reports a malformed file with its path,
+//! line and reason, so a legal team can maintain its own lists without reading Rust.
+
+pub mod load;
+
+use serde::{Deserialize, Serialize};
+
+/// How a list treats an entity. Ordered: `Banned` is stricter than `UnderReview`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    UnderReview,
+    Banned,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::UnderReview => "under-review",
+            Status::Banned => "banned",
+        }
+    }
+}
+
+/// A blacklist with its legal source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct List {
+    pub id: String,
+    pub title: String,
+    pub jurisdiction: String,
+    /// The legal instrument, as a citation.
+    pub source: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Effective date, `YYYY-MM-DD`.
+    pub effective: String,
+    #[serde(default)]
+    pub banned: Vec<String>,
+    #[serde(default)]
+    pub under_review: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+impl List {
+    /// The status this list gives an entity, if it names it.
+    pub fn status_of(&self, entity: &str) -> Option<Status> {
+        if self.banned.iter().any(|e| e == entity) {
+            Some(Status::Banned)
+        } else if self.under_review.iter().any(|e| e == entity) {
+            Some(Status::UnderReview)
+        } else {
+            None
+        }
+    }
+}
+
+/// A vendor: its names, brands, product models and the innocent strings that contain its names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Entity {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub brands: Vec<String>,
+    #[serde(default)]
+    pub case_sensitive: Vec<String>,
+    #[serde(default)]
+    pub models: Vec<String>,
+    #[serde(default)]
+    pub guards: Vec<String>,
+    #[serde(default = "default_certainty")]
+    pub certainty: String,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+fn default_certainty() -> String {
+    "uncertain".into()
+}
+
+/// A document-level rule: scope trigger, sourcing clause or permissive clause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ClauseRule {
+    pub id: String,
+    pub label: String,
+    #[serde(default = "one")]
+    pub min_hits: usize,
+    pub patterns: Vec<String>,
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Cue words that decide a mention's disposition.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Cues {
+    #[serde(default)]
+    pub prohibition: Vec<String>,
+    #[serde(default)]
+    pub removal: Vec<String>,
+    #[serde(default)]
+    pub replacement: Vec<String>,
+    #[serde(default)]
+    pub supply: Vec<String>,
+    #[serde(default)]
+    pub prohibited_list: Vec<String>,
+}
+
+impl Cues {
+    fn extend(&mut self, other: Cues) {
+        self.prohibition.extend(other.prohibition);
+        self.removal.extend(other.removal);
+        self.replacement.extend(other.replacement);
+        self.supply.extend(other.supply);
+        self.prohibited_list.extend(other.prohibited_list);
+    }
+}
+
+/// Everything loaded from one or more pattern folders.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PatternSet {
+    pub lists: Vec<List>,
+    pub entities: Vec<Entity>,
+    pub scopes: Vec<ClauseRule>,
+    pub sourcing_clauses: Vec<ClauseRule>,
+    pub permissive_clauses: Vec<ClauseRule>,
+    pub cues: Cues,
+}
+
+impl PatternSet {
+    pub fn list(&self, id: &str) -> Option<&List> {
+        self.lists.iter().find(|l| l.id == id)
+    }
+
+    pub fn entity(&self, id: &str) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.id == id)
+    }
+
+    /// Merge another set into this one: items with an id already present replace it, new ids are
+    /// added, cue lists are appended.
+    pub fn merge(&mut self, other: PatternSet) {
+        fn merge_by_id<T, F: Fn(&T) -> &str>(into: &mut Vec<T>, from: Vec<T>, id: F) {
+            for item in from {
+                if let Some(pos) = into.iter().position(|x| id(x) == id(&item)) {
+                    into[pos] = item;
+                } else {
+                    into.push(item);
+                }
+            }
+        }
+        merge_by_id(&mut self.lists, other.lists, |l| &l.id);
+        merge_by_id(&mut self.entities, other.entities, |e| &e.id);
+        merge_by_id(&mut self.scopes, other.scopes, |r| &r.id);
+        merge_by_id(&mut self.sourcing_clauses, other.sourcing_clauses, |r| {
+            &r.id
+        });
+        merge_by_id(
+            &mut self.permissive_clauses,
+            other.permissive_clauses,
+            |r| &r.id,
+        );
+        self.cues.extend(other.cues);
+    }
+
+    /// Keep only the named lists. Unknown ids are an error listing the known ones.
+    pub fn restrict_lists(&mut self, ids: &[String]) -> Result<(), String> {
+        for id in ids {
+            if self.list(id).is_none() {
+                let known: Vec<&str> = self.lists.iter().map(|l| l.id.as_str()).collect();
+                return Err(format!("unknown list '{id}' (known: {})", known.join(", ")));
+            }
+        }
+        self.lists.retain(|l| ids.contains(&l.id));
+        Ok(())
+    }
+
+    /// The strictest status over the active lists, and the lists that give it.
+    pub fn status_of(&self, entity: &str) -> Option<(Status, Vec<&List>)> {
+        let mut best: Option<Status> = None;
+        for l in &self.lists {
+            if let Some(s) = l.status_of(entity) {
+                best = Some(best.map_or(s, |b| b.max(s)));
+            }
+        }
+        let best = best?;
+        let lists = self
+            .lists
+            .iter()
+            .filter(|l| l.status_of(entity) == Some(best))
+            .collect();
+        Some((best, lists))
+    }
+}

@@ -1,0 +1,179 @@
+//! Human-readable output: grouped by document, then page and paragraph, each finding with its excerpt
+//! and the matched words marked. Colour only when asked (a terminal without NO_COLOR).
+
+use super::{sanitize_terminal, Summary};
+use crate::finding::{Disposition, DocumentReport, Finding, FindingKind, Verdict};
+use std::io::Write;
+
+pub struct TextPrinter {
+    pub color: bool,
+}
+
+const RED: &str = "\x1b[31m";
+const YELLOW: &str = "\x1b[33m";
+const GREEN: &str = "\x1b[32m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+impl TextPrinter {
+    fn paint(&self, s: &str, code: &str) -> String {
+        if self.color {
+            format!("{code}{s}{RESET}")
+        } else {
+            s.to_string()
+        }
+    }
+
+    pub fn document<W: Write>(&self, out: &mut W, r: &DocumentReport) -> std::io::Result<()> {
+        let verdict = match r.verdict {
+            Verdict::Fail => self.paint("FAIL", &format!("{BOLD}{RED}")),
+            Verdict::Review => self.paint("REVIEW", &format!("{BOLD}{YELLOW}")),
+            Verdict::Pass => self.paint("PASS", &format!("{BOLD}{GREEN}")),
+            Verdict::Unreadable => self.paint("UNREADABLE", &format!("{BOLD}{RED}")),
+        };
+        let mut about = Vec::new();
+        if let Some(f) = &r.format {
+            about.push(f.clone());
+        }
+        if let Some(p) = r.pages {
+            about.push(format!("{p} page{}", if p == 1 { "" } else { "s" }));
+        }
+        if let Some(n) = r.pages_without_text.filter(|&n| n > 0) {
+            about.push(format!("{n} without text"));
+        }
+        writeln!(
+            out,
+            "{}  {verdict}  ({})",
+            self.paint(&sanitize_terminal(&r.path), BOLD),
+            about.join(", ")
+        )?;
+        match r.status {
+            crate::finding::Status::Error => {
+                writeln!(
+                    out,
+                    "  error ({}): {}",
+                    r.error_class.as_deref().unwrap_or("error"),
+                    sanitize_terminal(r.error.as_deref().unwrap_or(""))
+                )?;
+            }
+            crate::finding::Status::NoText => {
+                writeln!(out, "  no extractable text (a scanned or image-only document): read it by hand or OCR it first")?;
+            }
+            crate::finding::Status::Ok => {}
+        }
+        let mut findings: Vec<&Finding> = r.findings.iter().collect();
+        findings.sort_by_key(|f| (f.page.unwrap_or(0), f.paragraph.unwrap_or(0)));
+        for f in findings {
+            self.finding(out, f)?;
+        }
+        for w in &r.warnings {
+            writeln!(
+                out,
+                "  {}",
+                self.paint(&format!("warning: {}", sanitize_terminal(w)), DIM)
+            )?;
+        }
+        writeln!(out)
+    }
+
+    fn finding<W: Write>(&self, out: &mut W, f: &Finding) -> std::io::Result<()> {
+        let mut loc = Vec::new();
+        if let Some(p) = f.page {
+            match &f.page_label {
+                Some(l) if l != &p.to_string() => loc.push(format!("p.{p} ({l})")),
+                _ => loc.push(format!("p.{p}")),
+            }
+        }
+        if let Some(c) = &f.clause {
+            loc.push(format!("cl. {c}"));
+        }
+        if let Some(p) = f.paragraph {
+            loc.push(format!("¶{p}"));
+        }
+        if let Some(t) = f.table {
+            loc.push(format!(
+                "table {} row {} col {}",
+                t.table + 1,
+                t.row + 1,
+                t.col + 1
+            ));
+        }
+        let label = match (f.kind, f.disposition) {
+            (FindingKind::Mention, Some(Disposition::Violation)) => self.paint("VIOLATION", RED),
+            (FindingKind::Mention, Some(Disposition::Review)) => self.paint("REVIEW", YELLOW),
+            (FindingKind::Mention, _) => self.paint("excluded", GREEN),
+            (FindingKind::MissingClause, _) => self.paint("MISSING CLAUSE", RED),
+            (FindingKind::PermissiveClause, _) => self.paint("PERMISSIVE CLAUSE", RED),
+        };
+        let who = match (&f.entity, f.lists.is_empty()) {
+            (Some(e), false) => format!("  {e} [{}]", f.lists.join(", ")),
+            (Some(e), true) => format!("  {e}"),
+            _ => String::new(),
+        };
+        writeln!(out, "  {:<24} {label}{who}", loc.join(" "))?;
+        // Excerpt with the match marked.
+        let chars: Vec<char> = sanitize_terminal(&f.excerpt).chars().collect();
+        let [s, e] = f.excerpt_match;
+        let (s, e) = (
+            s.min(chars.len()),
+            e.min(chars.len()).max(s.min(chars.len())),
+        );
+        let pre: String = chars[..s].iter().collect();
+        let mid: String = chars[s..e].iter().collect();
+        let post: String = chars[e..].iter().collect();
+        let mid = if self.color {
+            format!("{BOLD}{mid}{RESET}")
+        } else {
+            format!("[{mid}]")
+        };
+        writeln!(out, "      \"{pre}{mid}{post}\"")?;
+        writeln!(
+            out,
+            "      {} ({})",
+            sanitize_terminal(&f.message),
+            self.paint(&f.rule, DIM)
+        )?;
+        Ok(())
+    }
+
+    pub fn summary<W: Write>(&self, out: &mut W, s: &Summary) -> std::io::Result<()> {
+        write!(
+            out,
+            "{} document{}: {} fail, {} review, {} pass, {} unreadable",
+            s.documents,
+            if s.documents == 1 { "" } else { "s" },
+            s.fail,
+            s.review,
+            s.pass,
+            s.unreadable
+        )?;
+        if s.errors > 0 {
+            write!(out, " ({} could not be read)", s.errors)?;
+        }
+        if s.skipped > 0 {
+            write!(
+                out,
+                "; {} other file{} skipped",
+                s.skipped,
+                if s.skipped == 1 { "" } else { "s" }
+            )?;
+        }
+        writeln!(out)?;
+        for (e, by) in &s.entities {
+            let parts: Vec<String> = by.iter().map(|(d, n)| format!("{n} {d}")).collect();
+            writeln!(out, "  {e}: {}", parts.join(", "))?;
+        }
+        if s.missing_clause > 0 {
+            writeln!(
+                out,
+                "  contracts missing a sourcing clause: {}",
+                s.missing_clause
+            )?;
+        }
+        if s.permissive_clause > 0 {
+            writeln!(out, "  permissive clauses: {}", s.permissive_clause)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,312 @@
+//! The command line as a user meets it: exit codes, the JSON Lines contract, determinism across
+//! `--jobs`, list restriction, pattern validation.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tenderscan"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env_remove("NO_COLOR");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run tenderscan")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn jsonl(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
+        .collect()
+}
+
+#[test]
+fn jsonl_contract_on_fixtures() {
+    let o = run(&[
+        "scan",
+        "fixtures/contracts",
+        "--format",
+        "jsonl",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "fixtures contain failing contracts"
+    );
+    let docs = jsonl(&o);
+    let n_docs = std::fs::read_dir("fixtures/contracts")
+        .unwrap()
+        .filter(|e| {
+            let p = e.as_ref().unwrap().path();
+            !p.to_string_lossy().ends_with(".expected.toml")
+        })
+        .count();
+    assert_eq!(docs.len(), n_docs, "every document exactly once");
+    let paths: Vec<&str> = docs.iter().map(|d| d["path"].as_str().unwrap()).collect();
+    let mut sorted = paths.clone();
+    sorted.sort();
+    assert_eq!(paths, sorted, "input order is sorted path order");
+    for d in &docs {
+        for key in [
+            "path", "format", "status", "error", "pages", "verdict", "findings",
+        ] {
+            assert!(d.get(key).is_some(), "document lacks {key}: {d}");
+        }
+        assert!(["ok", "no-text", "error"].contains(&d["status"].as_str().unwrap()));
+        assert!(["fail", "review", "pass", "unreadable"].contains(&d["verdict"].as_str().unwrap()));
+        for f in d["findings"].as_array().unwrap() {
+            for key in [
+                "kind",
+                "rule",
+                "entity",
+                "list",
+                "disposition",
+                "severity",
+                "text",
+                "excerpt",
+                "page",
+                "paragraph",
+                "message",
+            ] {
+                assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+            }
+            let kind = f["kind"].as_str().unwrap();
+            assert!(["mention", "missing-clause", "permissive-clause"].contains(&kind));
+            if kind == "mention" {
+                assert!(["violation", "excluded", "review"]
+                    .contains(&f["disposition"].as_str().unwrap()));
+                assert!(f["entity"].is_string() && f["list"].is_string());
+            } else {
+                assert!(f["entity"].is_null() && f["disposition"].is_null());
+            }
+            assert!(["high", "medium", "low"].contains(&f["severity"].as_str().unwrap()));
+        }
+    }
+    let zh = docs
+        .iter()
+        .find(|d| {
+            d["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("zh_simplified_violation.txt")
+        })
+        .unwrap();
+    assert_eq!(zh["verdict"], "fail");
+    assert_eq!(zh["format"], "txt");
+    assert_eq!(zh["findings"][0]["entity"], "huawei");
+    assert_eq!(zh["findings"][0]["disposition"], "violation");
+    assert_eq!(zh["findings"][0]["text"], "华为");
+}
+
+#[test]
+fn output_is_identical_for_any_jobs() {
+    let a = run(&[
+        "scan",
+        "fixtures/contracts",
+        "--format",
+        "jsonl",
+        "--jobs",
+        "1",
+    ]);
+    let b = run(&[
+        "scan",
+        "fixtures/contracts",
+        "--format",
+        "jsonl",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(a.status.code(), b.status.code());
+    assert_eq!(stdout(&a), stdout(&b));
+}
+
+#[test]
+fn exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = write(
+        dir.path(),
+        "catering.txt",
+        "Catering for the council meeting: lunch for 200 guests at 南京東路 hall.\n",
+    );
+    let o = run(&["scan", clean.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("PASS"));
+
+    let bad = write(
+        dir.path(),
+        "cams.txt",
+        "The Contractor shall supply 40 Hikvision DS-2CD2143G2-I cameras.\n",
+    );
+    let o = run(&["scan", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("VIOLATION"));
+
+    let review = write(
+        dir.path(),
+        "laptops.txt",
+        "The Contractor shall supply 30 Lenovo ThinkPad laptops. FAR 52.204-25 applies to this contract.\n",
+    );
+    let o = run(&["scan", review.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "review does not fail by default: {}",
+        stdout(&o)
+    );
+    let o = run(&["scan", review.to_str().unwrap(), "--fail-on", "review"]);
+    assert_eq!(o.status.code(), Some(1));
+
+    // Usage errors and unreadable input.
+    assert_eq!(run(&["scan"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    let o = run(&["scan", "no/such/file.pdf", "--format", "jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    let docs = jsonl(&o);
+    assert_eq!(docs.len(), 1);
+    assert_eq!(docs[0]["status"], "error");
+    assert_eq!(docs[0]["verdict"], "unreadable");
+    assert_eq!(docs[0]["error_class"], "io");
+}
+
+#[test]
+fn list_restriction_changes_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "phones.txt",
+        "The Contractor shall supply 30 Xiaomi Redmi phones. FAR 52.204-25 applies to this contract.\n",
+    );
+    let o = run(&["scan", p.to_str().unwrap(), "--format", "jsonl"]);
+    let d = &jsonl(&o)[0];
+    assert_eq!(d["findings"][0]["entity"], "xiaomi");
+    assert_eq!(d["findings"][0]["disposition"], "violation");
+    assert_eq!(d["findings"][0]["list"], "tw-ey-2019");
+    // Xiaomi is not on the US list: restricted to it, the mention is not reported.
+    let o = run(&[
+        "scan",
+        p.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--list",
+        "us-ndaa-889",
+    ]);
+    let d = &jsonl(&o)[0];
+    assert_eq!(d["findings"].as_array().unwrap().len(), 0, "{d}");
+    assert_eq!(d["verdict"], "pass");
+    let o = run(&["scan", p.to_str().unwrap(), "--list", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown list 'nope'"));
+}
+
+#[test]
+fn folder_walk_skips_and_counts_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "b.txt", "Supply 40 Hikvision cameras.\n");
+    write(dir.path(), "a.md", "# Catering\n\nLunch.\n");
+    write(dir.path(), "photo.jpg", "\u{FF}\u{D8}not a contract");
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    write(&dir.path().join("sub"), "c.txt", "華為交換器 4 台\n");
+    let o = run(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let paths: Vec<String> = v["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            Path::new(d["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(paths, ["a.md", "b.txt", "c.txt"]);
+    assert_eq!(v["summary"]["skipped"], 1);
+    assert_eq!(v["summary"]["documents"], 3);
+    assert_eq!(v["summary"]["fail"], 2);
+}
+
+#[test]
+fn custom_patterns_add_and_validate() {
+    let dir = tempfile::tempdir().unwrap();
+    let pats = dir.path().join("pats");
+    std::fs::create_dir(&pats).unwrap();
+    write(
+        &pats,
+        "acme.toml",
+        "[[entity]]\nid = \"acme\"\nname = \"Acme Surveillance\"\naliases = [\"Acme Cam\"]\n\n[[list]]\nid = \"city-list\"\ntitle = \"City list\"\njurisdiction = \"TW\"\nsource = \"City ordinance\"\neffective = \"2024-01-01\"\nbanned = [\"acme\"]\n",
+    );
+    let o = run(&["patterns", "check", pats.to_str().unwrap()]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc = write(
+        dir.path(),
+        "d.txt",
+        "The Contractor shall supply 12 Acme Cam units.\n",
+    );
+    let o = run(&[
+        "scan",
+        doc.to_str().unwrap(),
+        "--patterns",
+        pats.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    let d = &jsonl(&o)[0];
+    assert_eq!(d["findings"][0]["entity"], "acme");
+    assert_eq!(d["findings"][0]["list"], "city-list");
+    assert_eq!(d["findings"][0]["disposition"], "violation");
+
+    write(
+        &pats,
+        "broken.toml",
+        "[[entity]]\nid = \"x\"\nname = \"X\"\nmodels = ['(']\n",
+    );
+    let o = run(&["patterns", "check", pats.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("broken.toml:4:"), "{err}");
+    assert!(err.contains("invalid regular expression"), "{err}");
+}
+
+#[test]
+fn patterns_list_and_extract() {
+    let o = run(&["patterns", "list"]);
+    assert_eq!(o.status.code(), Some(0));
+    let s = stdout(&o);
+    assert!(s.contains("tw-ey-2019") && s.contains("us-ndaa-889"));
+    assert!(s.contains("hikvision") && s.contains("海康威視"));
+    let o = run(&["extract", "fixtures/contracts/zh_fullwidth_wrap.txt"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("ＨＵＡＷＥＩ"));
+}
+
+#[test]
+fn terminal_output_strips_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "esc.txt",
+        "Supply 4 Huawei \u{1b}[2J\u{1b}]0;pwned\u{7} switches.\n",
+    );
+    let o = run(&["scan", p.to_str().unwrap()]);
+    assert!(!stdout(&o).contains('\u{1b}'), "{:?}", stdout(&o));
+}

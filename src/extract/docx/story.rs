@@ -123,6 +123,8 @@ fn skipped(local: &[u8]) -> bool {
         local,
         b"instrText"
             | b"delInstrText"
+            // Ruby (furigana) annotation: the base text is the text.
+            | b"rt"
             | b"pPrChange"
             | b"rPrChange"
             | b"sectPrChange"

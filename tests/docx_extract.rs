@@ -936,3 +936,41 @@ fn every_corpus_file_is_covered() {
         );
     }
 }
+
+#[test]
+fn broken_xml_keeps_text_before_the_damage() {
+    // Mismatched end tag after two good paragraphs.
+    let body = concat!(
+        r#"<w:p><w:r><w:t>first</w:t></w:r></w:p>"#,
+        r#"<w:p><w:r><w:t>second</w:t></w:r></w:p>"#,
+        r#"<w:p><w:r><w:t>third</w:t></w:x></w:p>"#,
+    );
+    let bytes = build_docx(body, None, None);
+    let d = tenderscan::extract::docx::extract(&bytes, &ExtractOptions::default()).unwrap();
+    assert_eq!(texts(&d, BlockKind::Paragraph)[..2], ["first", "second"]);
+    assert!(d.warnings.iter().any(|w| w.contains("XML error")));
+    // Nothing readable at all: a malformed document.
+    let bytes = build_docx("<w:p></w:q>", None, None);
+    let e = tenderscan::extract::docx::extract(&bytes, &ExtractOptions::default()).unwrap_err();
+    assert_eq!(e.class(), "malformed");
+}
+
+#[test]
+fn doctype_entities_are_never_expanded() {
+    // A billion-laughs style internal entity and an external one: neither is expanded.
+    let mut zw = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    zw.start_file("word/document.xml", opts).unwrap();
+    zw.write_all(
+        format!(
+            r#"<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "AAAAAAAAAA"><!ENTITY b "&a;&a;&a;&a;"><!ENTITY x SYSTEM "file:///etc/passwd">]><w:document xmlns:w="{W_NS}"><w:body><w:p><w:r><w:t>k&b;&x;v &lt;ok&gt;</w:t></w:r></w:p><w:p><w:altChunk/></w:p></w:body></w:document>"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    let bytes = zw.finish().unwrap().into_inner();
+    let d = tenderscan::extract::docx::extract(&bytes, &ExtractOptions::default()).unwrap();
+    assert_eq!(d.blocks[0].text, "kv <ok>");
+    assert!(d.warnings.iter().any(|w| w.contains("DOCTYPE")));
+    assert!(d.warnings.iter().any(|w| w.contains("altChunk")));
+}

@@ -314,6 +314,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         hf_refs: Vec::new(),
         unknown_entity: false,
         doctype: false,
+        unread_chunks: 0,
     };
     let mut warnings = std::mem::take(&mut pkg.warnings);
 
@@ -372,6 +373,12 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         warnings.push(
             "a part declares a DOCTYPE; it was ignored (no entity expanded or fetched)".into(),
         );
+    }
+    if env.unread_chunks > 0 {
+        warnings.push(format!(
+            "{} embedded chunk(s) or sub-document(s) (w:altChunk, w:subDoc) not read; their text is missing",
+            env.unread_chunks
+        ));
     }
     if env.unknown_entity {
         warnings.push("undeclared or external entity references were dropped from the text".into());

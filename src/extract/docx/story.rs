@@ -45,6 +45,9 @@ pub(crate) struct Env<'a> {
     pub unknown_entity: bool,
     /// A part carried a DOCTYPE (ignored; nothing is ever fetched or expanded).
     pub doctype: bool,
+    /// Embedded alternative-format chunks (`w:altChunk`) and sub-documents (`w:subDoc`): their
+    /// text lives in other parts or files and is not read.
+    pub unread_chunks: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -386,6 +389,7 @@ impl State {
                 b"vanish" if parent == Some(Tag::RPr) && self.grandparent() == Some(Tag::R) => {
                     self.run_hidden = on_off(e);
                 }
+                b"altChunk" | b"subDoc" => env.unread_chunks += 1,
                 b"headerReference" | b"footerReference" if self.story == Story::Body => {
                     if let Some(id) = attr(e, b"id") {
                         env.hf_refs.push(id);

@@ -87,7 +87,7 @@ impl<'a> Package<'a> {
             Err(e) => return Part::Broken(e.to_string()),
         };
         let limit = self.per_part.min(self.budget);
-        let mut data = Vec::with_capacity(f.size().min(limit).min(64 << 20) as usize);
+        let mut data = Vec::with_capacity(f.size().min(limit).min(8 << 20) as usize);
         let res = (&mut f)
             .take(limit.saturating_add(1))
             .read_to_end(&mut data);

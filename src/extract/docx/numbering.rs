@@ -49,17 +49,18 @@ impl Styles {
         let mut styles = Styles::default();
         // (style id, style) being read; depth inside it
         let mut cur: Option<(String, Style)> = None;
-        let mut path: Vec<Vec<u8>> = Vec::new();
+        let mut depth = 0usize;
         loop {
             let (res, ev) = r.read_resolved_event().map_err(|e| e.to_string())?;
             let ns = classify(&res);
             match ev {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(ev, Event::Empty(_));
-                    let local = e.local_name().as_ref().to_vec();
+                    let local = e.local_name();
+                    let local = local.as_ref();
                     if ns == Ns::W {
-                        match local.as_slice() {
-                            b"style" if path.len() == 1 => {
+                        match local {
+                            b"style" if depth == 1 => {
                                 let is_para = attr(e, b"type").as_deref().unwrap_or("paragraph")
                                     == "paragraph";
                                 let id = attr(e, b"styleId").unwrap_or_default();
@@ -82,7 +83,7 @@ impl Styles {
                             _ => {}
                         }
                         if let Some((_, st)) = cur.as_mut() {
-                            match local.as_slice() {
+                            match local {
                                 b"name" => st.name = attr(e, b"val").unwrap_or_default(),
                                 b"basedOn" => st.based_on = attr(e, b"val"),
                                 b"outlineLvl" => {
@@ -101,12 +102,12 @@ impl Styles {
                         }
                     }
                     if !empty {
-                        path.push(local);
+                        depth += 1;
                     }
                 }
                 Event::End(_) => {
-                    path.pop();
-                    if path.len() == 1 {
+                    depth = depth.saturating_sub(1);
+                    if depth == 1 {
                         if let Some((id, st)) = cur.take() {
                             styles.map.insert(id, st);
                         }

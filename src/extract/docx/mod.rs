@@ -1,0 +1,417 @@
+//! DOCX extraction: a bounded zip reader and one streaming quick-xml pass per part.
+//!
+//! The main document is found through `_rels/.rels` (transitional or Strict OOXML relationship
+//! types), falling back to `word/document.xml`; headers, footers, notes, comments, styles and
+//! numbering through the main document's relationships. Blocks come out in this order: body,
+//! headers and footers, footnotes, endnotes, comments.
+//!
+//! Hostile input: every part is inflated through `Read::take` within `max_stream_bytes` (a longer
+//! part is truncated with a warning) and all parts together within `max_total_bytes`. DOCTYPEs are
+//! ignored and entities other than the predefined ones are dropped, never expanded or fetched.
+
+mod numbering;
+mod story;
+mod xml;
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use quick_xml::events::Event;
+use quick_xml::NsReader;
+use zip::ZipArchive;
+
+use super::{ExtractError, ExtractOptions};
+use crate::document::{Document, Format};
+use numbering::{Numbering, Styles};
+use story::{Env, Story};
+
+const FORMAT: &str = "docx";
+
+fn malformed(reason: impl Into<String>) -> ExtractError {
+    ExtractError::Malformed {
+        format: FORMAT,
+        reason: reason.into(),
+    }
+}
+
+/// The zip package with its read budget.
+struct Package<'a> {
+    zip: ZipArchive<Cursor<&'a [u8]>>,
+    /// Lower-cased part name → name as stored (OPC part names are case-insensitive).
+    names: HashMap<String, String>,
+    per_part: u64,
+    budget: u64,
+    warnings: Vec<String>,
+}
+
+/// Outcome of reading a part.
+enum Part {
+    Missing,
+    Data(Vec<u8>),
+    /// Unreadable (corrupt stream, encrypted entry); the reason.
+    Broken(String),
+    /// The total budget was spent before the part could be read.
+    OverBudget,
+}
+
+impl<'a> Package<'a> {
+    fn open(bytes: &'a [u8], opts: &ExtractOptions) -> Result<Self, ExtractError> {
+        let zip = ZipArchive::new(Cursor::new(bytes))
+            .map_err(|e| malformed(format!("not a readable zip archive: {e}")))?;
+        let names = zip
+            .file_names()
+            .map(|n| (n.to_ascii_lowercase(), n.to_string()))
+            .collect();
+        Ok(Package {
+            zip,
+            names,
+            per_part: opts.max_stream_bytes,
+            budget: opts.max_total_bytes,
+            warnings: Vec::new(),
+        })
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.names.contains_key(&name.to_ascii_lowercase())
+    }
+
+    fn read(&mut self, name: &str) -> Part {
+        let Some(stored) = self.names.get(&name.to_ascii_lowercase()).cloned() else {
+            return Part::Missing;
+        };
+        if self.budget == 0 {
+            return Part::OverBudget;
+        }
+        let mut f = match self.zip.by_name(&stored) {
+            Ok(f) => f,
+            Err(e) => return Part::Broken(e.to_string()),
+        };
+        let limit = self.per_part.min(self.budget);
+        let mut data = Vec::with_capacity(f.size().min(limit).min(8 << 20) as usize);
+        let res = (&mut f)
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut data);
+        if data.len() as u64 > limit {
+            data.truncate(limit as usize);
+            let which = if limit == self.per_part {
+                "per-part"
+            } else {
+                "total"
+            };
+            self.warnings.push(format!(
+                "{name}: inflates beyond the {which} limit of {limit} bytes; read truncated"
+            ));
+        } else if let Err(e) = res {
+            if data.is_empty() {
+                self.budget = self.budget.saturating_sub(data.len() as u64);
+                return Part::Broken(e.to_string());
+            }
+            self.warnings.push(format!(
+                "{name}: damaged stream ({e}); text up to the damage kept"
+            ));
+        }
+        self.budget = self.budget.saturating_sub(data.len() as u64);
+        Part::Data(strip_bom(data))
+    }
+
+    /// A part that is optional: missing, broken or over budget becomes a warning.
+    fn read_optional(&mut self, name: &str) -> Option<Vec<u8>> {
+        match self.read(name) {
+            Part::Data(d) => Some(d),
+            Part::Missing => None,
+            Part::Broken(e) => {
+                self.warnings
+                    .push(format!("{name}: unreadable ({e}); skipped"));
+                None
+            }
+            Part::OverBudget => {
+                self.warnings
+                    .push(format!("{name}: skipped, total size limit reached"));
+                None
+            }
+        }
+    }
+}
+
+/// Drop a UTF-8 byte-order mark; transcode UTF-16 parts to UTF-8.
+fn strip_bom(data: Vec<u8>) -> Vec<u8> {
+    if data.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return data[3..].to_vec();
+    }
+    if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
+        let enc = if data[0] == 0xFF {
+            encoding_rs::UTF_16LE
+        } else {
+            encoding_rs::UTF_16BE
+        };
+        let (s, _) = enc.decode_without_bom_handling(&data[2..]);
+        return s.into_owned().into_bytes();
+    }
+    data
+}
+
+/// One relationship of a `.rels` part.
+struct Rel {
+    id: String,
+    /// Last segment of the relationship type URI (`officeDocument`, `header`, …).
+    kind: String,
+    /// Part name the target resolves to, without a leading slash.
+    target: String,
+}
+
+/// Parse a `.rels` part; targets resolve against `base_dir` (the source part's folder, "" for the
+/// package root). External targets are dropped.
+fn parse_rels(xml: &[u8], base_dir: &str) -> Vec<Rel> {
+    let mut r = NsReader::from_reader(xml);
+    let mut out = Vec::new();
+    loop {
+        match r.read_event() {
+            Ok(Event::Start(ref e)) | Ok(Event::Empty(ref e))
+                if e.local_name().as_ref() == b"Relationship" =>
+            {
+                if xml::attr(e, b"TargetMode").is_some_and(|m| m.eq_ignore_ascii_case("external")) {
+                    continue;
+                }
+                let (Some(ty), Some(target)) = (xml::attr(e, b"Type"), xml::attr(e, b"Target"))
+                else {
+                    continue;
+                };
+                out.push(Rel {
+                    id: xml::attr(e, b"Id").unwrap_or_default(),
+                    kind: ty.rsplit('/').next().unwrap_or("").to_string(),
+                    target: resolve_target(base_dir, &target),
+                });
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Resolve a relationship target against a folder: `/abs`, `rel`, `../up`, `%20` escapes.
+fn resolve_target(base_dir: &str, target: &str) -> String {
+    let target = percent_decode(target);
+    let target = target.split(['#', '?']).next().unwrap_or("");
+    let mut segs: Vec<&str> = Vec::new();
+    let joined;
+    let full = if let Some(abs) = target.strip_prefix('/') {
+        abs
+    } else {
+        joined = format!("{base_dir}{target}");
+        &joined
+    };
+    for s in full.split(['/', '\\']) {
+        match s {
+            "" | "." => {}
+            ".." => {
+                segs.pop();
+            }
+            s => segs.push(s),
+        }
+    }
+    segs.join("/")
+}
+
+fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Some(v) = std::str::from_utf8(&b[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `word/document.xml` → (`word/`, `word/_rels/document.xml.rels`).
+fn dir_and_rels(part: &str) -> (String, String) {
+    match part.rfind('/') {
+        Some(i) => (
+            part[..=i].to_string(),
+            format!("{}_rels/{}.rels", &part[..=i], &part[i + 1..]),
+        ),
+        None => (String::new(), format!("_rels/{part}.rels")),
+    }
+}
+
+pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {
+    let mut pkg = Package::open(bytes, opts)?;
+
+    // The main document part.
+    let mut main = None;
+    if let Some(rels) = pkg.read_optional("_rels/.rels") {
+        main = parse_rels(&rels, "")
+            .into_iter()
+            .find(|r| r.kind == "officeDocument" && pkg.has(&r.target))
+            .map(|r| r.target);
+    }
+    let main =
+        match main {
+            Some(m) => m,
+            None if pkg.has("word/document.xml") => "word/document.xml".to_string(),
+            None => return Err(malformed(
+                "no main document part (no officeDocument relationship and no word/document.xml)",
+            )),
+        };
+    let body = match pkg.read(&main) {
+        Part::Data(d) => d,
+        Part::Missing => return Err(malformed(format!("main document part {main} missing"))),
+        Part::Broken(e) => return Err(malformed(format!("main document part {main}: {e}"))),
+        Part::OverBudget => {
+            return Err(ExtractError::LimitExceeded(
+                "total size limit reached before the main document".into(),
+            ))
+        }
+    };
+
+    let (dir, rels_name) = dir_and_rels(&main);
+    let rels = pkg
+        .read_optional(&rels_name)
+        .map(|x| parse_rels(&x, &dir))
+        .unwrap_or_default();
+    let first_of = |kind: &str| {
+        rels.iter()
+            .find(|r| r.kind == kind)
+            .map(|r| r.target.clone())
+    };
+
+    let styles = match first_of("styles").and_then(|n| pkg.read_optional(&n)) {
+        Some(x) => Styles::parse(&x).unwrap_or_else(|e| {
+            pkg.warnings
+                .push(format!("styles: {e}; headings by style not detected"));
+            Styles::default()
+        }),
+        None => Styles::default(),
+    };
+    let mut numbering = match first_of("numbering").and_then(|n| pkg.read_optional(&n)) {
+        Some(x) => Numbering::parse(&x).unwrap_or_else(|e| {
+            pkg.warnings
+                .push(format!("numbering: {e}; clause numbers not computed"));
+            Numbering::default()
+        }),
+        None => Numbering::default(),
+    };
+
+    let mut env = Env {
+        styles: &styles,
+        numbering: &mut numbering,
+        blocks: Vec::new(),
+        next_table: 0,
+        hf_refs: Vec::new(),
+        unknown_entity: false,
+        doctype: false,
+        unread_chunks: 0,
+    };
+    let mut warnings = std::mem::take(&mut pkg.warnings);
+
+    if let Err(e) = story::parse(&body, Story::Body, &mut env) {
+        if env.blocks.iter().all(|b| b.is_none()) {
+            return Err(malformed(format!("{main}: {e}")));
+        }
+        warnings.push(format!("{main}: XML error ({e}); text before it kept"));
+    }
+
+    // Headers and footers: in the order the sections reference them, then any others.
+    let mut hf: Vec<(Story, String)> = Vec::new();
+    for id in env.hf_refs.clone() {
+        if let Some(r) = rels.iter().find(|r| r.id == id) {
+            let s = match r.kind.as_str() {
+                "header" => Story::Header,
+                "footer" => Story::Footer,
+                _ => continue,
+            };
+            if !hf.iter().any(|(_, t)| *t == r.target) {
+                hf.push((s, r.target.clone()));
+            }
+        }
+    }
+    for r in &rels {
+        let s = match r.kind.as_str() {
+            "header" => Story::Header,
+            "footer" => Story::Footer,
+            _ => continue,
+        };
+        if !hf.iter().any(|(_, t)| *t == r.target) {
+            hf.push((s, r.target.clone()));
+        }
+    }
+    let mut parts = hf;
+    for (kind, story) in [
+        ("footnotes", Story::Footnote),
+        ("endnotes", Story::Endnote),
+        ("comments", Story::Comment),
+    ] {
+        for r in rels.iter().filter(|r| r.kind == kind) {
+            if !parts.iter().any(|(_, t)| *t == r.target) {
+                parts.push((story, r.target.clone()));
+            }
+        }
+    }
+    for (story, name) in parts {
+        if let Some(x) = pkg.read_optional(&name) {
+            if let Err(e) = story::parse(&x, story, &mut env) {
+                warnings.push(format!("{name}: XML error ({e}); text before it kept"));
+            }
+        }
+    }
+    warnings.append(&mut pkg.warnings);
+    if env.doctype {
+        warnings.push(
+            "a part declares a DOCTYPE; it was ignored (no entity expanded or fetched)".into(),
+        );
+    }
+    if env.unread_chunks > 0 {
+        warnings.push(format!(
+            "{} embedded chunk(s) or sub-document(s) (w:altChunk, w:subDoc) not read; their text is missing",
+            env.unread_chunks
+        ));
+    }
+    if env.unknown_entity {
+        warnings.push("undeclared or external entity references were dropped from the text".into());
+    }
+
+    let mut doc = Document::new(Format::Docx);
+    doc.blocks = env.blocks.into_iter().flatten().collect();
+    for (i, b) in doc.blocks.iter_mut().enumerate() {
+        b.location.paragraph = u32::try_from(i + 1).unwrap_or(u32::MAX);
+    }
+    doc.warnings = warnings;
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets() {
+        assert_eq!(resolve_target("word/", "header1.xml"), "word/header1.xml");
+        assert_eq!(
+            resolve_target("word/", "/word/document2.xml"),
+            "word/document2.xml"
+        );
+        assert_eq!(
+            resolve_target("word/", "../customXml/item1.xml"),
+            "customXml/item1.xml"
+        );
+        assert_eq!(resolve_target("", "word/my%20doc.xml"), "word/my doc.xml");
+        assert_eq!(
+            dir_and_rels("word/document.xml").1,
+            "word/_rels/document.xml.rels"
+        );
+    }
+}

@@ -1,0 +1,581 @@
+//! One streaming pass over a WordprocessingML "story" (the body, a header, a footer, the footnotes,
+//! the endnotes, the comments), turning paragraphs and table cells into [`Block`]s.
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::NsReader;
+
+use super::numbering::{NumRef, Numbering, Styles};
+use super::xml::{attr, attr_i64, classify, decode_text, on_off, Ns};
+use crate::document::{Block, BlockKind, CellRef, Location};
+
+/// Which part a story comes from; decides the kind of its blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Story {
+    Body,
+    Header,
+    Footer,
+    Footnote,
+    Endnote,
+    Comment,
+}
+
+impl Story {
+    fn kind(self) -> BlockKind {
+        match self {
+            Story::Body => BlockKind::Paragraph,
+            Story::Header => BlockKind::Header,
+            Story::Footer => BlockKind::Footer,
+            Story::Footnote => BlockKind::Footnote,
+            Story::Endnote => BlockKind::Endnote,
+            Story::Comment => BlockKind::Comment,
+        }
+    }
+}
+
+/// Shared by all stories of one document.
+pub(crate) struct Env<'a> {
+    pub styles: &'a Styles,
+    pub numbering: &'a mut Numbering,
+    /// Blocks in reading order; `None` for a reserved slot that stayed empty.
+    pub blocks: Vec<Option<Block>>,
+    pub next_table: u32,
+    /// `r:id`s of header and footer references, in body order.
+    pub hf_refs: Vec<String>,
+    /// An entity other than the predefined ones was met (and dropped).
+    pub unknown_entity: bool,
+    /// A part carried a DOCTYPE (ignored; nothing is ever fetched or expanded).
+    pub doctype: bool,
+    /// Embedded alternative-format chunks (`w:altChunk`) and sub-documents (`w:subDoc`): their
+    /// text lives in other parts or files and is not read.
+    pub unread_chunks: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tag {
+    P,
+    R,
+    RPr,
+    PPr,
+    NumPr,
+    T,
+    DelText,
+    Del,
+    Tbl,
+    Tr,
+    TrPr,
+    Tc,
+    TcPr,
+    Txbx,
+    Ac,
+    Other,
+}
+
+#[derive(Default)]
+struct Para {
+    slot: Option<usize>,
+    text: String,
+    deleted: String,
+    style: Option<String>,
+    num_id: Option<i64>,
+    ilvl: Option<u8>,
+    outline: Option<u8>,
+    visible: bool,
+    hidden: bool,
+    mark_deleted: bool,
+}
+
+struct Cell {
+    slot: usize,
+    text: String,
+    deleted: String,
+    clause: Option<String>,
+    cell: CellRef,
+    span: u32,
+    visible: bool,
+    hidden: bool,
+}
+
+struct Table {
+    index: u32,
+    row: Option<u32>,
+    col: u32,
+}
+
+enum Container {
+    Cell(Box<Cell>),
+    TextBox,
+}
+
+struct State {
+    story: Story,
+    tags: Vec<Tag>,
+    paras: Vec<Para>,
+    tables: Vec<Table>,
+    containers: Vec<Container>,
+    /// One entry per open `mc:AlternateContent`: whether a branch was taken already.
+    ac: Vec<bool>,
+    del_depth: u32,
+    run_hidden: bool,
+    /// Depth inside an element whose content is skipped.
+    skip: u32,
+}
+
+/// Elements whose whole content is not text of the document as it stands.
+fn skipped(local: &[u8]) -> bool {
+    matches!(
+        local,
+        b"instrText"
+            | b"delInstrText"
+            // Ruby (furigana) annotation: the base text is the text.
+            | b"rt"
+            | b"pPrChange"
+            | b"rPrChange"
+            | b"sectPrChange"
+            | b"tblPrChange"
+            | b"trPrChange"
+            | b"tcPrChange"
+            | b"tblGridChange"
+            | b"numberingChange"
+            | b"sdtPr"
+            | b"sdtEndPr"
+    )
+}
+
+/// Parse one story. On an XML error the blocks read so far are kept and the error returned.
+pub(crate) fn parse(xml: &[u8], story: Story, env: &mut Env) -> Result<(), String> {
+    let mut r = NsReader::from_reader(xml);
+    let mut st = State {
+        story,
+        tags: Vec::with_capacity(32),
+        paras: Vec::new(),
+        tables: Vec::new(),
+        containers: Vec::new(),
+        ac: Vec::new(),
+        del_depth: 0,
+        run_hidden: false,
+        skip: 0,
+    };
+    let result = loop {
+        let (res, ev) = match r.read_resolved_event() {
+            Ok(x) => x,
+            Err(e) => break Err(e.to_string()),
+        };
+        match ev {
+            Event::Start(ref e) => {
+                if st.skip > 0 {
+                    st.skip += 1;
+                    continue;
+                }
+                let ns = classify(&res);
+                st.start(ns, e, false, env);
+            }
+            Event::Empty(ref e) => {
+                if st.skip > 0 {
+                    continue;
+                }
+                let ns = classify(&res);
+                if st.start(ns, e, true, env) {
+                    st.end(env);
+                }
+            }
+            Event::End(_) => {
+                if st.skip > 0 {
+                    st.skip -= 1;
+                    continue;
+                }
+                st.end(env);
+            }
+            Event::Text(ref t) if st.skip == 0 => {
+                if let Some(top @ (Tag::T | Tag::DelText)) = st.tags.last().copied() {
+                    let s = decode_text(t, &mut env.unknown_entity);
+                    let deleted = top == Tag::DelText || st.del_depth > 0;
+                    st.push_text(&s, deleted);
+                }
+            }
+            Event::CData(ref t) if st.skip == 0 => {
+                if let Some(top @ (Tag::T | Tag::DelText)) = st.tags.last().copied() {
+                    let s = String::from_utf8_lossy(t).into_owned();
+                    let deleted = top == Tag::DelText || st.del_depth > 0;
+                    st.push_text(&s, deleted);
+                }
+            }
+            Event::DocType(_) => env.doctype = true,
+            Event::Eof => break Ok(()),
+            _ => {}
+        }
+    };
+    // Close whatever a truncated or broken part left open, keeping its text.
+    st.skip = 0;
+    while !st.tags.is_empty() {
+        st.end(env);
+    }
+    result
+}
+
+impl State {
+    fn parent(&self) -> Option<Tag> {
+        self.tags.last().copied()
+    }
+
+    fn grandparent(&self) -> Option<Tag> {
+        self.tags.len().checked_sub(2).map(|i| self.tags[i])
+    }
+
+    fn reserve(env: &mut Env) -> usize {
+        env.blocks.push(None);
+        env.blocks.len() - 1
+    }
+
+    fn push_text(&mut self, s: &str, deleted: bool) {
+        let hidden = self.run_hidden;
+        if let Some(p) = self.paras.last_mut() {
+            if deleted {
+                p.deleted.push_str(s);
+            } else {
+                p.text.push_str(s);
+                if s.chars().any(|c| !c.is_whitespace()) {
+                    if hidden {
+                        p.hidden = true;
+                    } else {
+                        p.visible = true;
+                    }
+                }
+            }
+        }
+    }
+
+    fn push_char(&mut self, c: char) {
+        let deleted = self.del_depth > 0;
+        let mut b = [0u8; 4];
+        self.push_text(c.encode_utf8(&mut b), deleted);
+    }
+
+    /// Open an element; false when it was not pushed (its content is skipped or it was empty).
+    fn start(&mut self, ns: Ns, e: &BytesStart, empty: bool, env: &mut Env) -> bool {
+        let local = e.local_name();
+        let local = local.as_ref();
+        let parent = self.parent();
+        let mut tag = Tag::Other;
+        match ns {
+            Ns::W => match local {
+                b"p" => {
+                    let slot = match self.containers.last() {
+                        Some(Container::Cell(_)) => None,
+                        _ => Some(Self::reserve(env)),
+                    };
+                    self.paras.push(Para {
+                        slot,
+                        ..Para::default()
+                    });
+                    tag = Tag::P;
+                }
+                b"r" => {
+                    self.run_hidden = false;
+                    tag = Tag::R;
+                }
+                b"rPr" => tag = Tag::RPr,
+                b"pPr" => tag = Tag::PPr,
+                b"numPr" if parent == Some(Tag::PPr) => tag = Tag::NumPr,
+                b"t" => tag = Tag::T,
+                b"delText" => tag = Tag::DelText,
+                b"del" | b"moveFrom" | b"ins" | b"moveTo" if parent == Some(Tag::RPr) => {
+                    // Revision marks on a run or paragraph mark, not wrappers.
+                    let mark = local == b"del" && self.grandparent() == Some(Tag::PPr);
+                    if let Some(p) = self.paras.last_mut().filter(|_| mark) {
+                        p.mark_deleted = true;
+                    }
+                }
+                b"del" | b"moveFrom" => {
+                    self.del_depth += 1;
+                    if let Some(p) = self.paras.last_mut() {
+                        if !p.deleted.is_empty() && !p.deleted.ends_with(char::is_whitespace) {
+                            p.deleted.push(' ');
+                        }
+                    }
+                    tag = Tag::Del;
+                }
+                b"tbl" => {
+                    self.tables.push(Table {
+                        index: env.next_table,
+                        row: None,
+                        col: 0,
+                    });
+                    env.next_table += 1;
+                    tag = Tag::Tbl;
+                }
+                b"tr" => {
+                    if let Some(t) = self.tables.last_mut() {
+                        t.row = Some(t.row.map_or(0, |r| r + 1));
+                        t.col = 0;
+                    }
+                    tag = Tag::Tr;
+                }
+                b"trPr" => tag = Tag::TrPr,
+                b"gridBefore" if parent == Some(Tag::TrPr) => {
+                    if let Some(t) = self.tables.last_mut() {
+                        t.col = attr_i64(e, b"val").unwrap_or(0).clamp(0, 1000) as u32;
+                    }
+                }
+                b"tc" => {
+                    if let Some(t) = self.tables.last() {
+                        let cell = CellRef {
+                            table: t.index,
+                            row: t.row.unwrap_or(0),
+                            col: t.col,
+                        };
+                        let slot = Self::reserve(env);
+                        self.containers.push(Container::Cell(Box::new(Cell {
+                            slot,
+                            text: String::new(),
+                            deleted: String::new(),
+                            clause: None,
+                            cell,
+                            span: 1,
+                            visible: false,
+                            hidden: false,
+                        })));
+                        tag = Tag::Tc;
+                    }
+                }
+                b"tcPr" => tag = Tag::TcPr,
+                b"gridSpan" if parent == Some(Tag::TcPr) => {
+                    if let Some(Container::Cell(c)) = self.containers.last_mut() {
+                        c.span = attr_i64(e, b"val").unwrap_or(1).clamp(1, 1000) as u32;
+                    }
+                }
+                b"txbxContent" => {
+                    self.containers.push(Container::TextBox);
+                    tag = Tag::Txbx;
+                }
+                b"footnote" | b"endnote" => {
+                    let sep = attr(e, b"type").is_some_and(|t| t != "normal");
+                    if sep && !empty {
+                        self.skip = 1;
+                        return false;
+                    }
+                }
+                b"tab" | b"ptab" if parent == Some(Tag::R) => self.push_char('\t'),
+                b"br" | b"cr" if parent == Some(Tag::R) => self.push_char('\n'),
+                b"noBreakHyphen" if parent == Some(Tag::R) => self.push_char('-'),
+                b"sym" if parent == Some(Tag::R) => {
+                    if let Some(c) = sym_char(e) {
+                        self.push_char(c);
+                    }
+                }
+                b"pStyle" if parent == Some(Tag::PPr) => {
+                    if let Some(p) = self.paras.last_mut() {
+                        p.style = attr(e, b"val");
+                    }
+                }
+                b"outlineLvl" if parent == Some(Tag::PPr) => {
+                    if let Some(p) = self.paras.last_mut() {
+                        p.outline = attr_i64(e, b"val")
+                            .filter(|v| (0..=9).contains(v))
+                            .map(|v| v as u8);
+                    }
+                }
+                b"numId" if parent == Some(Tag::NumPr) => {
+                    if let Some(p) = self.paras.last_mut() {
+                        p.num_id = attr_i64(e, b"val");
+                    }
+                }
+                b"ilvl" if parent == Some(Tag::NumPr) => {
+                    if let Some(p) = self.paras.last_mut() {
+                        p.ilvl = attr_i64(e, b"val")
+                            .filter(|v| (0..=8).contains(v))
+                            .map(|v| v as u8);
+                    }
+                }
+                b"vanish" if parent == Some(Tag::RPr) && self.grandparent() == Some(Tag::R) => {
+                    self.run_hidden = on_off(e);
+                }
+                b"altChunk" | b"subDoc" => env.unread_chunks += 1,
+                b"headerReference" | b"footerReference" if self.story == Story::Body => {
+                    if let Some(id) = attr(e, b"id") {
+                        env.hf_refs.push(id);
+                    }
+                }
+                l if skipped(l) => {
+                    if !empty {
+                        self.skip = 1;
+                    }
+                    return false;
+                }
+                _ => {}
+            },
+            Ns::M if local == b"t" => tag = Tag::T,
+            Ns::Mc => match local {
+                b"AlternateContent" => {
+                    self.ac.push(false);
+                    tag = Tag::Ac;
+                }
+                b"Choice" | b"Fallback" => {
+                    if empty {
+                        // nothing to read; does not count as the branch taken
+                    } else if self.ac.last() == Some(&true) {
+                        self.skip = 1;
+                        return false;
+                    } else if let Some(t) = self.ac.last_mut() {
+                        *t = true;
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        self.tags.push(tag);
+        true
+    }
+
+    fn end(&mut self, env: &mut Env) {
+        let Some(tag) = self.tags.pop() else {
+            return;
+        };
+        match tag {
+            Tag::P => self.end_para(env),
+            Tag::Del => self.del_depth = self.del_depth.saturating_sub(1),
+            Tag::Tbl => {
+                self.tables.pop();
+            }
+            Tag::Tc => {
+                if let Some(Container::Cell(c)) = self.containers.pop() {
+                    if let Some(t) = self.tables.last_mut() {
+                        t.col = t.col.saturating_add(c.span);
+                    }
+                    self.emit_cell(*c, env);
+                }
+            }
+            Tag::Txbx => {
+                self.containers.pop();
+            }
+            Tag::Ac => {
+                self.ac.pop();
+            }
+            _ => {}
+        }
+    }
+
+    fn emit_cell(&mut self, c: Cell, env: &mut Env) {
+        let kind = match self.story {
+            Story::Body => BlockKind::TableCell,
+            s => s.kind(),
+        };
+        let loc = Location {
+            clause: c.clause.clone(),
+            cell: Some(c.cell),
+            ..Location::default()
+        };
+        if c.text.chars().any(|ch| !ch.is_whitespace()) {
+            let mut b = Block::new(kind, c.text, loc.clone());
+            b.hidden = c.hidden && !c.visible;
+            env.blocks[c.slot] = Some(b);
+        }
+        if c.deleted.chars().any(|ch| !ch.is_whitespace()) {
+            env.blocks
+                .push(Some(Block::new(BlockKind::Deleted, c.deleted, loc)));
+        }
+    }
+
+    fn end_para(&mut self, env: &mut Env) {
+        let Some(p) = self.paras.pop() else {
+            return;
+        };
+        let styles = env.styles;
+        let style = p.style.clone().or_else(|| styles.default_para.clone());
+        let from_style = style.as_deref().and_then(|s| styles.numbering(s));
+        let nr = match (p.num_id, from_style) {
+            (Some(id), s) => Some(NumRef {
+                num_id: id,
+                ilvl: p.ilvl.or(s.and_then(|s| s.ilvl)),
+            }),
+            (None, Some(s)) => Some(NumRef {
+                num_id: s.num_id,
+                ilvl: p.ilvl.or(s.ilvl),
+            }),
+            (None, None) => None,
+        };
+        let live = p.text.chars().any(|c| !c.is_whitespace());
+        let clause = match nr {
+            Some(nr) if live || !p.mark_deleted => env.numbering.next(nr, style.as_deref(), styles),
+            _ => None,
+        };
+        let has_deleted = p.deleted.chars().any(|c| !c.is_whitespace());
+        match self.containers.last_mut() {
+            Some(Container::Cell(c)) => {
+                if live {
+                    if !c.text.is_empty() {
+                        c.text.push('\n');
+                    }
+                    c.text.push_str(&p.text);
+                    c.visible |= p.visible;
+                    c.hidden |= p.hidden;
+                    if c.clause.is_none() {
+                        c.clause = clause;
+                    }
+                }
+                if has_deleted {
+                    if !c.deleted.is_empty() {
+                        c.deleted.push('\n');
+                    }
+                    c.deleted.push_str(&p.deleted);
+                }
+            }
+            container => {
+                let kind = if matches!(container, Some(Container::TextBox)) {
+                    BlockKind::TextBox
+                } else if self.story == Story::Body
+                    && (p.outline.is_some_and(|o| o <= 8)
+                        || style.as_deref().is_some_and(|s| styles.is_heading(s)))
+                {
+                    BlockKind::Heading
+                } else {
+                    self.story.kind()
+                };
+                let loc = Location {
+                    clause,
+                    ..Location::default()
+                };
+                if live {
+                    let mut b = Block::new(kind, p.text, loc.clone());
+                    b.hidden = p.hidden && !p.visible;
+                    match p.slot {
+                        Some(i) if i < env.blocks.len() => env.blocks[i] = Some(b),
+                        _ => env.blocks.push(Some(b)),
+                    }
+                }
+                if has_deleted {
+                    env.blocks
+                        .push(Some(Block::new(BlockKind::Deleted, p.deleted, loc)));
+                }
+            }
+        }
+    }
+}
+
+/// The character a `w:sym` stands for. Symbol-font code points in the private-use area
+/// (F020–F0FF) are mapped where they stand for a letter; pictographs (Wingdings) are dropped.
+fn sym_char(e: &BytesStart) -> Option<char> {
+    let code = u32::from_str_radix(attr(e, b"char")?.trim(), 16).ok()?;
+    let font = attr(e, b"font").unwrap_or_default().to_ascii_lowercase();
+    let low = if (0xF000..=0xF0FF).contains(&code) {
+        code - 0xF000
+    } else {
+        return char::from_u32(code).filter(|c| !c.is_control());
+    };
+    if font.contains("wingdings") || font.contains("webdings") || low < 0x20 {
+        return None;
+    }
+    if font == "symbol" {
+        // Greek letters of the Symbol font, in its ASCII positions.
+        const UPPER: &str = "ΑΒΧΔΕΦΓΗΙϑΚΛΜΝΟΠΘΡΣΤΥςΩΞΨΖ";
+        const LOWER: &str = "αβχδεφγηιϕκλμνοπθρστυϖωξψζ";
+        let c = char::from_u32(low)?;
+        if c.is_ascii_uppercase() {
+            return UPPER.chars().nth((low - 'A' as u32) as usize);
+        }
+        if c.is_ascii_lowercase() {
+            return LOWER.chars().nth((low - 'a' as u32) as usize);
+        }
+    }
+    char::from_u32(low).filter(|c| !c.is_control())
+}

@@ -46,8 +46,15 @@ pub enum FailOn {
 #[derive(Debug, clap::Args)]
 pub struct ScanArgs {
     /// Files or folders (folders are walked recursively in sorted order).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "files_from")]
     pub paths: Vec<PathBuf>,
+    /// Also read paths from this file, one per line ('-' for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// Scan only shard K of N (1-based), a stable hash partition of the inputs, so a run can be split
+    /// across machines and the JSONL parts concatenated.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value = "text")]
     pub format: Format,
@@ -95,4 +102,8 @@ pub enum PatternsCommand {
     },
     /// Validate a folder of pattern files (merged over the shipped ones).
     Check { dir: PathBuf },
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    tenderscan::pipeline::parse_shard(s)
 }

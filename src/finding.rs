@@ -162,6 +162,8 @@ pub struct ClauseFacts {
 pub struct DocumentReport {
     /// The path as given or found while walking (lossy UTF-8 for display; see `path_bytes`).
     pub path: String,
+    /// The raw bytes of the path when it is not valid UTF-8 (so no input is lost), else `null`.
+    pub path_bytes: Option<Vec<u8>>,
     pub format: Option<String>,
     pub status: Status,
     pub error: Option<String>,
@@ -180,6 +182,7 @@ impl DocumentReport {
     pub fn error(path: String, format: Option<String>, class: &str, message: String) -> Self {
         DocumentReport {
             path,
+            path_bytes: None,
             format,
             status: Status::Error,
             error: Some(message),

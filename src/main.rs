@@ -144,7 +144,20 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             .map_err(anyhow::Error::msg)?;
     }
     let judge = Judge::new(set)?;
-    let found = pipeline::discover(&args.paths);
+    let mut paths = args.paths.clone();
+    if let Some(list) = &args.files_from {
+        let listed = if list.as_os_str() == "-" {
+            pipeline::read_path_list(std::io::stdin().lock())
+        } else {
+            std::fs::File::open(list).and_then(pipeline::read_path_list)
+        }
+        .with_context(|| format!("cannot read --files-from {}", list.display()))?;
+        paths.extend(listed);
+    }
+    let mut found = pipeline::discover(&paths);
+    if let Some((k, n)) = args.shard {
+        found.inputs = pipeline::shard(found.inputs, k, n);
+    }
     let opts = ScanOptions {
         jobs: args.jobs,
         extract: tenderscan::extract::ExtractOptions {

@@ -144,6 +144,92 @@ impl Default for ScanOptions {
 
 /// Scan one input: read, sniff, extract, judge. Never panics; never returns without a report.
 pub fn scan_one(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentReport {
+    let mut report = scan_one_inner(input, judge, opts);
+    report.path_bytes = raw_path_bytes(&input.path);
+    report
+}
+
+/// The raw bytes of a path that is not valid UTF-8.
+fn raw_path_bytes(path: &Path) -> Option<Vec<u8>> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(path.as_os_str().as_bytes().to_vec())
+    }
+    #[cfg(not(unix))]
+    {
+        Some(path.to_string_lossy().as_bytes().to_vec())
+    }
+}
+
+/// Read a list of paths, one per line (`--files-from`). Lines are taken as raw bytes on Unix, so
+/// names that are not UTF-8 survive; empty lines are ignored, a trailing `\r` is removed.
+pub fn read_path_list<R: Read>(mut r: R) -> std::io::Result<Vec<PathBuf>> {
+    let mut buf = Vec::new();
+    r.read_to_end(&mut buf)?;
+    let mut out = Vec::new();
+    for line in buf.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            out.push(PathBuf::from(std::ffi::OsStr::from_bytes(line)));
+        }
+        #[cfg(not(unix))]
+        {
+            out.push(PathBuf::from(String::from_utf8_lossy(line).into_owned()));
+        }
+    }
+    Ok(out)
+}
+
+/// Keep the inputs of shard `k` of `n` (1-based): a stable hash of each path's bytes decides its
+/// shard, so any machine computes the same partition and the JSONL parts concatenate into one result.
+pub fn shard(inputs: Vec<Input>, k: u32, n: u32) -> Vec<Input> {
+    if n <= 1 {
+        return inputs;
+    }
+    inputs
+        .into_iter()
+        .filter(|i| {
+            let bytes = i.path.as_os_str().as_encoded_bytes();
+            // FNV-1a, 64 bit: stable across platforms, releases and runs.
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for &b in bytes {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            (h % u64::from(n)) as u32 == k - 1
+        })
+        .collect()
+}
+
+/// Parse `K/N` for `--shard` (1 <= K <= N).
+pub fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("--shard takes K/N, e.g. 1/4, not '{s}'"))?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard: '{k}' is not a number"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard: '{n}' is not a number"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("--shard {k}/{n}: K must be between 1 and N"));
+    }
+    Ok((k, n))
+}
+
+fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentReport {
     let path = input.path.to_string_lossy().into_owned();
     if let Some(err) = &input.walk_error {
         return DocumentReport::error(path, None, "io", err.clone());
@@ -172,6 +258,7 @@ pub fn scan_one(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentRep
             };
             DocumentReport {
                 path,
+                path_bytes: None,
                 format: Some(doc.format.as_str().to_string()),
                 status,
                 error: None,
@@ -251,4 +338,54 @@ where
     }
     std::panic::set_hook(prev_hook);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(names: &[&str]) -> Vec<Input> {
+        names
+            .iter()
+            .map(|n| Input {
+                path: PathBuf::from(n),
+                explicit: true,
+                walk_error: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn shards_partition_the_inputs() {
+        let names: Vec<String> = (0..200).map(|i| format!("contracts/doc-{i}.pdf")).collect();
+        let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let all = inputs(&refs);
+        let mut seen = Vec::new();
+        for k in 1..=3 {
+            let part = shard(all.clone(), k, 3);
+            assert!(part.len() > 40, "shard {k} has {} of 200", part.len());
+            seen.extend(part.into_iter().map(|i| i.path));
+        }
+        seen.sort();
+        let mut expected: Vec<PathBuf> = all.into_iter().map(|i| i.path).collect();
+        expected.sort();
+        assert_eq!(seen, expected, "every input in exactly one shard");
+        assert_eq!(parse_shard("2/3"), Ok((2, 3)));
+        assert!(parse_shard("0/3").is_err());
+        assert!(parse_shard("4/3").is_err());
+        assert!(parse_shard("x").is_err());
+    }
+
+    #[test]
+    fn path_list_keeps_raw_bytes() {
+        let list = read_path_list(&b"a.pdf\r\n\nb\xff.docx\n"[..]).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0], PathBuf::from("a.pdf"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            assert_eq!(list[1].as_os_str().as_bytes(), b"b\xff.docx");
+            assert_eq!(raw_path_bytes(&list[1]), Some(b"b\xff.docx".to_vec()));
+        }
+    }
 }

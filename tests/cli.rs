@@ -310,3 +310,101 @@ fn terminal_output_strips_control_characters() {
     let o = run(&["scan", p.to_str().unwrap()]);
     assert!(!stdout(&o).contains('\u{1b}'), "{:?}", stdout(&o));
 }
+
+#[test]
+fn files_from_and_shards_concatenate_to_the_whole() {
+    let whole = run(&["scan", "fixtures/contracts", "--format", "jsonl"]);
+    let mut whole_lines: Vec<String> = stdout(&whole).lines().map(String::from).collect();
+    let mut parts = Vec::new();
+    for k in 1..=3 {
+        let o = run(&[
+            "scan",
+            "fixtures/contracts",
+            "--format",
+            "jsonl",
+            "--shard",
+            &format!("{k}/3"),
+        ]);
+        assert!(o.status.code().is_some_and(|c| c <= 1));
+        parts.extend(stdout(&o).lines().map(String::from));
+    }
+    whole_lines.sort();
+    parts.sort();
+    assert_eq!(parts, whole_lines, "shards partition the run");
+
+    let dir = tempfile::tempdir().unwrap();
+    let list = write(
+        dir.path(),
+        "list.txt",
+        "fixtures/contracts/zh_simplified_violation.txt\nfixtures/contracts/far_52_204_25.md\n\n",
+    );
+    let o = run(&[
+        "scan",
+        "--files-from",
+        list.to_str().unwrap(),
+        "--format",
+        "jsonl",
+    ]);
+    let docs = jsonl(&o);
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["verdict"], "fail");
+    assert_eq!(docs[1]["verdict"], "pass");
+    let mut c = bin();
+    c.args(["scan", "--files-from", "-", "--format", "jsonl"]);
+    c.stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"fixtures/contracts/far_52_204_25.md\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(jsonl(&o).len(), 1);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[cfg(unix)]
+#[test]
+fn no_input_is_lost() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "good.txt", "Supply 4 Huawei switches.\n");
+    write(d, "empty.txt", "");
+    std::os::unix::fs::symlink(d.join("missing.pdf"), d.join("broken.pdf")).unwrap();
+    std::fs::create_dir(d.join("loop")).unwrap();
+    std::os::unix::fs::symlink(d, d.join("loop").join("back")).unwrap();
+    let odd = d.join(std::ffi::OsStr::from_bytes(b"odd-\xff-name.txt"));
+    std::fs::write(&odd, "華為交換器 4 台\n").unwrap();
+    let o = run(&["scan", d.to_str().unwrap(), "--format", "jsonl"]);
+    let docs = jsonl(&o);
+    let by_name = |n: &str| {
+        docs.iter()
+            .find(|x| x["path"].as_str().unwrap().ends_with(n))
+            .unwrap_or_else(|| panic!("{n} missing from {docs:?}"))
+    };
+    assert_eq!(by_name("good.txt")["verdict"], "fail");
+    assert_eq!(by_name("empty.txt")["status"], "error");
+    assert_eq!(by_name("empty.txt")["error_class"], "empty");
+    assert_eq!(by_name("broken.pdf")["status"], "error");
+    assert_eq!(by_name("broken.pdf")["error_class"], "io");
+    let lp = by_name("back");
+    assert_eq!(lp["status"], "error");
+    assert!(lp["error"].as_str().unwrap().contains("loop"), "{lp}");
+    let odd_doc = docs
+        .iter()
+        .find(|x| !x["path_bytes"].is_null())
+        .expect("non-UTF-8 path reported");
+    let raw: Vec<u8> = odd_doc["path_bytes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b.as_u64().unwrap() as u8)
+        .collect();
+    assert!(raw.ends_with(b"odd-\xff-name.txt"));
+    assert_eq!(odd_doc["verdict"], "fail");
+    assert_eq!(docs.len(), 5, "{docs:#?}");
+}

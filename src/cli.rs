@@ -26,6 +26,9 @@ pub enum Command {
         #[command(subcommand)]
         command: PatternsCommand,
     },
+    /// Internal: a worker process for process isolation (reads requests on standard input).
+    #[command(hide = true)]
+    Worker,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -82,6 +85,37 @@ pub struct ScanArgs {
     /// No progress bar.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Where documents are read: `process` (default) runs each in a worker process with a memory limit
+    /// and a timeout, so a crash or hang costs one document; `thread` reads in this process.
+    #[arg(long, value_enum, default_value = "process")]
+    pub isolation: Isolation,
+    /// Stop reading a document after this many seconds (process isolation) and report it as an error.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    pub timeout_per_doc: f64,
+    /// Address-space limit per worker process, e.g. 4G or 512M (0: none).
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_memory: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Isolation {
+    Process,
+    Thread,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mul) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
+        Some((i, 't' | 'T')) => (&s[..i], 1 << 40),
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .map(|n| n.saturating_mul(mul))
+        .map_err(|_| format!("'{s}' is not a size such as 4G or 512M"))
 }
 
 #[derive(Debug, clap::Args)]

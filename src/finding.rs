@@ -3,10 +3,10 @@
 //! These types are the public output contract. Their JSON field names and values are documented in
 //! README.md and pinned by tests; fields may be added, never renamed or removed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingKind {
     /// A listed vendor, brand, subsidiary or product model is named.
@@ -28,7 +28,7 @@ impl FindingKind {
 }
 
 /// What the clause around a mention does with the vendor. Ordered from least to most strict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Disposition {
     /// The clause prohibits, excludes, removes or replaces it: compliant.
@@ -49,7 +49,7 @@ impl Disposition {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
     Low,
@@ -68,7 +68,7 @@ impl Severity {
 }
 
 /// One finding, with everything a reviewer needs to check it: which rule, which list, which words.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub kind: FindingKind,
     /// The rule that produced it: `mention.<entity>`, a sourcing/permissive clause rule id, or
@@ -98,7 +98,7 @@ pub struct Finding {
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TablePos {
     pub table: u32,
     pub row: u32,
@@ -106,7 +106,7 @@ pub struct TablePos {
 }
 
 /// Whether a document could be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
     Ok,
@@ -126,7 +126,7 @@ impl Status {
 }
 
 /// The verdict on one document. Ordered from best to worst for `--fail-on`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     Pass,
@@ -149,7 +149,7 @@ impl Verdict {
 
 /// Scope and sourcing facts found in a document, so a reviewer sees why a missing-clause finding was
 /// or was not raised.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClauseFacts {
     /// Scope rule ids that matched (`scope.surveillance`, ...).
     pub scopes: Vec<String>,
@@ -158,7 +158,7 @@ pub struct ClauseFacts {
 }
 
 /// Everything tenderscan says about one input path.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentReport {
     /// The path as given or found while walking (lossy UTF-8 for display; see `path_bytes`).
     pub path: String,

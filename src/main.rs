@@ -43,6 +43,16 @@ fn load_patterns(dirs: &[std::path::PathBuf]) -> Result<PatternSet> {
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Worker => {
+            tenderscan::isolate::worker_main(|cfg| {
+                let mut set = load_patterns(&cfg.pattern_dirs()).map_err(|e| e.to_string())?;
+                if !cfg.lists.is_empty() {
+                    set.restrict_lists(&cfg.lists)?;
+                }
+                Judge::new(set).map_err(|e| e.to_string())
+            })?;
+            Ok(0)
+        }
         Command::Extract(args) => {
             let bytes =
                 std::fs::read(&args.file).with_context(|| args.file.display().to_string())?;
@@ -196,7 +206,29 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     let mut worst_fail = false;
     let mut io_err: Option<std::io::Error> = None;
     let mut readable = 0usize;
-    pipeline::scan(&found.inputs, &judge, &opts, |r| {
+    let worker_pool = match args.isolation {
+        cli::Isolation::Process => {
+            let exe = std::env::current_exe()
+                .context("cannot find the tenderscan executable for worker processes")?;
+            let cfg = tenderscan::isolate::WorkerConfig::new(
+                &args.patterns,
+                &args.lists,
+                &args.passwords,
+                args.max_memory,
+            );
+            Some(tenderscan::isolate::WorkerPool::new(
+                exe,
+                &cfg,
+                std::time::Duration::from_secs_f64(args.timeout_per_doc.clamp(0.001, 1e9)),
+            )?)
+        }
+        cli::Isolation::Thread => None,
+    };
+    let exec = |i: &pipeline::Input| match &worker_pool {
+        Some(pool) => pool.run(i),
+        None => pipeline::scan_one(i, &judge, &opts),
+    };
+    pipeline::scan_with(&found.inputs, opts.jobs, exec, |r| {
         if let Some(pb) = &progress {
             pb.inc(1);
         }

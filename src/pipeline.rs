@@ -229,6 +229,18 @@ pub fn parse_shard(s: &str) -> Result<(u32, u32), String> {
     Ok((k, n))
 }
 
+/// The report for an input that failed during discovery.
+pub fn report_walk_error(input: &Input) -> DocumentReport {
+    let mut r = DocumentReport::error(
+        input.path.to_string_lossy().into_owned(),
+        None,
+        "io",
+        input.walk_error.clone().unwrap_or_default(),
+    );
+    r.path_bytes = raw_path_bytes(&input.path);
+    r
+}
+
 fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentReport {
     let path = input.path.to_string_lossy().into_owned();
     if let Some(err) = &input.walk_error {
@@ -310,17 +322,22 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
 
 /// Scan every input in parallel and call `sink` with each report in input order. Memory stays bounded
 /// by the documents in flight: inputs are processed in windows of a few documents per thread.
-pub fn scan<F>(
-    inputs: &[Input],
-    judge: &Judge,
-    opts: &ScanOptions,
-    mut sink: F,
-) -> Result<(), String>
+pub fn scan<F>(inputs: &[Input], judge: &Judge, opts: &ScanOptions, sink: F) -> Result<(), String>
 where
     F: FnMut(DocumentReport),
 {
+    scan_with(inputs, opts.jobs, |i| scan_one(i, judge, opts), sink)
+}
+
+/// Like [`scan`], with any per-document executor (in-process, or a worker-process pool). The executor
+/// must return a report for every input.
+pub fn scan_with<E, F>(inputs: &[Input], jobs: usize, exec: E, mut sink: F) -> Result<(), String>
+where
+    E: Fn(&Input) -> DocumentReport + Sync,
+    F: FnMut(DocumentReport),
+{
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
+        .num_threads(jobs)
         .thread_name(|i| format!("tenderscan-{i}"))
         .build()
         .map_err(|e| e.to_string())?;
@@ -330,8 +347,7 @@ where
     let prev_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     for chunk in inputs.chunks(window) {
-        let reports: Vec<DocumentReport> =
-            pool.install(|| chunk.par_iter().map(|i| scan_one(i, judge, opts)).collect());
+        let reports: Vec<DocumentReport> = pool.install(|| chunk.par_iter().map(&exec).collect());
         for r in reports {
             sink(r);
         }

@@ -408,3 +408,48 @@ fn no_input_is_lost() {
     assert_eq!(odd_doc["verdict"], "fail");
     assert_eq!(docs.len(), 5, "{docs:#?}");
 }
+
+#[test]
+fn worker_crash_and_timeout_cost_one_document() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a_small.txt", "Supply 4 Huawei switches.\n");
+    // 96 MiB of text: reading it needs more address space than a 64 MiB worker may have.
+    let big = "Lorem ipsum dolor sit amet. ".repeat(96 << 20 >> 5);
+    write(dir.path(), "b_big.txt", &big);
+    write(dir.path(), "c_small.txt", "華為交換器 4 台\n");
+    let o = run(&[
+        "scan",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--max-memory",
+        "64M",
+        "--jobs",
+        "1",
+    ]);
+    let docs = jsonl(&o);
+    assert_eq!(docs.len(), 3);
+    assert_eq!(docs[0]["verdict"], "fail");
+    assert_eq!(docs[1]["status"], "error");
+    assert_eq!(docs[1]["error_class"], "crash", "{}", docs[1]);
+    assert_eq!(docs[1]["verdict"], "unreadable");
+    assert_eq!(docs[2]["verdict"], "fail", "the replaced worker goes on");
+
+    let o = run(&[
+        "scan",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--timeout-per-doc",
+        "0.05",
+        "--jobs",
+        "1",
+    ]);
+    let docs = jsonl(&o);
+    assert_eq!(docs.len(), 3);
+    assert_eq!(docs[1]["error_class"], "timeout", "{}", docs[1]);
+    assert_eq!(
+        docs[0]["verdict"], "fail",
+        "the clock starts when the worker is ready"
+    );
+}

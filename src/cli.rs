@@ -95,6 +95,24 @@ pub struct ScanArgs {
     /// Address-space limit per worker process, e.g. 4G or 512M (0: none).
     #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
     pub max_memory: u64,
+    /// Largest file read.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub max_file_bytes: u64,
+    /// Largest inflated size of one stream (PDF) or part (DOCX); longer ones are cut with a warning.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub max_stream_bytes: u64,
+    /// Largest inflated size of all streams or parts of one document.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub max_doc_bytes: u64,
+    /// Most pages read from one PDF.
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub max_pages: u32,
+    /// Most objects in one PDF (or parts in one zip).
+    #[arg(long, value_name = "N", default_value_t = 5_000_000)]
+    pub max_objects: u32,
+    /// Deepest nesting of PDF objects, Form XObjects or XML elements.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_depth: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

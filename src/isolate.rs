@@ -27,7 +27,11 @@ pub struct WorkerConfig {
     pub patterns: Vec<Vec<u8>>,
     /// Active list ids (`--list`); empty means all.
     pub lists: Vec<String>,
-    pub passwords: Vec<String>,
+    /// Extraction limits (passwords included).
+    pub extract: crate::extract::ExtractOptions,
+    pub max_file_bytes: u64,
+    /// Cooperative per-document budget inside the worker (a little under the parent's hard timeout).
+    pub timeout_secs: Option<f64>,
     /// Address-space limit in bytes (0: none).
     pub max_memory: u64,
 }
@@ -68,13 +72,15 @@ impl WorkerConfig {
     pub fn new(
         patterns: &[PathBuf],
         lists: &[String],
-        passwords: &[String],
+        opts: &ScanOptions,
         max_memory: u64,
     ) -> Self {
         WorkerConfig {
             patterns: patterns.iter().map(|p| os_bytes(p)).collect(),
             lists: lists.to_vec(),
-            passwords: passwords.to_vec(),
+            extract: opts.extract.clone(),
+            max_file_bytes: opts.max_file_bytes,
+            timeout_secs: opts.timeout.map(|t| t.as_secs_f64()),
             max_memory,
         }
     }
@@ -126,11 +132,10 @@ where
         out.flush()?;
     }
     let opts = ScanOptions {
-        extract: crate::extract::ExtractOptions {
-            passwords: cfg.passwords.clone(),
-            ..Default::default()
-        },
-        ..Default::default()
+        extract: cfg.extract.clone(),
+        max_file_bytes: cfg.max_file_bytes,
+        timeout: cfg.timeout_secs.map(Duration::from_secs_f64),
+        jobs: 1,
     };
     let stdout = std::io::stdout();
     for line in lines {

@@ -168,13 +168,22 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     if let Some((k, n)) = args.shard {
         found.inputs = pipeline::shard(found.inputs, k, n);
     }
+    let timeout = std::time::Duration::from_secs_f64(args.timeout_per_doc.clamp(0.001, 1e9));
     let opts = ScanOptions {
         jobs: args.jobs,
         extract: tenderscan::extract::ExtractOptions {
             passwords: args.passwords.clone(),
-            ..Default::default()
+            max_stream_bytes: args.max_stream_bytes,
+            max_total_bytes: args.max_doc_bytes,
+            max_pages: args.max_pages,
+            max_objects: args.max_objects,
+            max_depth: args.max_depth,
+            deadline: None,
         },
-        ..Default::default()
+        max_file_bytes: args.max_file_bytes,
+        // In-process reading honours the timeout cooperatively; workers get a slightly shorter
+        // cooperative budget so they can return partial text before the parent's hard stop.
+        timeout: Some(timeout),
     };
 
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
@@ -210,17 +219,17 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         cli::Isolation::Process => {
             let exe = std::env::current_exe()
                 .context("cannot find the tenderscan executable for worker processes")?;
+            // Workers get a slightly shorter cooperative budget than the parent's hard stop, so they
+            // can return partial text with a warning before being killed.
+            let mut wopts = opts.clone();
+            wopts.timeout = Some(timeout.mul_f64(0.9));
             let cfg = tenderscan::isolate::WorkerConfig::new(
                 &args.patterns,
                 &args.lists,
-                &args.passwords,
+                &wopts,
                 args.max_memory,
             );
-            Some(tenderscan::isolate::WorkerPool::new(
-                exe,
-                &cfg,
-                std::time::Duration::from_secs_f64(args.timeout_per_doc.clamp(0.001, 1e9)),
-            )?)
+            Some(tenderscan::isolate::WorkerPool::new(exe, &cfg, timeout)?)
         }
         cli::Isolation::Thread => None,
     };

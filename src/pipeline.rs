@@ -130,6 +130,8 @@ pub struct ScanOptions {
     pub jobs: usize,
     /// Largest file read, in bytes.
     pub max_file_bytes: u64,
+    /// Cooperative time budget per document (sets `ExtractOptions::deadline` for each document).
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Default for ScanOptions {
@@ -138,6 +140,7 @@ impl Default for ScanOptions {
             extract: ExtractOptions::default(),
             jobs: 0,
             max_file_bytes: 1 << 30,
+            timeout: None,
         }
     }
 }
@@ -256,8 +259,10 @@ fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentR
     let ext = input.path.extension().and_then(|e| e.to_str());
     let kind = extract::sniff(&bytes, ext);
     let format = extract::format_of(kind).map(|f| f.as_str().to_string());
+    let mut xopts = opts.extract.clone();
+    xopts.deadline = opts.timeout.map(|t| std::time::Instant::now() + t);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let doc = extract::extract(kind, &bytes, &opts.extract)?;
+        let doc = extract::extract(kind, &bytes, &xopts)?;
         let judgement = judge.judge(&doc);
         Ok::<_, extract::ExtractError>((doc, judgement))
     }));

@@ -12,7 +12,11 @@ pub mod text;
 use crate::document::{Document, Format};
 
 /// Limits and secrets that apply to one document's extraction.
-#[derive(Debug, Clone)]
+///
+/// Crossing a limit never aborts: an extractor returns partial text with a warning on the
+/// [`Document`] (or [`ExtractError::LimitExceeded`] when nothing could be read).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ExtractOptions {
     /// Passwords to try after the empty user password.
     pub passwords: Vec<String>,
@@ -22,6 +26,22 @@ pub struct ExtractOptions {
     pub max_total_bytes: u64,
     /// Maximum number of pages read from one PDF; further pages are skipped with a warning.
     pub max_pages: u32,
+    /// Maximum number of objects in one PDF (or parts in one zip).
+    pub max_objects: u32,
+    /// Maximum nesting depth: PDF objects, Form XObjects, XML elements.
+    pub max_depth: u32,
+    /// Stop work on this document at this instant (cooperative: checked between pages and parts);
+    /// what was read by then is kept, with a warning.
+    #[serde(skip)]
+    pub deadline: Option<std::time::Instant>,
+}
+
+impl ExtractOptions {
+    /// True when the cooperative deadline has passed.
+    pub fn past_deadline(&self) -> bool {
+        self.deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
+    }
 }
 
 impl Default for ExtractOptions {
@@ -31,6 +51,9 @@ impl Default for ExtractOptions {
             max_stream_bytes: 256 << 20,
             max_total_bytes: 1 << 30,
             max_pages: 20_000,
+            max_objects: 5_000_000,
+            max_depth: 64,
+            deadline: None,
         }
     }
 }

@@ -100,6 +100,22 @@ pub fn load(dirs: &[&Path]) -> Result<PatternSet, PatternError> {
     build(PatternSet::default(), &sources)
 }
 
+/// Parse one pattern file's text over the defaults (for tests and fuzzing; `name` is used in errors).
+pub fn parse_str(name: &str, text: &str) -> Result<PatternSet, PatternError> {
+    let mut sources: Vec<Source> = EMBEDDED
+        .iter()
+        .map(|(p, t)| Source {
+            path: (*p).to_string(),
+            text: (*t).to_string(),
+        })
+        .collect();
+    sources.push(Source {
+        path: name.to_string(),
+        text: text.to_string(),
+    });
+    build(PatternSet::default(), &sources)
+}
+
 /// Validate a folder on its own merged over the defaults (what `tenderscan patterns check` runs).
 pub fn check_dir(dir: &Path) -> Result<PatternSet, PatternError> {
     load(&[dir])

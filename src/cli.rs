@@ -113,6 +113,13 @@ pub struct ScanArgs {
     /// Deepest nesting of PDF objects, Form XObjects or XML elements.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_depth: u32,
+    /// Do not read or write the extracted-text cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Folder of the extracted-text cache (default: the platform cache folder, e.g.
+    /// $XDG_CACHE_HOME/tenderscan).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,10 +10,10 @@
 //! with a [`CellRef`] on table cells and [`BlockKind::Heading`] on headings carries all three and keeps
 //! every consumer a simple loop.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which extractor produced a document. Serialised as `pdf`, `docx`, `txt` in the JSON output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Pdf,
@@ -34,7 +34,7 @@ impl Format {
 /// What a block is. The judge treats each kind differently: headings open sections whose cue (e.g.
 /// "Prohibited Brands") governs the blocks under them; table cells are judged together with the other
 /// cells of their row; comments are not contract text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BlockKind {
     Paragraph,
@@ -51,7 +51,7 @@ pub enum BlockKind {
 }
 
 /// Position of a table cell. All indices are 0-based; `table` counts tables in document order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CellRef {
     pub table: u32,
     pub row: u32,
@@ -59,7 +59,7 @@ pub struct CellRef {
 }
 
 /// Where a block sits, in the terms a citation needs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// 1-based physical page (PDF). `None` where the format has no fixed pages (DOCX, text).
     pub page: Option<u32>,
@@ -74,7 +74,7 @@ pub struct Location {
 }
 
 /// One unit of text: a paragraph, a table cell, a header or footer line, a note.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Block {
     pub kind: BlockKind,
     /// The text as written. Line breaks inside a block are kept as `\n` (the normaliser joins
@@ -97,7 +97,7 @@ impl Block {
 }
 
 /// An extracted document.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Document {
     pub format: Format,
     /// Page count where the format has pages (PDF).

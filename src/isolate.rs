@@ -32,6 +32,8 @@ pub struct WorkerConfig {
     pub max_file_bytes: u64,
     /// Cooperative per-document budget inside the worker (a little under the parent's hard timeout).
     pub timeout_secs: Option<f64>,
+    /// Extracted-text cache folder, as raw path bytes.
+    pub cache_dir: Option<Vec<u8>>,
     /// Address-space limit in bytes (0: none).
     pub max_memory: u64,
 }
@@ -81,6 +83,7 @@ impl WorkerConfig {
             extract: opts.extract.clone(),
             max_file_bytes: opts.max_file_bytes,
             timeout_secs: opts.timeout.map(|t| t.as_secs_f64()),
+            cache_dir: opts.cache_dir.as_deref().map(os_bytes),
             max_memory,
         }
     }
@@ -135,6 +138,7 @@ where
         extract: cfg.extract.clone(),
         max_file_bytes: cfg.max_file_bytes,
         timeout: cfg.timeout_secs.map(Duration::from_secs_f64),
+        cache_dir: cfg.cache_dir.as_deref().map(bytes_path),
         jobs: 1,
     };
     let stdout = std::io::stdout();

@@ -12,6 +12,7 @@
 //! .unwrap();
 //! ```
 
+pub mod cache;
 pub mod document;
 pub mod extract;
 pub mod finding;

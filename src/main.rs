@@ -181,6 +181,13 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             deadline: None,
         },
         max_file_bytes: args.max_file_bytes,
+        cache_dir: if args.no_cache {
+            None
+        } else {
+            args.cache_dir
+                .clone()
+                .or_else(tenderscan::cache::default_dir)
+        },
         // In-process reading honours the timeout cooperatively; workers get a slightly shorter
         // cooperative budget so they can return partial text before the parent's hard stop.
         timeout: Some(timeout),

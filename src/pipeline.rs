@@ -132,6 +132,8 @@ pub struct ScanOptions {
     pub max_file_bytes: u64,
     /// Cooperative time budget per document (sets `ExtractOptions::deadline` for each document).
     pub timeout: Option<std::time::Duration>,
+    /// Folder of the extracted-text cache; `None` disables it.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Default for ScanOptions {
@@ -141,6 +143,7 @@ impl Default for ScanOptions {
             jobs: 0,
             max_file_bytes: 1 << 30,
             timeout: None,
+            cache_dir: None,
         }
     }
 }
@@ -262,7 +265,26 @@ fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentR
     let mut xopts = opts.extract.clone();
     xopts.deadline = opts.timeout.map(|t| std::time::Instant::now() + t);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let doc = extract::extract(kind, &bytes, &xopts)?;
+        let cache = opts
+            .cache_dir
+            .as_deref()
+            .filter(|_| kind != Sniffed::Text)
+            .map(|dir| (dir, crate::cache::key(&bytes, &opts.extract)));
+        let cached = cache
+            .as_ref()
+            .and_then(|(dir, key)| crate::cache::get(dir, key));
+        let doc = match cached {
+            Some(doc) => doc,
+            None => {
+                let doc = extract::extract(kind, &bytes, &xopts)?;
+                if let Some((dir, key)) = &cache {
+                    if !xopts.past_deadline() {
+                        crate::cache::put(dir, key, &doc);
+                    }
+                }
+                doc
+            }
+        };
         let judgement = judge.judge(&doc);
         Ok::<_, extract::ExtractError>((doc, judgement))
     }));

@@ -8,6 +8,11 @@ fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tenderscan"));
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
     c.env_remove("NO_COLOR");
+    // Keep the extracted-text cache out of the user's home.
+    c.env(
+        "XDG_CACHE_HOME",
+        std::env::temp_dir().join("tenderscan-test-cache"),
+    );
     c
 }
 
@@ -452,4 +457,52 @@ fn worker_crash_and_timeout_cost_one_document() {
         docs[0]["verdict"], "fail",
         "the clock starts when the worker is ready"
     );
+}
+
+#[test]
+fn cache_is_used_and_corrupt_entries_are_rebuilt() {
+    let cache = tempfile::tempdir().unwrap();
+    let args = [
+        "scan",
+        "fixtures/contracts/zh_boq_violation.docx",
+        "--format",
+        "jsonl",
+        "--cache-dir",
+        cache.path().to_str().unwrap(),
+    ];
+    let first = run(&args);
+    let entries: Vec<PathBuf> = walk_files(cache.path());
+    assert_eq!(entries.len(), 1, "one cache entry: {entries:?}");
+    let second = run(&args);
+    assert_eq!(stdout(&first), stdout(&second));
+    // Corrupt the entry: it is ignored, the document re-extracted, and the entry rewritten.
+    std::fs::write(&entries[0], b"tenderscan-cache v1\nbad\n{}").unwrap();
+    let third = run(&args);
+    assert_eq!(stdout(&first), stdout(&third));
+    let repaired = std::fs::read_to_string(&entries[0]).unwrap();
+    assert!(repaired.contains("海康威視"), "entry rebuilt");
+    // --no-cache writes nothing.
+    let other = tempfile::tempdir().unwrap();
+    let o = run(&[
+        "scan",
+        "fixtures/contracts/zh_boq_violation.docx",
+        "--no-cache",
+        "--cache-dir",
+        other.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(walk_files(other.path()).is_empty());
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk_files(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

@@ -8,7 +8,6 @@
 use crate::extract::{self, ExtractOptions, Sniffed};
 use crate::finding::{DocumentReport, Status, Verdict};
 use crate::judge::Judge;
-use rayon::prelude::*;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -358,27 +357,70 @@ where
 
 /// Like [`scan`], with any per-document executor (in-process, or a worker-process pool). The executor
 /// must return a report for every input.
+///
+/// `jobs` rayon threads take inputs in order; reports are handed to `sink` strictly in input order as soon as
+/// every earlier one is done. A thread never starts an input more than a small window ahead of the
+/// last report handed out, so memory is bounded by the documents in flight, not by the corpus, and one
+/// slow document does not stall the others until the window is exhausted.
 pub fn scan_with<E, F>(inputs: &[Input], jobs: usize, exec: E, mut sink: F) -> Result<(), String>
 where
     E: Fn(&Input) -> DocumentReport + Sync,
     F: FnMut(DocumentReport),
 {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{mpsc, Condvar, Mutex};
+
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("tenderscan-{i}"))
         .build()
         .map_err(|e| e.to_string())?;
-    let threads = pool.current_num_threads().max(1);
+    let threads = pool.current_num_threads().clamp(1, inputs.len().max(1));
     let window = threads * 4;
+    let next = AtomicUsize::new(0);
+    let emitted = Mutex::new(0usize);
+    let progressed = Condvar::new();
+    let (tx, rx) = mpsc::channel::<(usize, DocumentReport)>();
+
     // Silence the default panic message for caught per-document panics; they become error reports.
     let prev_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    for chunk in inputs.chunks(window) {
-        let reports: Vec<DocumentReport> = pool.install(|| chunk.par_iter().map(&exec).collect());
-        for r in reports {
-            sink(r);
+    // The pool's threads read documents; this thread puts reports back in order and hands them out.
+    pool.in_place_scope(|scope| {
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, emitted, progressed, exec) = (&next, &emitted, &progressed, &exec);
+            scope.spawn(move |_| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= inputs.len() {
+                    break;
+                }
+                {
+                    let mut done = emitted.lock().unwrap_or_else(|p| p.into_inner());
+                    while i >= *done + window {
+                        done = progressed.wait(done).unwrap_or_else(|p| p.into_inner());
+                    }
+                }
+                let report = exec(&inputs[i]);
+                if tx.send((i, report)).is_err() {
+                    break;
+                }
+            });
         }
-    }
+        drop(tx);
+        let mut pending: BTreeMap<usize, DocumentReport> = BTreeMap::new();
+        let mut want = 0usize;
+        for (i, r) in rx.iter() {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&want) {
+                sink(r);
+                want += 1;
+                *emitted.lock().unwrap_or_else(|p| p.into_inner()) = want;
+                progressed.notify_all();
+            }
+        }
+    });
     std::panic::set_hook(prev_hook);
     Ok(())
 }

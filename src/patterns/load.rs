@@ -73,27 +73,25 @@ impl Source {
     }
 }
 
-/// The embedded defaults.
-pub fn defaults() -> Result<PatternSet, PatternError> {
-    let sources: Vec<Source> = EMBEDDED
+fn embedded_sources() -> Vec<Source> {
+    EMBEDDED
         .iter()
         .map(|(p, t)| Source {
             path: (*p).to_string(),
             text: (*t).to_string(),
         })
-        .collect();
+        .collect()
+}
+
+/// The embedded defaults.
+pub fn defaults() -> Result<PatternSet, PatternError> {
+    let sources = embedded_sources();
     build(PatternSet::default(), &sources)
 }
 
 /// The embedded defaults, with every folder in `dirs` added on top (later folders win).
 pub fn load(dirs: &[&Path]) -> Result<PatternSet, PatternError> {
-    let mut sources: Vec<Source> = EMBEDDED
-        .iter()
-        .map(|(p, t)| Source {
-            path: (*p).to_string(),
-            text: (*t).to_string(),
-        })
-        .collect();
+    let mut sources = embedded_sources();
     for dir in dirs {
         sources.extend(read_dir(dir)?);
     }
@@ -102,13 +100,7 @@ pub fn load(dirs: &[&Path]) -> Result<PatternSet, PatternError> {
 
 /// Parse one pattern file's text over the defaults (for tests and fuzzing; `name` is used in errors).
 pub fn parse_str(name: &str, text: &str) -> Result<PatternSet, PatternError> {
-    let mut sources: Vec<Source> = EMBEDDED
-        .iter()
-        .map(|(p, t)| Source {
-            path: (*p).to_string(),
-            text: (*t).to_string(),
-        })
-        .collect();
+    let mut sources = embedded_sources();
     sources.push(Source {
         path: name.to_string(),
         text: text.to_string(),

@@ -98,6 +98,12 @@ pub fn normalize(input: &str) -> NormText {
                 push(&mut out, ' ', so, se);
             }
         }
+        if c.is_ascii() {
+            // ASCII is NFKC-stable and has nothing to fold.
+            push(&mut out, c, off as u32, end as u32);
+            i += 1;
+            continue;
+        }
         let mut buf = [0u8; 4];
         for n in c.encode_utf8(&mut buf).nfkc() {
             let n = fold_s2t(n);

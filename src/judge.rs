@@ -286,6 +286,8 @@ impl Judge {
             let block = unit.first();
             let deleted = unit.parts.iter().all(|(_, b)| b.kind == BlockKind::Deleted);
             let hits = self.matcher.find(t);
+            // Clause boundaries, computed only when a unit has something to judge.
+            let spans: std::cell::OnceCell<Vec<(usize, usize)>> = std::cell::OnceCell::new();
 
             // Heading and lead-in tracking (before judging this unit's own mentions).
             let short = t.chars().count() <= 60;
@@ -334,13 +336,13 @@ impl Judge {
                         }
                     }
                 }
-                let spans = clause_spans(t);
                 // One finding per clause: overlapping patterns (原產地不限, 產地不限) report once.
                 let mut reported: Vec<(usize, usize)> = Vec::new();
                 for rule in &self.permissive {
                     for p in &rule.patterns {
                         for m in p.find_iter(t) {
-                            let (cs, ce) = clause_of(&spans, m.start());
+                            let (cs, ce) =
+                                clause_of(spans.get_or_init(|| clause_spans(t)), m.start());
                             if reported.contains(&(cs, ce)) {
                                 continue;
                             }
@@ -373,13 +375,12 @@ impl Judge {
 
             // Mentions, one finding per entity per unit, strictest disposition wins.
             let mut per_entity: Vec<(usize, Disposition, Finding)> = Vec::new();
-            let spans = clause_spans(t);
             for h in &hits {
                 let entity = &self.set.entities[h.entity];
                 let Some((status, lists)) = self.set.status_of(&entity.id) else {
                     continue;
                 };
-                let clause = clause_of(&spans, h.start);
+                let clause = clause_of(spans.get_or_init(|| clause_spans(t)), h.start);
                 let d = if deleted {
                     Decision {
                         disposition_if_supplied: false,

@@ -298,6 +298,16 @@ pub fn utf16be(b: &[u8]) -> String {
         units.push(u16::from_be_bytes([b[i], b[i + 1]]));
         i += 2;
     }
+    // Ghostscript writes ligatures little-endian (<66006c00> for "fl"): swap such strings.
+    if units.len() >= 2
+        && units
+            .iter()
+            .all(|&u| u & 0xFF == 0 && (0x20..0x7F).contains(&(u >> 8)))
+    {
+        for u in units.iter_mut() {
+            *u >>= 8;
+        }
+    }
     char::decode_utf16(units)
         .map(|r| r.unwrap_or('\u{fffd}'))
         .collect()
@@ -448,6 +458,7 @@ mod tests {
         assert_eq!(m.lookup_unicode(2).as_deref(), Some("\u{1F600}"));
         assert_eq!(m.lookup_unicode(0x12).as_deref(), Some("c"));
         assert_eq!(m.lookup_unicode(0x21).as_deref(), Some("fi"));
+        assert_eq!(utf16be(&[0x66, 0, 0x6c, 0]), "fl");
         assert_eq!(m.lookup_unicode(0x13), None);
         assert_eq!(m.lookup_cid(0x8141), Some(101));
         assert_eq!(m.codespace.next_code(&[0x81, 0x41, 0x05], 0), (0x8141, 2));

@@ -27,6 +27,19 @@ pub fn apply(m: &Matrix, x: f32, y: f32) -> (f32, f32) {
     (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])
 }
 
+fn form_matrix(doc: &PdfDoc, d: &Dictionary) -> Matrix {
+    if let Some(Object::Array(m)) = dget(doc, d, b"Matrix") {
+        if m.len() == 6 {
+            let v: Vec<f32> = m
+                .iter()
+                .map(|o| super::num(doc, o).unwrap_or(0.0))
+                .collect();
+            return [v[0], v[1], v[2], v[3], v[4], v[5]];
+        }
+    }
+    IDENTITY
+}
+
 /// A glyph in device space (before page rotation and orientation handling).
 #[derive(Debug, Clone)]
 pub struct RawGlyph {
@@ -303,6 +316,136 @@ impl<'a> Interp<'a> {
         let _ = doc;
     }
 
+    /// Draw the normal appearance streams of the page's annotations (form fields, free text,
+    /// stamps), mapped onto their /Rect as a viewer does.
+    pub fn run_annotations(&mut self, page: &'a Dictionary, resources: Option<&'a Dictionary>) {
+        let doc = self.doc;
+        let Some(Object::Array(annots)) = dget(doc, page, b"Annots") else {
+            return;
+        };
+        for a in annots.iter().take(5000) {
+            let Ok(ad) = deref(doc, a).as_dict() else {
+                continue;
+            };
+            let flags = dget(doc, ad, b"F")
+                .and_then(|o| super::num(doc, o))
+                .unwrap_or(0.0) as i64;
+            if flags & 2 != 0 {
+                continue; // hidden
+            }
+            let subtype = dget(doc, ad, b"Subtype")
+                .and_then(|o| o.as_name().ok())
+                .unwrap_or(b"");
+            if subtype == b"Popup" || subtype == b"Link" {
+                continue;
+            }
+            let Some(ap) = dget(doc, ad, b"AP").and_then(|o| o.as_dict().ok()) else {
+                continue;
+            };
+            let Some(n) = ap.get(b"N").ok() else { continue };
+            let (raw, n_obj) = match deref(doc, n) {
+                Object::Stream(_) => (n, deref(doc, n)),
+                Object::Dictionary(states) => {
+                    let Some(state) = dget(doc, ad, b"AS").and_then(|o| o.as_name().ok()) else {
+                        continue;
+                    };
+                    let Ok(r) = states.get(state) else { continue };
+                    (r, deref(doc, r))
+                }
+                _ => continue,
+            };
+            let Ok(stream) = n_obj.as_stream() else {
+                continue;
+            };
+            let rect = match dget(doc, ad, b"Rect") {
+                Some(Object::Array(r)) if r.len() == 4 => {
+                    let v: Vec<f32> = r
+                        .iter()
+                        .map(|o| super::num(doc, o).unwrap_or(0.0))
+                        .collect();
+                    [
+                        v[0].min(v[2]),
+                        v[1].min(v[3]),
+                        v[0].max(v[2]),
+                        v[1].max(v[3]),
+                    ]
+                }
+                _ => continue,
+            };
+            let m = form_matrix(doc, &stream.dict);
+            let bbox = match dget(doc, &stream.dict, b"BBox") {
+                Some(Object::Array(b)) if b.len() == 4 => {
+                    let v: Vec<f32> = b
+                        .iter()
+                        .map(|o| super::num(doc, o).unwrap_or(0.0))
+                        .collect();
+                    [v[0], v[1], v[2], v[3]]
+                }
+                _ => continue,
+            };
+            let pts = [
+                apply(&m, bbox[0], bbox[1]),
+                apply(&m, bbox[2], bbox[1]),
+                apply(&m, bbox[0], bbox[3]),
+                apply(&m, bbox[2], bbox[3]),
+            ];
+            let minx = pts.iter().map(|p| p.0).fold(f32::INFINITY, f32::min);
+            let maxx = pts.iter().map(|p| p.0).fold(f32::NEG_INFINITY, f32::max);
+            let miny = pts.iter().map(|p| p.1).fold(f32::INFINITY, f32::min);
+            let maxy = pts.iter().map(|p| p.1).fold(f32::NEG_INFINITY, f32::max);
+            let sx = if maxx - minx > 1e-3 {
+                (rect[2] - rect[0]) / (maxx - minx)
+            } else {
+                1.0
+            };
+            let sy = if maxy - miny > 1e-3 {
+                (rect[3] - rect[1]) / (maxy - miny)
+            } else {
+                1.0
+            };
+            let a = [sx, 0.0, 0.0, sy, rect[0] - minx * sx, rect[1] - miny * sy];
+            let ctm = mul(&m, &a);
+            let id = match raw {
+                Object::Reference(id) => Some(*id),
+                _ => None,
+            };
+            self.run_form(stream, id, resources, ctm, 1);
+        }
+    }
+
+    fn run_form(
+        &mut self,
+        stream: &'a lopdf::Stream,
+        id: Option<ObjectId>,
+        resources: Option<&'a Dictionary>,
+        ctm: Matrix,
+        depth: usize,
+    ) {
+        let Some(bytes) = self.budget.stream_bytes(stream) else {
+            return;
+        };
+        let g = GState {
+            ctm,
+            font: None,
+            size: 0.0,
+            tc: 0.0,
+            tw: 0.0,
+            th: 1.0,
+            tl: 0.0,
+            rise: 0.0,
+        };
+        let res = dget(self.doc, &stream.dict, b"Resources")
+            .and_then(|r| r.as_dict().ok())
+            .or(resources);
+        if let Some(id) = id {
+            self.stack_ids.push(id);
+        }
+        self.run(&bytes, res, g, depth);
+        if id.is_some() {
+            self.stack_ids.pop();
+        }
+    }
+
     fn do_xobject(
         &mut self,
         resources: Option<&'a Dictionary>,
@@ -340,16 +483,7 @@ impl<'a> Interp<'a> {
             return;
         };
         let mut g = gs.clone();
-        if let Some(Object::Array(m)) = dget(doc, &stream.dict, b"Matrix") {
-            if m.len() == 6 {
-                let v: Vec<f32> = m
-                    .iter()
-                    .map(|o| super::num(doc, o).unwrap_or(0.0))
-                    .collect();
-                let mm = [v[0], v[1], v[2], v[3], v[4], v[5]];
-                g.ctm = mul(&mm, &g.ctm);
-            }
-        }
+        g.ctm = mul(&form_matrix(doc, &stream.dict), &g.ctm);
         let res = dget(doc, &stream.dict, b"Resources")
             .and_then(|r| r.as_dict().ok())
             .or(resources);

@@ -27,6 +27,10 @@ enum Kind {
     Cid {
         enc: CidEnc,
         widths: CidWidths,
+        /// CID -> Unicode through the Adobe collection, for fonts without ToUnicode.
+        collection: Option<&'static hayro_cmap::CMap>,
+        /// The ToUnicode entry is the name Identity-H: codes are Unicode.
+        identity_to_unicode: bool,
     },
 }
 
@@ -34,6 +38,47 @@ enum Kind {
 enum CidEnc {
     Predef(Predefined),
     Embedded(CMap, Option<Predefined>),
+    /// A predefined CMap we only know through hayro-cmap's embedded tables.
+    Hayro(Box<hayro_cmap::CMap>),
+}
+
+fn hayro_load(name: &[u8]) -> Option<hayro_cmap::CMap> {
+    let data = hayro_cmap::load_embedded(hayro_cmap::CMapName::from_bytes(name))?;
+    hayro_cmap::CMap::parse(data, hayro_cmap::load_embedded)
+}
+
+/// CID -> Unicode maps of the Adobe character collections, parsed once per process.
+fn collection_ucs2(family: &hayro_cmap::CidFamily) -> Option<&'static hayro_cmap::CMap> {
+    use hayro_cmap::CidFamily as F;
+    use std::sync::OnceLock;
+    static JAPAN: OnceLock<Option<hayro_cmap::CMap>> = OnceLock::new();
+    static GB: OnceLock<Option<hayro_cmap::CMap>> = OnceLock::new();
+    static CNS: OnceLock<Option<hayro_cmap::CMap>> = OnceLock::new();
+    static KOREA: OnceLock<Option<hayro_cmap::CMap>> = OnceLock::new();
+    let cell = match family {
+        F::AdobeJapan1 => &JAPAN,
+        F::AdobeGB1 => &GB,
+        F::AdobeCNS1 => &CNS,
+        F::AdobeKorea1 => &KOREA,
+        _ => return None,
+    };
+    cell.get_or_init(|| {
+        let name = family.ucs2_cmap()?;
+        hayro_load(name.to_bytes())
+    })
+    .as_ref()
+}
+
+fn hayro_next(m: &hayro_cmap::CMap, bytes: &[u8], pos: usize) -> (u32, usize, Option<u32>) {
+    let rest = bytes.get(pos..).unwrap_or(&[]);
+    for n in 1..=rest.len().min(4) {
+        let code = super::cmap::be(&rest[..n]);
+        if let Some(cid) = m.lookup_cid_code(code, n as u8) {
+            return (code, n, Some(cid));
+        }
+    }
+    let n = rest.len().min(2);
+    (super::cmap::be(&rest[..n]), n, None)
 }
 
 #[derive(Debug, Default)]
@@ -289,7 +334,14 @@ impl Font {
                     vertical = v;
                     CidEnc::Predef(p)
                 }
-                None => CidEnc::Predef(Predefined::Identity),
+                None => match hayro_load(n) {
+                    Some(m) => {
+                        vertical =
+                            m.metadata().writing_mode == Some(hayro_cmap::WritingMode::Vertical);
+                        CidEnc::Hayro(Box::new(m))
+                    }
+                    None => CidEnc::Predef(Predefined::Identity),
+                },
             },
             Some(Object::Stream(s)) => {
                 let m = budget
@@ -357,8 +409,51 @@ impl Font {
                 }
             }
         }
+        let family = desc
+            .and_then(|d| dget(doc, d, b"CIDSystemInfo"))
+            .and_then(|o| o.as_dict().ok())
+            .map(|csi| {
+                let reg = dget(doc, csi, b"Registry")
+                    .and_then(|o| o.as_str().ok())
+                    .unwrap_or(b"");
+                let ord = dget(doc, csi, b"Ordering")
+                    .and_then(|o| o.as_str().ok())
+                    .unwrap_or(b"");
+                hayro_cmap::CidFamily::from_registry_ordering(reg, ord)
+            });
+        let mut collection = family.as_ref().and_then(collection_ucs2);
+        if collection.is_none() {
+            // Guess the collection from well-known non-embedded CJK font names.
+            let base = dget(doc, dict, b"BaseFont")
+                .and_then(|o| o.as_name().ok())
+                .map(strip_subset)
+                .unwrap_or_default();
+            let guess = if base.contains("Ryumin")
+                || base.contains("Gothic")
+                || base.contains("Mincho")
+            {
+                Some(hayro_cmap::CidFamily::AdobeJapan1)
+            } else if base.contains("STSong") || base.contains("SimSun") || base.contains("SimHei")
+            {
+                Some(hayro_cmap::CidFamily::AdobeGB1)
+            } else if base.contains("MingLiU") || base.contains("MSung") || base.contains("MHei") {
+                Some(hayro_cmap::CidFamily::AdobeCNS1)
+            } else {
+                None
+            };
+            collection = guess.as_ref().and_then(collection_ucs2);
+        }
+        let identity_to_unicode = matches!(
+            dget(doc, dict, b"ToUnicode"),
+            Some(Object::Name(n)) if n.starts_with(b"Identity")
+        );
         Font {
-            kind: Kind::Cid { enc, widths },
+            kind: Kind::Cid {
+                enc,
+                widths,
+                collection,
+                identity_to_unicode,
+            },
             to_unicode,
             vertical,
             scale: 0.001,
@@ -394,7 +489,12 @@ impl Font {
                     });
                 }
             }
-            Kind::Cid { enc, widths } => {
+            Kind::Cid {
+                enc,
+                widths,
+                collection,
+                identity_to_unicode,
+            } => {
                 let mut pos = 0;
                 let mut guard = 0;
                 while pos < bytes.len() && guard < bytes.len() + 4 {
@@ -417,6 +517,10 @@ impl Font {
                             };
                             (c, n, m.lookup_cid(c), *p)
                         }
+                        CidEnc::Hayro(m) => {
+                            let (c, n, cid) = hayro_next(m, bytes, pos);
+                            (c, n, cid, None)
+                        }
                     };
                     if len == 0 {
                         break;
@@ -430,9 +534,24 @@ impl Font {
                             }
                         }
                     }
+                    if text.is_none() && *identity_to_unicode {
+                        text = char::from_u32(code)
+                            .map(|c| c.to_string())
+                            .filter(|s| !is_bad_text(s));
+                    }
                     if text.is_none() {
                         if let Some(p) = pre {
                             text = p.unicode(code, len).filter(|s| !is_bad_text(s));
+                        }
+                    }
+                    if text.is_none() {
+                        if let (Some(m), Some(c)) = (collection, cid) {
+                            text = match m.lookup_bf_string(c) {
+                                Some(hayro_cmap::BfString::Char(ch)) => Some(ch.to_string()),
+                                Some(hayro_cmap::BfString::String(s)) => Some(s),
+                                None => None,
+                            }
+                            .filter(|s| !is_bad_text(s));
                         }
                     }
                     let text = text

@@ -29,7 +29,10 @@ pub enum Unit {
     /// Lines of one paragraph.
     Paragraph(String),
     /// One table-like row: the texts of its cells. `new_table` starts a new table.
-    Row { cells: Vec<String>, new_table: bool },
+    Row {
+        cells: Vec<(u32, String)>,
+        new_table: bool,
+    },
 }
 
 pub fn is_cjk(c: char) -> bool {
@@ -144,12 +147,7 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
             lines.push(vec![r]);
         }
     }
-    // 3. Each line: order runs by x, drop duplicates (fake bold), build fragments.
-    struct Line {
-        y: f32,
-        size: f32,
-        frags: Vec<String>,
-    }
+    // 3. Each line: order runs by x, drop duplicates (fake bold), build words.
     let mut out_lines: Vec<Line> = Vec::new();
     for mut l in lines {
         l.sort_by(|a, b| a.xmin.total_cmp(&b.xmin));
@@ -170,22 +168,39 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                 keep.push(r);
             }
         }
-        let mut frags: Vec<String> = Vec::new();
-        let mut cur = String::new();
+        let mut words: Vec<Word> = Vec::new();
+        let mut cur: Option<Word> = None;
         let mut prev: Option<(f32, f32, char)> = None; // (x1, size, last char)
+        let mut recent: Vec<(f32, f32, String)> = Vec::new();
         for r in keep {
             for g in r.glyphs {
                 let Some(first) = g.text.chars().next() else {
                     continue;
                 };
+                // The same glyph drawn again at (almost) the same place: fake bold or shadow.
+                if !first.is_whitespace()
+                    && recent.iter().any(|(x, y, t)| {
+                        (x - g.x0).abs() < 0.2 * g.size
+                            && (y - g.y).abs() < 0.2 * g.size
+                            && *t == g.text
+                    })
+                {
+                    continue;
+                }
+                if recent.len() >= 8 {
+                    recent.remove(0);
+                }
+                recent.push((g.x0, g.y, g.text.clone()));
+                let mut big = false;
+                let mut space = false;
                 if let Some((px1, psize, plast)) = prev {
                     let gap = g.x0 - px1;
                     let sz = psize.max(g.size).max(0.1);
-                    if gap > 2.5 * sz && !cur.trim().is_empty() {
-                        frags.push(std::mem::take(&mut cur).trim().to_string());
+                    if gap > 2.5 * sz {
+                        big = true;
                     } else if !plast.is_whitespace() && !first.is_whitespace() {
                         let cjk = is_cjk(plast) && is_cjk(first);
-                        let space = if cjk {
+                        space = if cjk {
                             gap > 1.0 * sz
                         } else {
                             g.sep
@@ -196,56 +211,138 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                                     && first.is_ascii_uppercase()
                                     && gap > -0.1 * sz)
                         };
-                        if space {
-                            cur.push(' ');
-                        }
-                    } else if plast.is_whitespace() && first.is_whitespace() {
-                        // collapse consecutive spaces
-                        prev = Some((g.x1.max(px1), g.size, plast));
-                        continue;
                     }
                 }
                 let last = g.text.chars().last().unwrap_or(first);
-                cur.push_str(&g.text);
                 prev = Some((g.x1, g.size, last));
+                if first.is_whitespace() && g.text.trim().is_empty() {
+                    if let Some(w) = cur.take() {
+                        words.push(w);
+                    }
+                    continue;
+                }
+                if big || space {
+                    if let Some(w) = cur.take() {
+                        words.push(w);
+                    }
+                }
+                match cur.as_mut() {
+                    Some(w) => {
+                        w.text.push_str(&g.text);
+                        w.x1 = w.x1.max(g.x1);
+                    }
+                    None => {
+                        let gap_big = big
+                            || (words
+                                .last()
+                                .is_some_and(|w| g.x0 - w.x1 > 2.5 * g.size.max(0.1)));
+                        cur = Some(Word {
+                            text: g.text.clone(),
+                            x0: g.x0,
+                            x1: g.x1,
+                            big_gap_before: gap_big && !words.is_empty(),
+                        });
+                    }
+                }
             }
         }
-        if !cur.trim().is_empty() {
-            frags.push(cur.trim().to_string());
+        if let Some(w) = cur.take() {
+            words.push(w);
         }
-        let frags: Vec<String> = frags
-            .into_iter()
-            .map(|f| collapse_spaces(&f))
-            .filter(|f| !f.is_empty())
-            .collect();
-        if !frags.is_empty() {
-            out_lines.push(Line { y, size, frags });
+        for w in words.iter_mut() {
+            w.text = collapse_spaces(&w.text);
+        }
+        words.retain(|w| !w.text.is_empty());
+        if let Some(w) = words.first_mut() {
+            w.big_gap_before = false;
+        }
+        if !words.is_empty() {
+            out_lines.push(Line { y, size, words });
         }
     }
-    // 4. Paragraphs and table rows.
+    // 4. Paragraphs and tables.
     let mut para: Vec<String> = Vec::new();
     let mut para_last: Option<(f32, f32)> = None;
-    let mut in_table: Option<f32> = None; // y of last row
+    let mut table: Option<Table> = None;
     for line in out_lines {
-        if line.frags.len() >= 2 {
+        let frags = line.fragments();
+        if let Some(t) = table.as_mut() {
+            let vgap = t.last_y - line.y;
+            let sz = line.size.max(t.size).max(0.1);
+            if vgap >= -0.5 * sz && vgap <= 2.5 * sz {
+                let cols = t.assign(&line);
+                let used: Vec<usize> = cols
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| !c.is_empty())
+                    .map(|(i, _)| i)
+                    .collect();
+                let multi = frags.len() >= 2 || used.len() >= 2;
+                let continuation = vgap <= 1.7 * sz
+                    && !t.row.is_empty()
+                    && (used.first().is_some_and(|&c| c > 0) || (!multi && t.cols.len() >= 2));
+                if continuation {
+                    for (i, c) in cols.into_iter().enumerate() {
+                        if c.is_empty() {
+                            continue;
+                        }
+                        match t.row.iter_mut().find(|(k, _)| *k == i as u32) {
+                            Some((_, txt)) => {
+                                txt.push('\n');
+                                txt.push_str(&c);
+                            }
+                            None => {
+                                t.row.push((i as u32, c));
+                                t.row.sort_by_key(|(k, _)| *k);
+                            }
+                        }
+                    }
+                    t.last_y = line.y;
+                    continue;
+                }
+                if multi {
+                    t.flush(units);
+                    if frags.len() > t.cols.len() {
+                        t.cols = frags.iter().map(|f| f.0).collect();
+                    }
+                    let cols = t.assign(&line);
+                    t.row = cols
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(_, c)| !c.is_empty())
+                        .map(|(i, c)| (i as u32, c))
+                        .collect();
+                    t.last_y = line.y;
+                    t.size = line.size;
+                    continue;
+                }
+            }
+            if let Some(mut t) = table.take() {
+                t.flush(units);
+            }
+        }
+        if frags.len() >= 2 {
             if !para.is_empty() {
                 units.push(Unit::Paragraph(para.join("\n")));
                 para.clear();
             }
             para_last = None;
-            let new_table = match in_table {
-                Some(py) => (py - line.y).abs() > 4.0 * line.size.max(1.0),
-                None => true,
+            let mut t = Table {
+                cols: frags.iter().map(|f| f.0).collect(),
+                row: Vec::new(),
+                last_y: line.y,
+                size: line.size,
+                new_table: true,
             };
-            units.push(Unit::Row {
-                cells: line.frags,
-                new_table,
-            });
-            in_table = Some(line.y);
+            t.row = frags
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| (i as u32, f.1))
+                .collect();
+            table = Some(t);
             continue;
         }
-        in_table = None;
-        let text = line.frags.into_iter().next().unwrap_or_default();
+        let text = frags.into_iter().next().map(|f| f.1).unwrap_or_default();
         if let Some((py, ps)) = para_last {
             let gap = py - line.y;
             let sz = ps.max(line.size).max(0.1);
@@ -258,8 +355,86 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
         para.push(text);
         para_last = Some((line.y, line.size));
     }
+    if let Some(mut t) = table.take() {
+        t.flush(units);
+    }
     if !para.is_empty() {
         units.push(Unit::Paragraph(para.join("\n")));
+    }
+}
+
+#[derive(Debug)]
+struct Word {
+    text: String,
+    x0: f32,
+    x1: f32,
+    big_gap_before: bool,
+}
+
+struct Line {
+    y: f32,
+    size: f32,
+    words: Vec<Word>,
+}
+
+impl Line {
+    /// Fragments split at large gaps: (x start, text).
+    fn fragments(&self) -> Vec<(f32, String)> {
+        let mut out: Vec<(f32, String)> = Vec::new();
+        for w in &self.words {
+            match out.last_mut() {
+                Some((_, t)) if !w.big_gap_before => {
+                    t.push(' ');
+                    t.push_str(&w.text);
+                }
+                _ => out.push((w.x0, w.text.clone())),
+            }
+        }
+        out
+    }
+}
+
+struct Table {
+    /// x where each column starts.
+    cols: Vec<f32>,
+    /// The pending row: (column, text).
+    row: Vec<(u32, String)>,
+    last_y: f32,
+    size: f32,
+    new_table: bool,
+}
+
+impl Table {
+    /// Words of a line distributed over the columns.
+    fn assign(&self, line: &Line) -> Vec<String> {
+        let mut out = vec![String::new(); self.cols.len().max(1)];
+        let tol = 0.5 * line.size.max(0.1);
+        for w in &line.words {
+            let mut c = 0;
+            for (i, &x) in self.cols.iter().enumerate() {
+                if w.x0 >= x - tol {
+                    c = i;
+                }
+            }
+            if let Some(slot) = out.get_mut(c) {
+                if !slot.is_empty() {
+                    slot.push(' ');
+                }
+                slot.push_str(&w.text);
+            }
+        }
+        out
+    }
+
+    fn flush(&mut self, units: &mut Vec<Unit>) {
+        if self.row.is_empty() {
+            return;
+        }
+        units.push(Unit::Row {
+            cells: std::mem::take(&mut self.row),
+            new_table: self.new_table,
+        });
+        self.new_table = false;
     }
 }
 
@@ -317,7 +492,7 @@ mod tests {
             vec![
                 Unit::Paragraph("ab cd\nef".into()),
                 Unit::Row {
-                    cells: vec!["x".into(), "y".into()],
+                    cells: vec![(0, "x".into()), (1, "y".into())],
                     new_table: true
                 }
             ]

@@ -77,6 +77,8 @@ pub(crate) struct Budget {
     pub remaining: u64,
     pub warnings: Vec<String>,
     exhausted_warned: bool,
+    /// The raw file, to recover stream data whose /Length is wrong or missing.
+    file: Vec<u8>,
 }
 
 impl Budget {
@@ -101,6 +103,18 @@ impl Budget {
             Some(_) => Vec::new(),
         };
         let has_params = s.dict.get(b"DecodeParms").is_ok() || s.dict.get(b"DP").is_ok();
+        let recovered;
+        let s = if s.content.is_empty() {
+            match self.recover(s) {
+                Some(r) => {
+                    recovered = r;
+                    &recovered
+                }
+                None => s,
+            }
+        } else {
+            s
+        };
         let out = if filters.is_empty() {
             let mut v = s.content.clone();
             if v.len() as u64 > cap {
@@ -139,6 +153,46 @@ impl Budget {
         Some(out)
     }
 
+    /// Re-read a stream's data from the file up to `endstream` (for a broken /Length).
+    fn recover(&self, s: &Stream) -> Option<Stream> {
+        let p = s.start_position?;
+        let hdr = self
+            .file
+            .windows(5)
+            .take(1024)
+            .position(|w| w == b"%PDF-")
+            .unwrap_or(0);
+        for start in [p, p + hdr] {
+            let before = self.file.get(start.saturating_sub(8)..start)?;
+            if !(before.ends_with(b"stream\n")
+                || before.ends_with(b"stream\r\n")
+                || before.ends_with(b"stream\r"))
+            {
+                continue;
+            }
+            let rest = self.file.get(start..)?;
+            let end = rest
+                .windows(9)
+                .take(64 << 20)
+                .position(|w| w == b"endstream")?;
+            let mut data = &rest[..end];
+            while let Some((&last, head)) = data.split_last() {
+                if last == b'\n' || last == b'\r' {
+                    data = head;
+                } else {
+                    break;
+                }
+            }
+            if data.is_empty() {
+                return None;
+            }
+            let mut st = s.clone();
+            st.content = data.to_vec();
+            return Some(st);
+        }
+        None
+    }
+
     fn warn_trunc(&mut self) {
         let w = "a stream exceeded the inflate limit and was truncated".to_string();
         if !self.warnings.contains(&w) {
@@ -147,21 +201,37 @@ impl Budget {
     }
 }
 
-/// Inflate zlib (or raw deflate) data, reading at most `cap` bytes; keeps what decoded before an error.
+/// Inflate zlib (or raw deflate) data, reading at most `cap` bytes. Checksums are not verified
+/// and whatever decoded before an error is kept, as viewers do.
 fn inflate(data: &[u8], cap: u64) -> (Vec<u8>, bool) {
-    let mut out = Vec::new();
-    let mut dec = flate2::read::ZlibDecoder::new(data).take(cap.saturating_add(1));
-    let res = dec.read_to_end(&mut out);
-    if res.is_err() && out.is_empty() {
-        let mut dec = flate2::read::DeflateDecoder::new(data).take(cap.saturating_add(1));
-        out.clear();
-        let _ = dec.read_to_end(&mut out);
+    let zlib_header = data.len() >= 2
+        && data[0] & 0x0F == 8
+        && (((data[0] as u16) << 8) | data[1] as u16).is_multiple_of(31);
+    let body = if zlib_header { &data[2..] } else { data };
+    let mut out = read_capped(flate2::read::DeflateDecoder::new(body), cap);
+    if out.is_empty() && !zlib_header {
+        out = read_capped(flate2::read::ZlibDecoder::new(data), cap);
     }
     let truncated = out.len() as u64 > cap;
     if truncated {
         out.truncate(cap as usize);
     }
     (out, truncated)
+}
+
+fn read_capped<R: Read>(r: R, cap: u64) -> Vec<u8> {
+    let mut r = r.take(cap.saturating_add(1));
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    out
 }
 
 fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
@@ -181,18 +251,62 @@ fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
         }
     };
     let needs_password = match &first {
-        Ok(doc) => doc.is_encrypted() && !doc.was_encrypted(),
+        Ok(_) => false,
         Err(lopdf::Error::InvalidPassword) => true,
         Err(e) => {
             let m = e.to_string().to_ascii_lowercase();
             m.contains("password") || m.contains("decrypt")
         }
     };
+    if let Ok(doc) = &first {
+        if matches!(doc.trailer.get(b"Encrypt"), Ok(Object::Dictionary(_))) {
+            // lopdf 0.47 keeps the objects of such a file unparsed: it cannot be read.
+            return Err(ExtractError::Encrypted(
+                "the /Encrypt dictionary sits directly in the trailer, which lopdf cannot decrypt"
+                    .into(),
+            ));
+        }
+    }
     if !needs_password {
-        return first.map_err(|e| ExtractError::Malformed {
+        let mut doc = first.map_err(|e| ExtractError::Malformed {
             format: "pdf",
             reason: e.to_string(),
-        });
+        })?;
+        if doc.trailer.get(b"Encrypt").is_ok() && !doc.was_encrypted() {
+            // lopdf left it encrypted: the empty password did not open it. Try the given
+            // passwords through the loader, then lopdf's decrypt on the loaded document.
+            for pw in &opts.passwords {
+                let o = LoadOptions {
+                    password: Some(pw.clone()),
+                    ..base.clone()
+                };
+                if let Ok(Ok(d)) =
+                    std::panic::catch_unwind(|| PdfDoc::load_mem_with_options(bytes, o))
+                {
+                    if d.was_encrypted() {
+                        return Ok(d);
+                    }
+                }
+            }
+            fix_encrypt_dict(&mut doc);
+            let mut pws = vec![String::new()];
+            pws.extend(opts.passwords.iter().cloned());
+            for pw in pws {
+                let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let _ = doc.decrypt(&pw);
+                }))
+                .is_ok();
+                if ok && doc.trailer.get(b"Encrypt").is_err() {
+                    return Ok(doc);
+                }
+            }
+            return Err(ExtractError::Encrypted(if opts.passwords.is_empty() {
+                "the PDF needs a password".into()
+            } else {
+                "none of the given passwords opens the PDF".into()
+            }));
+        }
+        return Ok(doc);
     }
     for pw in &opts.passwords {
         let o = LoadOptions {
@@ -200,7 +314,7 @@ fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
             ..base.clone()
         };
         if let Ok(Ok(doc)) = std::panic::catch_unwind(|| PdfDoc::load_mem_with_options(bytes, o)) {
-            if !doc.is_encrypted() || doc.was_encrypted() {
+            if doc.trailer.get(b"Encrypt").is_err() || doc.was_encrypted() {
                 return Ok(doc);
             }
         }
@@ -210,6 +324,41 @@ fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
     } else {
         "none of the given passwords opens the PDF".into()
     }))
+}
+
+/// Make the /Encrypt dictionary the shape lopdf's decryption expects: an indirect object whose
+/// /CF crypt filters are direct dictionaries.
+fn fix_encrypt_dict(doc: &mut PdfDoc) {
+    let Ok(enc) = doc.trailer.get(b"Encrypt").cloned() else {
+        return;
+    };
+    let (id, mut dict) = match enc {
+        Object::Dictionary(d) => {
+            let id = (doc.max_id.saturating_add(1), 0);
+            doc.max_id = id.0;
+            (id, d)
+        }
+        Object::Reference(id) => match doc.get_object(id).and_then(|o| o.as_dict()) {
+            Ok(d) => (id, d.clone()),
+            Err(_) => return,
+        },
+        _ => return,
+    };
+    if let Ok(cf) = dict.get(b"CF") {
+        if let Ok(cfd) = deref(doc, cf).as_dict() {
+            let mut cfd = cfd.clone();
+            let keys: Vec<Vec<u8>> = cfd.iter().map(|(k, _)| k.clone()).collect();
+            for k in keys {
+                if let Ok(v) = cfd.get(&k) {
+                    let resolved = deref(doc, v).clone();
+                    cfd.set(k, resolved);
+                }
+            }
+            dict.set("CF", Object::Dictionary(cfd));
+        }
+    }
+    doc.objects.insert(id, Object::Dictionary(dict));
+    doc.trailer.set("Encrypt", Object::Reference(id));
 }
 
 fn inherited<'a>(doc: &'a PdfDoc, page: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
@@ -363,6 +512,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         remaining: opts.max_total_bytes,
         warnings: Vec::new(),
         exhausted_warned: false,
+        file: bytes.to_vec(),
     };
     let total = pages.len();
     let limit = (opts.max_pages as usize).min(total);
@@ -390,6 +540,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         let data = page_content(&pdf, page, interp.budget);
         interp.glyphs.clear();
         interp.run_page(&data, resources, content::IDENTITY);
+        interp.run_annotations(page, resources);
         let glyphs = std::mem::take(&mut interp.glyphs);
         let units = layout::layout(glyphs, rotate);
         let label = labels.as_ref().and_then(|l| l.get(i).cloned());
@@ -421,7 +572,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
                     } else {
                         row_no += 1;
                     }
-                    for (col, text) in cells.into_iter().enumerate() {
+                    for (col, text) in cells {
                         has_text |= text.chars().any(|c| !c.is_whitespace());
                         para_no += 1;
                         doc.blocks.push(Block::new(
@@ -434,7 +585,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
                                 cell: Some(CellRef {
                                     table: table_no,
                                     row: row_no,
-                                    col: col as u32,
+                                    col,
                                 }),
                                 ..Default::default()
                             },

@@ -121,14 +121,28 @@ fn is_bad_text(s: &str) -> bool {
         })
 }
 
+/// Drop control characters and spell out Latin ligatures (as pdftotext does).
 fn clean(s: String) -> String {
-    if s.chars().any(|c| (c as u32) < 0x20 || c == '\u{7f}') {
-        s.chars()
-            .filter(|&c| (c as u32) >= 0x20 && c != '\u{7f}')
-            .collect()
-    } else {
-        s
+    if !s
+        .chars()
+        .any(|c| (c as u32) < 0x20 || c == '\u{7f}' || ('\u{FB00}'..='\u{FB06}').contains(&c))
+    {
+        return s;
     }
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn std_widths(base: &str) -> Option<&'static [u16; 256]> {

@@ -110,10 +110,14 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
     for g in glyphs {
         let same = runs.last().is_some_and(|r| {
             let tol = 0.35 * r.size.min(g.size).max(0.1);
-            (g.y - r.y).abs() <= tol
-                && r.glyphs
-                    .last()
-                    .is_some_and(|p| g.x0 > p.x1 - 3.0 * g.size.max(r.size) * 4.0)
+            let Some(p) = r.glyphs.last() else {
+                return false;
+            };
+            // Superscripts and subscripts: a smaller glyph right next to the previous one.
+            let script = (g.size - p.size).abs() > 0.15 * p.size.max(g.size)
+                && (g.x0 - p.x1).abs() < 0.5 * p.size.max(g.size)
+                && (g.y - p.y).abs() < 0.6 * p.size.max(g.size);
+            ((g.y - r.y).abs() <= tol || script) && g.x0 > p.x1 - 12.0 * g.size.max(r.size)
         });
         if same {
             if let Some(r) = runs.last_mut() {

@@ -266,7 +266,8 @@ impl<'a> Interp<'a> {
                                         let tx = -v / 1000.0 * fs * gs.th;
                                         tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
                                     }
-                                    if v < -250.0 {
+                                    // Only between strings: a leading number just positions.
+                                    if v < -250.0 && !first {
                                         sep = true;
                                     }
                                 }

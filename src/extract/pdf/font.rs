@@ -287,6 +287,10 @@ impl Font {
                 }
             })
             .collect();
+        if lower.contains("dingbats") && diffs.is_empty() {
+            // No Unicode meaning we could give (pdftotext prints dingbat symbols).
+            uni.iter_mut().for_each(|u| *u = None);
+        }
         for (code, s) in diffs {
             if let Some(slot) = uni.get_mut(code) {
                 *slot = s;

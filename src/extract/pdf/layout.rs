@@ -218,13 +218,21 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                     }
                 }
                 let last = g.text.chars().last().unwrap_or(first);
-                prev = Some((g.x1, g.size, last));
                 if first.is_whitespace() && g.text.trim().is_empty() {
+                    // A space glyph counts only where it sits in the flow of the line.
+                    let in_flow = prev.is_none_or(|(px1, psize, _)| {
+                        (g.x0 - px1).abs() < 1.0 * psize.max(g.size).max(0.1)
+                    });
+                    if !in_flow {
+                        continue;
+                    }
+                    prev = Some((g.x1, g.size, last));
                     if let Some(w) = cur.take() {
                         words.push(w);
                     }
                     continue;
                 }
+                prev = Some((g.x1, g.size, last));
                 if big || space {
                     if let Some(w) = cur.take() {
                         words.push(w);

@@ -13,6 +13,16 @@ fn main() {
                     d.warnings,
                     t.elapsed()
                 );
+                if std::env::var_os("BLOCKS").is_some() {
+                    for b in &d.blocks {
+                        println!(
+                            "{:?} {:?} {:?}",
+                            b.kind,
+                            b.location.page,
+                            b.text.chars().take(70).collect::<String>()
+                        );
+                    }
+                }
             }
             Err(e) => println!("{p}: error {e} {:?}", t.elapsed()),
         }

@@ -155,6 +155,20 @@ fn contract_pages_and_locations() {
         }
     }
     assert!(d.blocks.iter().any(|b| b.kind == BlockKind::TableCell));
+    let headers = d
+        .blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Header)
+        .count();
+    let footers = d
+        .blocks
+        .iter()
+        .filter(|b| b.kind == BlockKind::Footer)
+        .count();
+    assert!(
+        headers >= 15 && footers >= 15,
+        "headers {headers} footers {footers}"
+    );
 }
 
 /// Files whose /Encrypt dictionary sits directly in the trailer: lopdf 0.47 leaves their objects

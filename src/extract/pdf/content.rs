@@ -82,7 +82,7 @@ pub struct Interp<'a> {
     warned_ops: bool,
 }
 
-const MAX_OPS: usize = 20_000_000;
+const MAX_OPS: usize = 5_000_000;
 const MAX_GLYPHS: usize = 5_000_000;
 const MAX_FORM_DEPTH: usize = 8;
 
@@ -101,6 +101,8 @@ impl<'a> Interp<'a> {
     }
 
     pub fn run_page(&mut self, content: &[u8], resources: Option<&'a Dictionary>, ctm: Matrix) {
+        self.ops = 0;
+        self.warned_ops = false;
         let gs = GState {
             ctm,
             font: None,
@@ -163,7 +165,7 @@ impl<'a> Interp<'a> {
                     self.warned_ops = true;
                     self.budget
                         .warnings
-                        .push("content stream too long: rest of page skipped".into());
+                        .push("content stream too long: rest of a page skipped".into());
                 }
                 return;
             }

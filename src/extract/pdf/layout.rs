@@ -358,7 +358,7 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
         if let Some((py, ps)) = para_last {
             let gap = py - line.y;
             let sz = ps.max(line.size).max(0.1);
-            let size_jump = ps / line.size.max(0.1) > 1.3 || line.size / ps.max(0.1) > 1.3;
+            let size_jump = ps / line.size.max(0.1) > 1.15 || line.size / ps.max(0.1) > 1.15;
             if gap > 1.6 * sz || gap < -0.5 * sz || size_jump {
                 units.push(Unit::Paragraph(para.join("\n")));
                 para.clear();

@@ -503,6 +503,68 @@ fn page_labels(doc: &PdfDoc, count: usize) -> Option<Vec<String>> {
     Some(out)
 }
 
+/// Paragraphs that open or close most pages with the same text (digits aside) are running
+/// headers and footers.
+fn mark_headers_footers(blocks: &mut [Block]) {
+    use std::collections::{HashMap, HashSet};
+    let key = |b: &Block| -> String {
+        let mut k = String::with_capacity(b.text.len());
+        for c in b.text.chars() {
+            if c.is_ascii_digit() {
+                if !k.ends_with('#') {
+                    k.push('#');
+                }
+            } else {
+                k.push(c);
+            }
+        }
+        k
+    };
+    // (page, index of first block, index of last block)
+    let mut spans: Vec<(u32, usize, usize)> = Vec::new();
+    for (i, b) in blocks.iter().enumerate() {
+        let p = b.location.page.unwrap_or(0);
+        match spans.last_mut() {
+            Some((lp, _, last)) if *lp == p => *last = i,
+            _ => spans.push((p, i, i)),
+        }
+    }
+    if spans.len() < 3 {
+        return;
+    }
+    let mut top: HashMap<String, HashSet<u32>> = HashMap::new();
+    let mut bottom: HashMap<String, HashSet<u32>> = HashMap::new();
+    for &(p, first, last) in &spans {
+        for i in first..(first + 2).min(last + 1) {
+            if let Some(b) = blocks.get(i) {
+                top.entry(key(b)).or_default().insert(p);
+            }
+        }
+        for i in last.saturating_sub(1).max(first)..=last {
+            if let Some(b) = blocks.get(i) {
+                bottom.entry(key(b)).or_default().insert(p);
+            }
+        }
+    }
+    let need = (spans.len() / 2).max(3);
+    for &(_, first, last) in &spans {
+        for i in first..=last {
+            let Some(b) = blocks.get_mut(i) else { continue };
+            if b.kind != BlockKind::Paragraph || b.text.chars().count() > 200 {
+                continue;
+            }
+            let k = key(b);
+            let near_top = i < first + 2;
+            let near_bottom = i + 2 > last;
+            if near_top && top.get(&k).is_some_and(|s| s.len() >= need) {
+                b.kind = BlockKind::Header;
+            } else if near_bottom && bottom.get(&k).is_some_and(|s| s.len() >= need) {
+                b.kind = BlockKind::Footer;
+            }
+        }
+    }
+}
+
 pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {
     let pdf = load(bytes, opts)?;
     let pages: Vec<ObjectId> = pdf.get_pages().into_values().collect();
@@ -599,6 +661,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         }
     }
     drop(interp);
+    mark_headers_footers(&mut doc.blocks);
     doc.pages = Some(limit as u32);
     doc.pages_without_text = pages_without_text;
     doc.warnings = budget.warnings;

@@ -1,8 +1,669 @@
-//! PDF extraction (stub; replaced by the lopdf-based text layer).
+//! PDF extraction: lopdf for the object layer (parsing, xref, object streams, decryption, page
+//! tree); our own text layer on top (content interpreter, fonts and CMaps, layout).
+
+mod cmap;
+mod content;
+mod font;
+mod glyphlist;
+mod layout;
+mod lexer;
+#[allow(clippy::all)]
+mod tables;
 
 use super::{ExtractError, ExtractOptions};
-use crate::document::Document;
+use crate::document::{Block, BlockKind, CellRef, Document, Format, Location};
+use lopdf::{Dictionary, Document as PdfDoc, LoadOptions, Object, ObjectId, Stream};
+use std::io::Read;
 
-pub fn extract(_bytes: &[u8], _opts: &ExtractOptions) -> Result<Document, ExtractError> {
-    Err(ExtractError::Unsupported("PDF reader not built yet".into()))
+/// Follow references (bounded).
+pub(crate) fn deref<'a>(doc: &'a PdfDoc, mut o: &'a Object) -> &'a Object {
+    for _ in 0..32 {
+        match o {
+            Object::Reference(id) => match doc.get_object(*id) {
+                Ok(x) => o = x,
+                Err(_) => return &Object::Null,
+            },
+            _ => return o,
+        }
+    }
+    &Object::Null
+}
+
+/// A dictionary entry, dereferenced.
+pub(crate) fn dget<'a>(doc: &'a PdfDoc, d: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+    let o = deref(doc, d.get(key).ok()?);
+    if matches!(o, Object::Null) {
+        None
+    } else {
+        Some(o)
+    }
+}
+
+pub(crate) fn num(doc: &PdfDoc, o: &Object) -> Option<f32> {
+    match deref(doc, o) {
+        Object::Integer(i) => Some(*i as f32),
+        Object::Real(r) if r.is_finite() => Some(*r),
+        _ => None,
+    }
+}
+
+/// A PDF text string (UTF-16BE with BOM, UTF-8 with BOM, or PDFDocEncoding).
+pub(crate) fn pdf_text_string(b: &[u8]) -> String {
+    if b.starts_with(&[0xFE, 0xFF]) {
+        return cmap::utf16be(&b[2..]);
+    }
+    if b.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return String::from_utf8_lossy(&b[3..]).into_owned();
+    }
+    b.iter()
+        .filter_map(|&c| {
+            let u = tables::PDF_DOC_ENCODING[c as usize];
+            if u == 0 {
+                if c >= 0x20 {
+                    char::from_u32(c as u32)
+                } else {
+                    None
+                }
+            } else {
+                char::from_u32(u as u32)
+            }
+        })
+        .collect()
+}
+
+/// Inflation limits and warnings shared by one document's extraction.
+pub(crate) struct Budget {
+    pub max_stream: u64,
+    pub remaining: u64,
+    pub warnings: Vec<String>,
+    exhausted_warned: bool,
+    /// The raw file, to recover stream data whose /Length is wrong or missing.
+    file: Vec<u8>,
+}
+
+impl Budget {
+    /// The decoded bytes of a stream, truncated to the limits (with a warning).
+    pub fn stream_bytes(&mut self, s: &Stream) -> Option<Vec<u8>> {
+        let cap = self.max_stream.min(self.remaining);
+        if cap == 0 {
+            if !self.exhausted_warned {
+                self.exhausted_warned = true;
+                self.warnings
+                    .push("total inflated size limit reached: remaining streams skipped".into());
+            }
+            return None;
+        }
+        let filters: Vec<Vec<u8>> = match s.dict.get(b"Filter").ok() {
+            None => Vec::new(),
+            Some(Object::Name(n)) => vec![n.clone()],
+            Some(Object::Array(a)) => a
+                .iter()
+                .filter_map(|o| o.as_name().ok().map(|n| n.to_vec()))
+                .collect(),
+            Some(_) => Vec::new(),
+        };
+        let has_params = s.dict.get(b"DecodeParms").is_ok() || s.dict.get(b"DP").is_ok();
+        let recovered;
+        let s = if s.content.is_empty() {
+            match self.recover(s) {
+                Some(r) => {
+                    recovered = r;
+                    &recovered
+                }
+                None => s,
+            }
+        } else {
+            s
+        };
+        let out = if filters.is_empty() {
+            let mut v = s.content.clone();
+            if v.len() as u64 > cap {
+                v.truncate(cap as usize);
+                self.warn_trunc();
+            }
+            v
+        } else if filters.len() == 1
+            && (filters[0] == b"FlateDecode" || filters[0] == b"Fl")
+            && !has_params
+        {
+            let (v, truncated) = inflate(&s.content, cap);
+            if truncated {
+                self.warn_trunc();
+            }
+            v
+        } else {
+            match s.decompressed_content_with_limit(cap.min(usize::MAX as u64) as usize) {
+                Ok(v) => v,
+                Err(e) => {
+                    let msg = e.to_string();
+                    if msg.to_ascii_lowercase().contains("limit") {
+                        self.warn_trunc();
+                    }
+                    // Fall back to a truncated inflate where possible.
+                    if filters.first().is_some_and(|f| f == b"FlateDecode") {
+                        let (v, _) = inflate(&s.content, cap);
+                        v
+                    } else {
+                        return None;
+                    }
+                }
+            }
+        };
+        self.remaining = self.remaining.saturating_sub(out.len() as u64);
+        Some(out)
+    }
+
+    /// Re-read a stream's data from the file up to `endstream` (for a broken /Length).
+    fn recover(&self, s: &Stream) -> Option<Stream> {
+        let p = s.start_position?;
+        let hdr = self
+            .file
+            .windows(5)
+            .take(1024)
+            .position(|w| w == b"%PDF-")
+            .unwrap_or(0);
+        for start in [p, p + hdr] {
+            let before = self.file.get(start.saturating_sub(8)..start)?;
+            if !(before.ends_with(b"stream\n")
+                || before.ends_with(b"stream\r\n")
+                || before.ends_with(b"stream\r"))
+            {
+                continue;
+            }
+            let rest = self.file.get(start..)?;
+            let end = rest
+                .windows(9)
+                .take(64 << 20)
+                .position(|w| w == b"endstream")?;
+            let mut data = &rest[..end];
+            while let Some((&last, head)) = data.split_last() {
+                if last == b'\n' || last == b'\r' {
+                    data = head;
+                } else {
+                    break;
+                }
+            }
+            if data.is_empty() {
+                return None;
+            }
+            let mut st = s.clone();
+            st.content = data.to_vec();
+            return Some(st);
+        }
+        None
+    }
+
+    fn warn_trunc(&mut self) {
+        let w = "a stream exceeded the inflate limit and was truncated".to_string();
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+}
+
+/// Inflate zlib (or raw deflate) data, reading at most `cap` bytes. Checksums are not verified
+/// and whatever decoded before an error is kept, as viewers do.
+fn inflate(data: &[u8], cap: u64) -> (Vec<u8>, bool) {
+    let zlib_header = data.len() >= 2
+        && data[0] & 0x0F == 8
+        && (((data[0] as u16) << 8) | data[1] as u16).is_multiple_of(31);
+    let body = if zlib_header { &data[2..] } else { data };
+    let mut out = read_capped(flate2::read::DeflateDecoder::new(body), cap);
+    if out.is_empty() && !zlib_header {
+        out = read_capped(flate2::read::ZlibDecoder::new(data), cap);
+    }
+    let truncated = out.len() as u64 > cap;
+    if truncated {
+        out.truncate(cap as usize);
+    }
+    (out, truncated)
+}
+
+fn read_capped<R: Read>(r: R, cap: u64) -> Vec<u8> {
+    let mut r = r.take(cap.saturating_add(1));
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
+    let lim = Some(opts.max_stream_bytes.min(usize::MAX as u64) as usize);
+    let base = LoadOptions {
+        max_decompressed_size: lim,
+        ..Default::default()
+    };
+    let first = std::panic::catch_unwind(|| PdfDoc::load_mem_with_options(bytes, base.clone()));
+    let first = match first {
+        Ok(r) => r,
+        Err(_) => {
+            return Err(ExtractError::Malformed {
+                format: "pdf",
+                reason: "the PDF parser failed on this file".into(),
+            })
+        }
+    };
+    let needs_password = match &first {
+        Ok(_) => false,
+        Err(lopdf::Error::InvalidPassword) => true,
+        Err(e) => {
+            let m = e.to_string().to_ascii_lowercase();
+            m.contains("password") || m.contains("decrypt")
+        }
+    };
+    if let Ok(doc) = &first {
+        if matches!(doc.trailer.get(b"Encrypt"), Ok(Object::Dictionary(_))) {
+            // lopdf 0.47 keeps the objects of such a file unparsed: it cannot be read.
+            return Err(ExtractError::Encrypted(
+                "the /Encrypt dictionary sits directly in the trailer, which lopdf cannot decrypt"
+                    .into(),
+            ));
+        }
+    }
+    if !needs_password {
+        let mut doc = first.map_err(|e| ExtractError::Malformed {
+            format: "pdf",
+            reason: e.to_string(),
+        })?;
+        if doc.trailer.get(b"Encrypt").is_ok() && !doc.was_encrypted() {
+            // lopdf left it encrypted: the empty password did not open it. Try the given
+            // passwords through the loader, then lopdf's decrypt on the loaded document.
+            for pw in &opts.passwords {
+                let o = LoadOptions {
+                    password: Some(pw.clone()),
+                    ..base.clone()
+                };
+                if let Ok(Ok(d)) =
+                    std::panic::catch_unwind(|| PdfDoc::load_mem_with_options(bytes, o))
+                {
+                    if d.was_encrypted() {
+                        return Ok(d);
+                    }
+                }
+            }
+            fix_encrypt_dict(&mut doc);
+            let mut pws = vec![String::new()];
+            pws.extend(opts.passwords.iter().cloned());
+            for pw in pws {
+                let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let _ = doc.decrypt(&pw);
+                }))
+                .is_ok();
+                if ok && doc.trailer.get(b"Encrypt").is_err() {
+                    return Ok(doc);
+                }
+            }
+            return Err(ExtractError::Encrypted(if opts.passwords.is_empty() {
+                "the PDF needs a password".into()
+            } else {
+                "none of the given passwords opens the PDF".into()
+            }));
+        }
+        return Ok(doc);
+    }
+    for pw in &opts.passwords {
+        let o = LoadOptions {
+            password: Some(pw.clone()),
+            ..base.clone()
+        };
+        if let Ok(Ok(doc)) = std::panic::catch_unwind(|| PdfDoc::load_mem_with_options(bytes, o)) {
+            if doc.trailer.get(b"Encrypt").is_err() || doc.was_encrypted() {
+                return Ok(doc);
+            }
+        }
+    }
+    Err(ExtractError::Encrypted(if opts.passwords.is_empty() {
+        "the PDF needs a password".into()
+    } else {
+        "none of the given passwords opens the PDF".into()
+    }))
+}
+
+/// Make the /Encrypt dictionary the shape lopdf's decryption expects: an indirect object whose
+/// /CF crypt filters are direct dictionaries.
+fn fix_encrypt_dict(doc: &mut PdfDoc) {
+    let Ok(enc) = doc.trailer.get(b"Encrypt").cloned() else {
+        return;
+    };
+    let (id, mut dict) = match enc {
+        Object::Dictionary(d) => {
+            let id = (doc.max_id.saturating_add(1), 0);
+            doc.max_id = id.0;
+            (id, d)
+        }
+        Object::Reference(id) => match doc.get_object(id).and_then(|o| o.as_dict()) {
+            Ok(d) => (id, d.clone()),
+            Err(_) => return,
+        },
+        _ => return,
+    };
+    if let Ok(cf) = dict.get(b"CF") {
+        if let Ok(cfd) = deref(doc, cf).as_dict() {
+            let mut cfd = cfd.clone();
+            let keys: Vec<Vec<u8>> = cfd.iter().map(|(k, _)| k.clone()).collect();
+            for k in keys {
+                if let Ok(v) = cfd.get(&k) {
+                    let resolved = deref(doc, v).clone();
+                    cfd.set(k, resolved);
+                }
+            }
+            dict.set("CF", Object::Dictionary(cfd));
+        }
+    }
+    doc.objects.insert(id, Object::Dictionary(dict));
+    doc.trailer.set("Encrypt", Object::Reference(id));
+}
+
+fn inherited<'a>(doc: &'a PdfDoc, page: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+    let mut d = page;
+    for _ in 0..32 {
+        if let Some(o) = dget(doc, d, key) {
+            return Some(o);
+        }
+        d = dget(doc, d, b"Parent")?.as_dict().ok()?;
+    }
+    None
+}
+
+fn page_content(doc: &PdfDoc, page: &Dictionary, budget: &mut Budget) -> Vec<u8> {
+    let mut out = Vec::new();
+    match page.get(b"Contents").ok().map(|o| deref(doc, o)) {
+        Some(Object::Stream(s)) => {
+            if let Some(b) = budget.stream_bytes(s) {
+                out = b;
+            }
+        }
+        Some(Object::Array(a)) => {
+            for o in a.iter().take(10_000) {
+                if let Object::Stream(s) = deref(doc, o) {
+                    if let Some(b) = budget.stream_bytes(s) {
+                        out.extend_from_slice(&b);
+                        out.push(b'\n');
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+fn roman(mut n: u32, upper: bool) -> String {
+    const T: [(u32, &str); 13] = [
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ];
+    let mut s = String::new();
+    if n > 100_000 {
+        return n.to_string();
+    }
+    for (v, r) in T {
+        while n >= v {
+            s.push_str(r);
+            n -= v;
+        }
+    }
+    if upper {
+        s.to_uppercase()
+    } else {
+        s
+    }
+}
+
+fn letters(n: u32, upper: bool) -> String {
+    if n == 0 || n > 10_000 {
+        return n.to_string();
+    }
+    let c = (b'a' + ((n - 1) % 26) as u8) as char;
+    let s: String = std::iter::repeat_n(c, ((n - 1) / 26 + 1) as usize).collect();
+    if upper {
+        s.to_uppercase()
+    } else {
+        s
+    }
+}
+
+/// Page labels from the /PageLabels number tree: label for each 0-based page index.
+fn page_labels(doc: &PdfDoc, count: usize) -> Option<Vec<String>> {
+    let cat = doc.catalog().ok()?;
+    let root = dget(doc, cat, b"PageLabels")?.as_dict().ok()?;
+    let mut ranges: Vec<(u32, &Dictionary)> = Vec::new();
+    let mut stack = vec![(root, 0usize)];
+    let mut visits = 0;
+    while let Some((node, depth)) = stack.pop() {
+        visits += 1;
+        if visits > 10_000 || depth > 32 {
+            break;
+        }
+        if let Some(Object::Array(nums)) = dget(doc, node, b"Nums") {
+            for pair in nums.chunks(2) {
+                if let [k, v] = pair {
+                    if let (Some(k), Ok(d)) = (num(doc, k), deref(doc, v).as_dict()) {
+                        ranges.push((k.max(0.0) as u32, d));
+                    }
+                }
+            }
+        }
+        if let Some(Object::Array(kids)) = dget(doc, node, b"Kids") {
+            for k in kids {
+                if let Ok(d) = deref(doc, k).as_dict() {
+                    stack.push((d, depth + 1));
+                }
+            }
+        }
+    }
+    if ranges.is_empty() {
+        return None;
+    }
+    ranges.sort_by_key(|r| r.0);
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count as u32 {
+        let idx = ranges.partition_point(|r| r.0 <= i);
+        let Some((start, d)) = idx.checked_sub(1).and_then(|j| ranges.get(j)) else {
+            out.push((i + 1).to_string());
+            continue;
+        };
+        let prefix = dget(doc, d, b"P")
+            .and_then(|o| o.as_str().ok())
+            .map(pdf_text_string)
+            .unwrap_or_default();
+        let first = dget(doc, d, b"St")
+            .and_then(|o| num(doc, o))
+            .unwrap_or(1.0)
+            .max(0.0) as u32;
+        let n = first.saturating_add(i - start);
+        let body = match dget(doc, d, b"S").and_then(|o| o.as_name().ok()) {
+            Some(b"D") => n.to_string(),
+            Some(b"R") => roman(n, true),
+            Some(b"r") => roman(n, false),
+            Some(b"A") => letters(n, true),
+            Some(b"a") => letters(n, false),
+            _ => String::new(),
+        };
+        out.push(format!("{prefix}{body}"));
+    }
+    Some(out)
+}
+
+/// Paragraphs that open or close most pages with the same text (digits aside) are running
+/// headers and footers.
+fn mark_headers_footers(blocks: &mut [Block]) {
+    use std::collections::{HashMap, HashSet};
+    let key = |b: &Block| -> String {
+        let mut k = String::with_capacity(b.text.len());
+        for c in b.text.chars() {
+            if c.is_ascii_digit() {
+                if !k.ends_with('#') {
+                    k.push('#');
+                }
+            } else {
+                k.push(c);
+            }
+        }
+        k
+    };
+    // (page, index of first block, index of last block)
+    let mut spans: Vec<(u32, usize, usize)> = Vec::new();
+    for (i, b) in blocks.iter().enumerate() {
+        let p = b.location.page.unwrap_or(0);
+        match spans.last_mut() {
+            Some((lp, _, last)) if *lp == p => *last = i,
+            _ => spans.push((p, i, i)),
+        }
+    }
+    if spans.len() < 3 {
+        return;
+    }
+    let mut top: HashMap<String, HashSet<u32>> = HashMap::new();
+    let mut bottom: HashMap<String, HashSet<u32>> = HashMap::new();
+    for &(p, first, last) in &spans {
+        for i in first..(first + 2).min(last + 1) {
+            if let Some(b) = blocks.get(i) {
+                top.entry(key(b)).or_default().insert(p);
+            }
+        }
+        for i in last.saturating_sub(1).max(first)..=last {
+            if let Some(b) = blocks.get(i) {
+                bottom.entry(key(b)).or_default().insert(p);
+            }
+        }
+    }
+    let need = (spans.len() / 2).max(3);
+    for &(_, first, last) in &spans {
+        for i in first..=last {
+            let Some(b) = blocks.get_mut(i) else { continue };
+            if b.kind != BlockKind::Paragraph || b.text.chars().count() > 200 {
+                continue;
+            }
+            let k = key(b);
+            let near_top = i < first + 2;
+            let near_bottom = i + 2 > last;
+            if near_top && top.get(&k).is_some_and(|s| s.len() >= need) {
+                b.kind = BlockKind::Header;
+            } else if near_bottom && bottom.get(&k).is_some_and(|s| s.len() >= need) {
+                b.kind = BlockKind::Footer;
+            }
+        }
+    }
+}
+
+pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {
+    let pdf = load(bytes, opts)?;
+    let pages: Vec<ObjectId> = pdf.get_pages().into_values().collect();
+    let mut doc = Document::new(Format::Pdf);
+    let mut budget = Budget {
+        max_stream: opts.max_stream_bytes,
+        remaining: opts.max_total_bytes,
+        warnings: Vec::new(),
+        exhausted_warned: false,
+        file: bytes.to_vec(),
+    };
+    let total = pages.len();
+    let limit = (opts.max_pages as usize).min(total);
+    if total > limit {
+        budget.warnings.push(format!(
+            "only the first {limit} of {total} pages were read (page limit)"
+        ));
+    }
+    let labels = page_labels(&pdf, limit);
+    let mut para_no = 0u32;
+    let mut table_no = 0u32;
+    let mut any_table = false;
+    let mut pages_without_text = 0u32;
+    let mut interp = content::Interp::new(&pdf, &mut budget);
+    for (i, pid) in pages.iter().take(limit).enumerate() {
+        let page_no = (i + 1) as u32;
+        let Ok(page) = pdf.get_dictionary(*pid) else {
+            pages_without_text += 1;
+            continue;
+        };
+        let resources = inherited(&pdf, page, b"Resources").and_then(|o| o.as_dict().ok());
+        let rotate = inherited(&pdf, page, b"Rotate")
+            .and_then(|o| num(&pdf, o))
+            .unwrap_or(0.0) as i64;
+        let data = page_content(&pdf, page, interp.budget);
+        interp.glyphs.clear();
+        interp.run_page(&data, resources, content::IDENTITY);
+        interp.run_annotations(page, resources);
+        let glyphs = std::mem::take(&mut interp.glyphs);
+        let units = layout::layout(glyphs, rotate);
+        let label = labels.as_ref().and_then(|l| l.get(i).cloned());
+        let mut has_text = false;
+        let mut row_no = 0u32;
+        for u in units {
+            match u {
+                layout::Unit::Paragraph(text) => {
+                    has_text |= text.chars().any(|c| !c.is_whitespace());
+                    para_no += 1;
+                    doc.blocks.push(Block::new(
+                        BlockKind::Paragraph,
+                        text,
+                        Location {
+                            page: Some(page_no),
+                            page_label: label.clone(),
+                            paragraph: para_no,
+                            ..Default::default()
+                        },
+                    ));
+                }
+                layout::Unit::Row { cells, new_table } => {
+                    if new_table {
+                        if any_table {
+                            table_no += 1;
+                        }
+                        any_table = true;
+                        row_no = 0;
+                    } else {
+                        row_no += 1;
+                    }
+                    for (col, text) in cells {
+                        has_text |= text.chars().any(|c| !c.is_whitespace());
+                        para_no += 1;
+                        doc.blocks.push(Block::new(
+                            BlockKind::TableCell,
+                            text,
+                            Location {
+                                page: Some(page_no),
+                                page_label: label.clone(),
+                                paragraph: para_no,
+                                cell: Some(CellRef {
+                                    table: table_no,
+                                    row: row_no,
+                                    col,
+                                }),
+                                ..Default::default()
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        if !has_text {
+            pages_without_text += 1;
+        }
+    }
+    drop(interp);
+    mark_headers_footers(&mut doc.blocks);
+    doc.pages = Some(limit as u32);
+    doc.pages_without_text = pages_without_text;
+    doc.warnings = budget.warnings;
+    Ok(doc)
 }

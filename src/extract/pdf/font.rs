@@ -1,0 +1,604 @@
+//! Fonts: character codes to Unicode and glyph widths.
+
+use super::cmap::{predefined, CMap, Predefined};
+use super::glyphlist::name_to_unicode;
+use super::tables;
+use super::{dget, num, Budget};
+use lopdf::{Dictionary, Document as PdfDoc, Object};
+use std::collections::HashMap;
+
+/// One decoded character code.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub text: String,
+    /// Advance in text space units per unit font size (horizontal) — already scaled.
+    pub width: f32,
+    /// A single-byte code 32 (word spacing applies).
+    pub is_space_code: bool,
+}
+
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+enum Kind {
+    Simple {
+        uni: Vec<Option<String>>,
+        widths: Vec<f32>,
+    },
+    Cid {
+        enc: CidEnc,
+        widths: CidWidths,
+        /// CID -> Unicode through the Adobe collection, for fonts without ToUnicode.
+        collection: Option<&'static hayro_cmap::CMap>,
+        /// The ToUnicode entry is the name Identity-H: codes are Unicode.
+        identity_to_unicode: bool,
+    },
+}
+
+#[derive(Debug)]
+enum CidEnc {
+    Predef(Predefined),
+    Embedded(CMap, Option<Predefined>),
+    /// A predefined CMap we only know through hayro-cmap's embedded tables.
+    Hayro(Box<hayro_cmap::CMap>),
+}
+
+fn hayro_load(name: &[u8]) -> Option<hayro_cmap::CMap> {
+    let data = hayro_cmap::load_embedded(hayro_cmap::CMapName::from_bytes(name))?;
+    hayro_cmap::CMap::parse(data, hayro_cmap::load_embedded)
+}
+
+/// CID -> Unicode maps of the Adobe character collections, parsed once per process.
+fn collection_ucs2(family: &hayro_cmap::CidFamily) -> Option<&'static hayro_cmap::CMap> {
+    use hayro_cmap::CidFamily as F;
+    use std::sync::OnceLock;
+    static JAPAN: OnceLock<Option<hayro_cmap::CMap>> = OnceLock::new();
+    static GB: OnceLock<Option<hayro_cmap::CMap>> = OnceLock::new();
+    static CNS: OnceLock<Option<hayro_cmap::CMap>> = OnceLock::new();
+    static KOREA: OnceLock<Option<hayro_cmap::CMap>> = OnceLock::new();
+    let cell = match family {
+        F::AdobeJapan1 => &JAPAN,
+        F::AdobeGB1 => &GB,
+        F::AdobeCNS1 => &CNS,
+        F::AdobeKorea1 => &KOREA,
+        _ => return None,
+    };
+    cell.get_or_init(|| {
+        let name = family.ucs2_cmap()?;
+        hayro_load(name.to_bytes())
+    })
+    .as_ref()
+}
+
+fn hayro_next(m: &hayro_cmap::CMap, bytes: &[u8], pos: usize) -> (u32, usize, Option<u32>) {
+    let rest = bytes.get(pos..).unwrap_or(&[]);
+    for n in 1..=rest.len().min(4) {
+        let code = super::cmap::be(&rest[..n]);
+        if let Some(cid) = m.lookup_cid_code(code, n as u8) {
+            return (code, n, Some(cid));
+        }
+    }
+    let n = rest.len().min(2);
+    (super::cmap::be(&rest[..n]), n, None)
+}
+
+#[derive(Debug, Default)]
+struct CidWidths {
+    dw: f32,
+    single: HashMap<u32, f32>,
+    ranges: Vec<(u32, u32, f32)>,
+}
+
+impl CidWidths {
+    fn get(&self, cid: u32) -> f32 {
+        if let Some(w) = self.single.get(&cid) {
+            return *w;
+        }
+        for &(lo, hi, w) in &self.ranges {
+            if cid >= lo && cid <= hi {
+                return w;
+            }
+        }
+        self.dw
+    }
+}
+
+#[derive(Debug)]
+pub struct Font {
+    kind: Kind,
+    to_unicode: Option<CMap>,
+    pub vertical: bool,
+    /// Glyph space to text space (0.001, or the Type3 FontMatrix scale).
+    scale: f32,
+}
+
+fn is_bad_text(s: &str) -> bool {
+    s.is_empty()
+        || s.chars().all(|c| {
+            (c as u32) < 0x20
+                || (0xE000..=0xF8FF).contains(&(c as u32))
+                || c == '\u{fffd}'
+                || (0x7F..0xA0).contains(&(c as u32))
+        })
+}
+
+/// Drop control characters and spell out Latin ligatures (as pdftotext does).
+fn clean(s: String) -> String {
+    if !s
+        .chars()
+        .any(|c| (c as u32) < 0x20 || c == '\u{7f}' || ('\u{FB00}'..='\u{FB06}').contains(&c))
+    {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        match c {
+            '\u{FB00}' => out.push_str("ff"),
+            '\u{FB01}' => out.push_str("fi"),
+            '\u{FB02}' => out.push_str("fl"),
+            '\u{FB03}' => out.push_str("ffi"),
+            '\u{FB04}' => out.push_str("ffl"),
+            '\u{FB05}' | '\u{FB06}' => out.push_str("st"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn std_widths(base: &str) -> Option<&'static [u16; 256]> {
+    let b = base.to_ascii_lowercase();
+    let bold = b.contains("bold") || b.contains("black") || b.contains("heavy");
+    let italic = b.contains("italic") || b.contains("oblique");
+    if b.contains("courier") || b.contains("mono") {
+        return None; // handled as fixed 600
+    }
+    if b.contains("times") || b.contains("serif") && !b.contains("sans") || b.contains("roman") {
+        return Some(match (bold, italic) {
+            (true, true) => &tables::W_TIMESBOLDITALIC,
+            (true, false) => &tables::W_TIMESBOLD,
+            (false, true) => &tables::W_TIMESITALIC,
+            (false, false) => &tables::W_TIMESROMAN,
+        });
+    }
+    Some(if bold {
+        &tables::W_HELVETICABOLD
+    } else {
+        &tables::W_HELVETICA
+    })
+}
+
+fn base_encoding(name: &[u8]) -> Option<&'static [u16; 256]> {
+    Some(match name {
+        b"WinAnsiEncoding" => &tables::WIN_ANSI_ENCODING,
+        b"MacRomanEncoding" => &tables::MAC_ROMAN_ENCODING,
+        b"StandardEncoding" => &tables::STANDARD_ENCODING,
+        b"MacExpertEncoding" => &tables::MAC_EXPERT_ENCODING,
+        b"PDFDocEncoding" => &tables::PDF_DOC_ENCODING,
+        _ => return None,
+    })
+}
+
+fn strip_subset(name: &[u8]) -> String {
+    let s = String::from_utf8_lossy(name).into_owned();
+    match s.split_once('+') {
+        Some((pre, rest)) if pre.len() == 6 => rest.to_string(),
+        _ => s,
+    }
+}
+
+impl Font {
+    /// A fallback font used when a Tf names nothing usable.
+    pub fn fallback() -> Font {
+        let uni = (0..256u32)
+            .map(|c| char::from_u32(tables::WIN_ANSI_ENCODING[c as usize] as u32))
+            .map(|c| c.filter(|&c| c != '\0').map(|c| c.to_string()))
+            .collect();
+        let widths = (0..256).map(|c| tables::W_HELVETICA[c] as f32).collect();
+        Font {
+            kind: Kind::Simple { uni, widths },
+            to_unicode: None,
+            vertical: false,
+            scale: 0.001,
+        }
+    }
+
+    pub fn load(doc: &PdfDoc, dict: &Dictionary, budget: &mut Budget) -> Font {
+        let subtype = dget(doc, dict, b"Subtype")
+            .and_then(|o| o.as_name().ok())
+            .unwrap_or(b"Type1");
+        let to_unicode = dget(doc, dict, b"ToUnicode")
+            .and_then(|o| o.as_stream().ok())
+            .and_then(|s| budget.stream_bytes(s))
+            .map(|b| CMap::parse(&b))
+            .filter(|m| m.has_unicode());
+        if subtype == b"Type0" {
+            return Self::load_type0(doc, dict, to_unicode, budget);
+        }
+        let base = dget(doc, dict, b"BaseFont")
+            .and_then(|o| o.as_name().ok())
+            .map(strip_subset)
+            .unwrap_or_default();
+        let mut scale = 0.001;
+        if subtype == b"Type3" {
+            if let Some(Object::Array(fm)) = dget(doc, dict, b"FontMatrix") {
+                if let Some(a) = fm.first().and_then(|o| num(doc, o)) {
+                    if a.abs() > 1e-6 && a.abs() < 10.0 {
+                        scale = a.abs();
+                    }
+                }
+            }
+        }
+        // Encoding.
+        let symbolic_flag = dget(doc, dict, b"FontDescriptor")
+            .and_then(|o| o.as_dict().ok())
+            .and_then(|fd| dget(doc, fd, b"Flags"))
+            .and_then(|f| num(doc, f))
+            .map(|f| (f as i64) & 4 != 0)
+            .unwrap_or(false);
+        let lower = base.to_ascii_lowercase();
+        let mut table: &[u16; 256] = if lower.contains("symbol") {
+            &tables::SYMBOL_ENCODING
+        } else if subtype == b"TrueType" || symbolic_flag {
+            &tables::WIN_ANSI_ENCODING
+        } else {
+            &tables::STANDARD_ENCODING
+        };
+        let enc = dget(doc, dict, b"Encoding");
+        let mut diffs: Vec<(usize, Option<String>)> = Vec::new();
+        match enc {
+            Some(Object::Name(n)) => {
+                if let Some(t) = base_encoding(n) {
+                    table = t;
+                }
+            }
+            Some(Object::Dictionary(ed)) => {
+                if let Some(t) = dget(doc, ed, b"BaseEncoding")
+                    .and_then(|o| o.as_name().ok())
+                    .and_then(base_encoding)
+                {
+                    table = t;
+                }
+                if let Some(Object::Array(d)) = dget(doc, ed, b"Differences") {
+                    let mut code: usize = 0;
+                    for item in d.iter().take(4096) {
+                        match item {
+                            Object::Integer(i) => code = (*i).clamp(0, 1 << 20) as usize,
+                            Object::Real(r) => code = r.clamp(0.0, 1e6) as usize,
+                            Object::Name(n) => {
+                                if code < 256 {
+                                    diffs.push((code, name_to_unicode(n)));
+                                }
+                                code += 1;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut uni: Vec<Option<String>> = table
+            .iter()
+            .map(|&u| {
+                if u == 0 {
+                    None
+                } else {
+                    char::from_u32(u as u32).map(|c| c.to_string())
+                }
+            })
+            .collect();
+        if lower.contains("dingbats") && diffs.is_empty() {
+            // No Unicode meaning we could give (pdftotext prints dingbat symbols).
+            uni.iter_mut().for_each(|u| *u = None);
+        }
+        for (code, s) in diffs {
+            if let Some(slot) = uni.get_mut(code) {
+                *slot = s;
+            }
+        }
+        // Widths.
+        let std = std_widths(&base);
+        let fixed = lower.contains("courier");
+        let missing = dget(doc, dict, b"FontDescriptor")
+            .and_then(|o| o.as_dict().ok())
+            .and_then(|fd| dget(doc, fd, b"MissingWidth"))
+            .and_then(|o| num(doc, o))
+            .filter(|w| *w > 0.0);
+        let mut widths: Vec<f32> = (0..256)
+            .map(|c| {
+                if fixed {
+                    return 600.0;
+                }
+                let ch = uni[c]
+                    .as_deref()
+                    .and_then(|s| s.chars().next())
+                    .map(|c| c as u32)
+                    .unwrap_or(c as u32);
+                match std {
+                    Some(t) if ch < 256 && t[ch as usize] > 0 => t[ch as usize] as f32,
+                    _ => missing.unwrap_or(if subtype == b"Type3" { 0.0 } else { 500.0 }),
+                }
+            })
+            .collect();
+        if let Some(Object::Array(w)) = dget(doc, dict, b"Widths") {
+            let first = dget(doc, dict, b"FirstChar")
+                .and_then(|o| num(doc, o))
+                .unwrap_or(0.0)
+                .max(0.0) as usize;
+            for (i, o) in w.iter().enumerate() {
+                if let (Some(slot), Some(v)) = (widths.get_mut(first + i), num(doc, o)) {
+                    *slot = v;
+                }
+            }
+        }
+        Font {
+            kind: Kind::Simple { uni, widths },
+            to_unicode,
+            vertical: false,
+            scale,
+        }
+    }
+
+    fn load_type0(
+        doc: &PdfDoc,
+        dict: &Dictionary,
+        to_unicode: Option<CMap>,
+        budget: &mut Budget,
+    ) -> Font {
+        let mut vertical = false;
+        let enc = match dget(doc, dict, b"Encoding") {
+            Some(Object::Name(n)) => match predefined(n) {
+                Some((p, v)) => {
+                    vertical = v;
+                    CidEnc::Predef(p)
+                }
+                None => match hayro_load(n) {
+                    Some(m) => {
+                        vertical =
+                            m.metadata().writing_mode == Some(hayro_cmap::WritingMode::Vertical);
+                        CidEnc::Hayro(Box::new(m))
+                    }
+                    None => CidEnc::Predef(Predefined::Identity),
+                },
+            },
+            Some(Object::Stream(s)) => {
+                let m = budget
+                    .stream_bytes(s)
+                    .map(|b| CMap::parse(&b))
+                    .unwrap_or_default();
+                let use_name = m
+                    .usecmap
+                    .clone()
+                    .or_else(|| {
+                        dget(doc, &s.dict, b"UseCMap")
+                            .and_then(|o| o.as_name().ok())
+                            .map(|n| n.to_vec())
+                    })
+                    .and_then(|n| predefined(&n));
+                vertical = m.vertical || use_name.is_some_and(|(_, v)| v);
+                if m.codespace.is_empty() && !m.has_cids() {
+                    CidEnc::Predef(use_name.map(|(p, _)| p).unwrap_or(Predefined::Identity))
+                } else {
+                    CidEnc::Embedded(m, use_name.map(|(p, _)| p))
+                }
+            }
+            _ => CidEnc::Predef(Predefined::Identity),
+        };
+        let desc = match dget(doc, dict, b"DescendantFonts") {
+            Some(Object::Array(a)) => a.first().and_then(|o| super::deref(doc, o).as_dict().ok()),
+            Some(Object::Dictionary(d)) => Some(d),
+            _ => None,
+        };
+        let mut widths = CidWidths {
+            dw: 1000.0,
+            ..Default::default()
+        };
+        if let Some(d) = desc {
+            if let Some(dw) = dget(doc, d, b"DW").and_then(|o| num(doc, o)) {
+                widths.dw = dw;
+            }
+            if let Some(Object::Array(w)) = dget(doc, d, b"W") {
+                let mut i = 0;
+                while i < w.len() && widths.single.len() < 200_000 {
+                    let Some(c0) = w.get(i).and_then(|o| num(doc, o)) else {
+                        i += 1;
+                        continue;
+                    };
+                    let c0 = c0.max(0.0) as u32;
+                    match w.get(i + 1).map(|o| super::deref(doc, o)) {
+                        Some(Object::Array(list)) => {
+                            for (k, o) in list.iter().enumerate() {
+                                if let Some(v) = num(doc, o) {
+                                    widths.single.insert(c0.saturating_add(k as u32), v);
+                                }
+                            }
+                            i += 2;
+                        }
+                        Some(o) => {
+                            let c1 = num(doc, o).unwrap_or(0.0).max(0.0) as u32;
+                            let v = w.get(i + 2).and_then(|o| num(doc, o)).unwrap_or(widths.dw);
+                            if widths.ranges.len() < 100_000 {
+                                widths.ranges.push((c0, c1, v));
+                            }
+                            i += 3;
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+        let family = desc
+            .and_then(|d| dget(doc, d, b"CIDSystemInfo"))
+            .and_then(|o| o.as_dict().ok())
+            .map(|csi| {
+                let reg = dget(doc, csi, b"Registry")
+                    .and_then(|o| o.as_str().ok())
+                    .unwrap_or(b"");
+                let ord = dget(doc, csi, b"Ordering")
+                    .and_then(|o| o.as_str().ok())
+                    .unwrap_or(b"");
+                hayro_cmap::CidFamily::from_registry_ordering(reg, ord)
+            });
+        let mut collection = family.as_ref().and_then(collection_ucs2);
+        if collection.is_none() {
+            // Guess the collection from well-known non-embedded CJK font names.
+            let base = dget(doc, dict, b"BaseFont")
+                .and_then(|o| o.as_name().ok())
+                .map(strip_subset)
+                .unwrap_or_default();
+            let guess = if base.contains("Ryumin")
+                || base.contains("Gothic")
+                || base.contains("Mincho")
+            {
+                Some(hayro_cmap::CidFamily::AdobeJapan1)
+            } else if base.contains("STSong") || base.contains("SimSun") || base.contains("SimHei")
+            {
+                Some(hayro_cmap::CidFamily::AdobeGB1)
+            } else if base.contains("MingLiU") || base.contains("MSung") || base.contains("MHei") {
+                Some(hayro_cmap::CidFamily::AdobeCNS1)
+            } else {
+                None
+            };
+            collection = guess.as_ref().and_then(collection_ucs2);
+        }
+        let identity_to_unicode = matches!(
+            dget(doc, dict, b"ToUnicode"),
+            Some(Object::Name(n)) if n.starts_with(b"Identity")
+        );
+        Font {
+            kind: Kind::Cid {
+                enc,
+                widths,
+                collection,
+                identity_to_unicode,
+            },
+            to_unicode,
+            vertical,
+            scale: 0.001,
+        }
+    }
+
+    /// Decode a string operand into characters.
+    pub fn decode(&self, bytes: &[u8], out: &mut Vec<Decoded>) {
+        match &self.kind {
+            Kind::Simple { uni, widths } => {
+                for &b in bytes {
+                    let code = b as u32;
+                    let mut text = None;
+                    if let Some(tu) = &self.to_unicode {
+                        if let Some(s) = tu.lookup_unicode(code) {
+                            if !is_bad_text(&s) {
+                                text = Some(s);
+                            }
+                        }
+                    }
+                    let text = text
+                        .or_else(|| uni.get(b as usize).cloned().flatten())
+                        .or_else(|| {
+                            self.to_unicode
+                                .as_ref()
+                                .and_then(|t| t.lookup_unicode(code))
+                        })
+                        .unwrap_or_default();
+                    out.push(Decoded {
+                        text: clean(text),
+                        width: widths.get(b as usize).copied().unwrap_or(500.0) * self.scale,
+                        is_space_code: b == 32,
+                    });
+                }
+            }
+            Kind::Cid {
+                enc,
+                widths,
+                collection,
+                identity_to_unicode,
+            } => {
+                let mut pos = 0;
+                let mut guard = 0;
+                while pos < bytes.len() && guard < bytes.len() + 4 {
+                    guard += 1;
+                    let (code, len, cid, pre) = match enc {
+                        CidEnc::Predef(p) => {
+                            let (c, n) = p.next_code(bytes, pos);
+                            let cid = if *p == Predefined::Identity {
+                                Some(c)
+                            } else {
+                                None
+                            };
+                            (c, n, cid, Some(*p))
+                        }
+                        CidEnc::Embedded(m, p) => {
+                            let (c, n) = if m.codespace.is_empty() {
+                                p.unwrap_or(Predefined::Identity).next_code(bytes, pos)
+                            } else {
+                                m.codespace.next_code(bytes, pos)
+                            };
+                            (c, n, m.lookup_cid(c), *p)
+                        }
+                        CidEnc::Hayro(m) => {
+                            let (c, n, cid) = hayro_next(m, bytes, pos);
+                            (c, n, cid, None)
+                        }
+                    };
+                    if len == 0 {
+                        break;
+                    }
+                    pos += len;
+                    let mut text = None;
+                    if let Some(tu) = &self.to_unicode {
+                        if let Some(s) = tu.lookup_unicode(code) {
+                            if !is_bad_text(&s) {
+                                text = Some(s);
+                            }
+                        }
+                    }
+                    if text.is_none() && *identity_to_unicode {
+                        text = char::from_u32(code)
+                            .map(|c| c.to_string())
+                            .filter(|s| !is_bad_text(s));
+                    }
+                    if text.is_none() {
+                        if let Some(p) = pre {
+                            text = p.unicode(code, len).filter(|s| !is_bad_text(s));
+                        }
+                    }
+                    if text.is_none() {
+                        if let (Some(m), Some(c)) = (collection, cid) {
+                            text = match m.lookup_bf_string(c) {
+                                Some(hayro_cmap::BfString::Char(ch)) => Some(ch.to_string()),
+                                Some(hayro_cmap::BfString::String(s)) => Some(s),
+                                None => None,
+                            }
+                            .filter(|s| !is_bad_text(s));
+                        }
+                    }
+                    let text = text
+                        .or_else(|| {
+                            self.to_unicode
+                                .as_ref()
+                                .and_then(|t| t.lookup_unicode(code))
+                        })
+                        .unwrap_or_default();
+                    let w = match cid {
+                        Some(c) => widths.get(c),
+                        None => {
+                            if text.chars().all(|c| {
+                                (c as u32) < 0x2E80 || ('\u{FF61}'..='\u{FFDC}').contains(&c)
+                            }) && !text.is_empty()
+                            {
+                                500.0
+                            } else {
+                                widths.dw
+                            }
+                        }
+                    };
+                    out.push(Decoded {
+                        text: clean(text),
+                        width: if self.vertical { 1.0 } else { w * self.scale },
+                        is_space_code: len == 1 && code == 32,
+                    });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! A small, forgiving tokenizer for content streams and CMap files.
+//!
+//! It never fails: garbage bytes are skipped. Nesting of arrays and dictionaries is bounded.
+
+/// One operand of a content-stream operator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Operand {
+    Num(f32),
+    Name(Vec<u8>),
+    Str(Vec<u8>),
+    Array(Vec<Operand>),
+    Dict(Vec<(Vec<u8>, Operand)>),
+    Other,
+}
+
+impl Operand {
+    pub fn num(&self) -> Option<f32> {
+        match self {
+            Operand::Num(n) => Some(*n),
+            _ => None,
+        }
+    }
+}
+
+/// A lexical token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Token<'a> {
+    Num(f32),
+    Name(Vec<u8>),
+    Str(Vec<u8>),
+    ArrayOpen,
+    ArrayClose,
+    DictOpen,
+    DictClose,
+    /// An operator or keyword (`Tj`, `true`, `begincmap`, ...).
+    Op(&'a [u8]),
+}
+
+pub struct Lexer<'a> {
+    pub data: &'a [u8],
+    pub pos: usize,
+}
+
+const MAX_DEPTH: usize = 32;
+
+pub fn is_white(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
+}
+
+pub fn is_delim(b: u8) -> bool {
+    matches!(
+        b,
+        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
+    )
+}
+
+fn hexval(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+impl<'a> Lexer<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        Lexer { data, pos: 0 }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.data.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b) = self.peek() {
+            if is_white(b) {
+                self.pos += 1;
+            } else if b == b'%' {
+                while let Some(c) = self.peek() {
+                    if c == b'\n' || c == b'\r' {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The next token, or `None` at the end of data.
+    pub fn next_token(&mut self) -> Option<Token<'a>> {
+        loop {
+            self.skip_ws();
+            let b = self.peek()?;
+            match b {
+                b'(' => return Some(Token::Str(self.literal_string())),
+                b'<' => {
+                    if self.data.get(self.pos + 1) == Some(&b'<') {
+                        self.pos += 2;
+                        return Some(Token::DictOpen);
+                    }
+                    return Some(Token::Str(self.hex_string()));
+                }
+                b'>' => {
+                    self.pos += 1;
+                    if self.peek() == Some(b'>') {
+                        self.pos += 1;
+                        return Some(Token::DictClose);
+                    }
+                    continue;
+                }
+                b'[' => {
+                    self.pos += 1;
+                    return Some(Token::ArrayOpen);
+                }
+                b']' => {
+                    self.pos += 1;
+                    return Some(Token::ArrayClose);
+                }
+                b'{' | b'}' | b')' => {
+                    self.pos += 1;
+                    continue;
+                }
+                b'/' => {
+                    self.pos += 1;
+                    let start = self.pos;
+                    while let Some(c) = self.peek() {
+                        if is_white(c) || is_delim(c) {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    return Some(Token::Name(decode_name(&self.data[start..self.pos])));
+                }
+                b'0'..=b'9' | b'+' | b'-' | b'.' => {
+                    let start = self.pos;
+                    self.pos += 1;
+                    while let Some(c) = self.peek() {
+                        if c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'+' {
+                            self.pos += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    return Some(Token::Num(parse_num(&self.data[start..self.pos])));
+                }
+                _ => {
+                    let start = self.pos;
+                    while let Some(c) = self.peek() {
+                        if is_white(c) || is_delim(c) {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                    if self.pos == start {
+                        self.pos += 1;
+                        continue;
+                    }
+                    return Some(Token::Op(&self.data[start..self.pos]));
+                }
+            }
+        }
+    }
+
+    fn literal_string(&mut self) -> Vec<u8> {
+        // at '('
+        self.pos += 1;
+        let mut out = Vec::new();
+        let mut depth = 1usize;
+        while let Some(b) = self.peek() {
+            self.pos += 1;
+            match b {
+                b'\\' => {
+                    let Some(c) = self.peek() else { break };
+                    self.pos += 1;
+                    match c {
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'b' => out.push(8),
+                        b'f' => out.push(12),
+                        b'\r' => {
+                            if self.peek() == Some(b'\n') {
+                                self.pos += 1;
+                            }
+                        }
+                        b'\n' => {}
+                        b'0'..=b'7' => {
+                            let mut v: u32 = (c - b'0') as u32;
+                            for _ in 0..2 {
+                                match self.peek() {
+                                    Some(d @ b'0'..=b'7') => {
+                                        v = v * 8 + (d - b'0') as u32;
+                                        self.pos += 1;
+                                    }
+                                    _ => break,
+                                }
+                            }
+                            out.push((v & 0xff) as u8);
+                        }
+                        other => out.push(other),
+                    }
+                }
+                b'(' => {
+                    depth += 1;
+                    out.push(b);
+                }
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                    out.push(b);
+                }
+                _ => out.push(b),
+            }
+        }
+        out
+    }
+
+    fn hex_string(&mut self) -> Vec<u8> {
+        self.pos += 1;
+        let mut out = Vec::new();
+        let mut hi: Option<u8> = None;
+        while let Some(b) = self.peek() {
+            self.pos += 1;
+            if b == b'>' {
+                break;
+            }
+            if let Some(v) = hexval(b) {
+                match hi.take() {
+                    Some(h) => out.push(h << 4 | v),
+                    None => hi = Some(v),
+                }
+            }
+        }
+        if let Some(h) = hi {
+            out.push(h << 4);
+        }
+        out
+    }
+
+    /// Skip inline image data after `ID` up to and including `EI`.
+    pub fn skip_inline_image(&mut self) {
+        // one whitespace byte after ID
+        self.pos += 1;
+        let d = self.data;
+        let mut i = self.pos;
+        while i + 2 <= d.len() {
+            if d[i] == b'E'
+                && d[i + 1] == b'I'
+                && (i == 0 || is_white(d[i - 1]))
+                && d.get(i + 2).is_none_or(|&c| is_white(c))
+            {
+                self.pos = i + 2;
+                return;
+            }
+            i += 1;
+        }
+        self.pos = d.len();
+    }
+
+    /// Parse an operand starting with `tok` (arrays and dictionaries recursively).
+    pub fn operand(&mut self, tok: Token<'a>, depth: usize) -> Operand {
+        match tok {
+            Token::Num(n) => Operand::Num(n),
+            Token::Name(n) => Operand::Name(n),
+            Token::Str(s) => Operand::Str(s),
+            Token::ArrayOpen => {
+                let mut v = Vec::new();
+                while let Some(t) = self.next_token() {
+                    if t == Token::ArrayClose {
+                        break;
+                    }
+                    if depth >= MAX_DEPTH {
+                        continue;
+                    }
+                    if let Token::Op(_) = t {
+                        v.push(Operand::Other);
+                        continue;
+                    }
+                    v.push(self.operand(t, depth + 1));
+                }
+                Operand::Array(v)
+            }
+            Token::DictOpen => {
+                let mut v = Vec::new();
+                let mut key: Option<Vec<u8>> = None;
+                while let Some(t) = self.next_token() {
+                    if t == Token::DictClose {
+                        break;
+                    }
+                    if depth >= MAX_DEPTH {
+                        continue;
+                    }
+                    match key.take() {
+                        None => {
+                            if let Token::Name(n) = t {
+                                key = Some(n);
+                            } else {
+                                let _ = self.operand(t, depth + 1);
+                            }
+                        }
+                        Some(k) => {
+                            let val = match t {
+                                Token::Op(_) => Operand::Other,
+                                t => self.operand(t, depth + 1),
+                            };
+                            v.push((k, val));
+                        }
+                    }
+                }
+                Operand::Dict(v)
+            }
+            Token::ArrayClose | Token::DictClose | Token::Op(_) => Operand::Other,
+        }
+    }
+}
+
+fn decode_name(raw: &[u8]) -> Vec<u8> {
+    if !raw.contains(&b'#') {
+        return raw.to_vec();
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] == b'#' && i + 2 < raw.len() {
+            if let (Some(h), Some(l)) = (hexval(raw[i + 1]), hexval(raw[i + 2])) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(raw[i]);
+        i += 1;
+    }
+    out
+}
+
+pub fn parse_num(s: &[u8]) -> f32 {
+    // Tolerate "--5", "5-", "1.2.3" the way viewers do: take the longest valid prefix.
+    let mut t = s;
+    while t.len() > 1 && (t[0] == b'-' || t[0] == b'+') && (t[1] == b'-' || t[1] == b'+') {
+        t = &t[1..];
+    }
+    let mut end = 0;
+    let mut seen_dot = false;
+    for (i, &c) in t.iter().enumerate() {
+        if c.is_ascii_digit() || (i == 0 && (c == b'-' || c == b'+')) {
+            end = i + 1;
+        } else if c == b'.' && !seen_dot {
+            seen_dot = true;
+            end = i + 1;
+        } else {
+            break;
+        }
+    }
+    let txt = std::str::from_utf8(&t[..end]).unwrap_or("0");
+    let v: f32 = txt.parse().unwrap_or_else(|_| {
+        // "-" alone, "." alone, "-.": treat as zero
+        let trimmed = txt.trim_end_matches('.');
+        trimmed.parse().unwrap_or(0.0)
+    });
+    if v.is_finite() {
+        v
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        let mut l = Lexer::new(b"/F1 12 Tf (a\\(b\\)c) Tj <41 42> [(x) -250 (y)] TJ");
+        assert_eq!(l.next_token(), Some(Token::Name(b"F1".to_vec())));
+        assert_eq!(l.next_token(), Some(Token::Num(12.0)));
+        assert_eq!(l.next_token(), Some(Token::Op(b"Tf")));
+        assert_eq!(l.next_token(), Some(Token::Str(b"a(b)c".to_vec())));
+        assert_eq!(l.next_token(), Some(Token::Op(b"Tj")));
+        assert_eq!(l.next_token(), Some(Token::Str(b"AB".to_vec())));
+        let t = l.next_token().unwrap();
+        let a = l.operand(t, 0);
+        assert_eq!(
+            a,
+            Operand::Array(vec![
+                Operand::Str(b"x".to_vec()),
+                Operand::Num(-250.0),
+                Operand::Str(b"y".to_vec())
+            ])
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_num(b"-.5"), -0.5);
+        assert_eq!(parse_num(b"--3"), -3.0);
+        assert_eq!(parse_num(b"1.2.3"), 1.2);
+        assert_eq!(parse_num(b"-"), 0.0);
+    }
+}

@@ -720,6 +720,10 @@ impl Judge {
             }),
             cue: None,
             message: String::new(),
+            quantity: None,
+            unit_price: None,
+            amount: None,
+            currency: None,
         }
     }
 }

@@ -15,6 +15,7 @@
 pub mod document;
 pub mod extract;
 pub mod finding;
+pub mod inventory;
 pub mod judge;
 pub mod matcher;
 pub mod normalize;

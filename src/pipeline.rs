@@ -160,7 +160,8 @@ pub fn scan_one(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentRep
     let format = extract::format_of(kind).map(|f| f.as_str().to_string());
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let doc = extract::extract(kind, &bytes, &opts.extract)?;
-        let judgement = judge.judge(&doc);
+        let mut judgement = judge.judge(&doc);
+        crate::inventory::fill(&doc, &mut judgement.findings);
         Ok::<_, extract::ExtractError>((doc, judgement))
     }));
     match result {
@@ -184,6 +185,7 @@ pub fn scan_one(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentRep
                     j.verdict
                 },
                 facts: j.facts,
+                inventory: crate::inventory::totals(&j.findings),
                 findings: j.findings,
                 warnings: doc.warnings,
             }

@@ -41,14 +41,15 @@ fn column_of(header: &str) -> Option<Column> {
         "单价",
     ]) {
         Some(Column::UnitPrice)
-    } else if any(&[
-        "amount", "total", "subtotal", "extended", "總價", "总价", "複價", "复价", "金額", "金额",
-        "小計", "小计", "合計", "合计",
-    ]) {
-        Some(Column::Total)
     } else if any(&["qty", "q'ty", "quantity", "數量", "数量", "no.ofunits"]) {
         Some(Column::Quantity)
-    } else if any(&["price", "價格", "价格", "rate"]) {
+    } else if any(&[
+        "amount", "total", "extended", "總價", "总价", "複價", "复价", "金額", "金额", "小計",
+        "小计", "合計", "合计",
+    ]) {
+        Some(Column::Total)
+    } else if any(&["price", "價格", "价格", "價錢"]) || h == "rate" || h.starts_with("rate(")
+    {
         Some(Column::UnitPrice)
     } else {
         None
@@ -300,6 +301,11 @@ mod tests {
         assert_eq!(column_of("複價"), Some(Column::Total));
         assert_eq!(column_of("Amount"), Some(Column::Total));
         assert_eq!(column_of("Brand"), None);
+        assert_eq!(column_of("Unit"), None);
+        assert_eq!(column_of("Integrated system"), None);
+        assert_eq!(column_of("Total qty"), Some(Column::Quantity));
+        assert_eq!(column_of("Total price (NT$)"), Some(Column::Total));
+        assert_eq!(column_of("Rate (USD)"), Some(Column::UnitPrice));
         assert_eq!(currency_of("單價（新臺幣元）").as_deref(), Some("TWD"));
         assert_eq!(currency_of("Unit price (USD)").as_deref(), Some("USD"));
         assert_eq!(currency_of("NT$1,200").as_deref(), Some("TWD"));

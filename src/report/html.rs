@@ -125,6 +125,7 @@ const JS: &str = r#"
       hasWord(el, 'data-lists', filters.list.value) &&
       (!q || (el.getAttribute('data-path') || '').toLowerCase().indexOf(q) >= 0);
   }
+  var sortSpec = '';
   function apply(updateHash) {
     var shown = 0;
     rows.forEach(function (r) { var m = matches(r); r.hidden = !m; if (m) { shown++; } });
@@ -142,9 +143,11 @@ const JS: &str = r#"
       Object.keys(filters).forEach(function (k) {
         if (filters[k].value) { parts.push(k + '=' + encodeURIComponent(filters[k].value)); }
       });
+      if (sortSpec) { parts.push('sort=' + encodeURIComponent(sortSpec)); }
       try { history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname); } catch (e) { /* file: URLs in some browsers */ }
     }
   }
+  var pendingSort = '';
   function readHash() {
     var h = location.hash.replace(/^#/, '');
     if (h.indexOf('=') < 0) { return false; }
@@ -155,31 +158,48 @@ const JS: &str = r#"
       var k = kv.slice(0, i), v;
       try { v = decodeURIComponent(kv.slice(i + 1)); } catch (e) { return; }
       if (Object.prototype.hasOwnProperty.call(filters, k)) { filters[k].value = v; }
+      if (k === 'sort' && v) { pendingSort = v; }
     });
     return true;
   }
   Object.keys(filters).forEach(function (k) {
     filters[k].addEventListener(k === 'q' ? 'input' : 'change', function () { apply(true); });
   });
-  window.addEventListener('hashchange', function () { if (readHash()) { apply(false); } });
-  // Sorting: click a header; numbers and verdict ranks compare numerically.
-  document.querySelectorAll('#doc-table th[data-key]').forEach(function (th, _, all) {
+  window.addEventListener('hashchange', function () { if (readHash()) { sortPending(); apply(false); } });
+  // Sorting: click a header (or `#sort=findings`, `#sort=-findings`); numbers and verdict ranks
+  // compare numerically, ties keep input order.
+  var heads = Array.prototype.slice.call(document.querySelectorAll('#doc-table th[data-key]'));
+  function sortBy(key, asc) {
+    var th = heads.filter(function (h) { return h.getAttribute('data-key') === key; })[0];
+    if (!th) { return; }
+    var col = Array.prototype.indexOf.call(th.parentNode.children, th);
+    heads.forEach(function (o) { o.removeAttribute('aria-sort'); });
+    th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
+    sortSpec = (asc ? '' : '-') + key;
+    var num = th.getAttribute('data-type') === 'num';
+    var body = $('doc-table').tBodies[0];
+    rows.slice().sort(function (a, b) {
+      var x = a.children[col].getAttribute('data-v') || '', y = b.children[col].getAttribute('data-v') || '';
+      var d = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y);
+      if (d === 0) { return parseInt(a.getAttribute('data-doc'), 10) - parseInt(b.getAttribute('data-doc'), 10); }
+      return asc ? d : -d;
+    }).forEach(function (r) { body.appendChild(r); });
+  }
+  heads.forEach(function (th) {
     th.addEventListener('click', function () {
-      var col = Array.prototype.indexOf.call(th.parentNode.children, th);
-      var asc = th.getAttribute('aria-sort') !== 'ascending';
-      Array.prototype.forEach.call(all, function (o) { o.removeAttribute('aria-sort'); });
-      th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-      var num = th.getAttribute('data-type') === 'num';
-      var body = $('doc-table').tBodies[0];
-      rows.slice().sort(function (a, b) {
-        var x = a.children[col].getAttribute('data-v') || '', y = b.children[col].getAttribute('data-v') || '';
-        var d = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y);
-        if (d === 0) { d = parseInt(a.getAttribute('data-doc'), 10) - parseInt(b.getAttribute('data-doc'), 10); return d; }
-        return asc ? d : -d;
-      }).forEach(function (r) { body.appendChild(r); });
+      sortBy(th.getAttribute('data-key'), th.getAttribute('aria-sort') !== 'ascending');
+      apply(true);
     });
   });
+  function sortPending() {
+    if (pendingSort) {
+      var desc = pendingSort.charAt(0) === '-';
+      sortBy(desc ? pendingSort.slice(1) : pendingSort, !desc);
+      pendingSort = '';
+    }
+  }
   readHash();
+  sortPending();
   apply(false);
   document.body.setAttribute('data-ready', '1');
 })();

@@ -21,6 +21,14 @@ pub enum Command {
     Scan(ScanArgs),
     /// Print the text tenderscan extracts from one document (PDF pages separated by form feeds).
     Extract(ExtractArgs),
+    /// Explain a list, an entity or a rule id (mention.huawei, missing-clause.network, permissive.any-origin).
+    Explain {
+        /// A list id, entity id or rule id as a report shows it.
+        id: String,
+        /// Add or override patterns from this folder (repeatable).
+        #[arg(long = "patterns", value_name = "DIR")]
+        patterns: Vec<PathBuf>,
+    },
     /// Inspect or validate pattern files.
     Patterns {
         #[command(subcommand)]
@@ -33,9 +41,20 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// For a terminal.
     Text,
+    /// One object with every document and a summary.
     Json,
+    /// One document per line, streamed.
     Jsonl,
+    /// One row per finding, UTF-8 with a byte-order mark (opens in Excel).
+    Csv,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
+    /// One self-contained HTML page (use with --output).
+    Html,
+    /// A memo-ready summary and findings table.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

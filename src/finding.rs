@@ -96,6 +96,31 @@ pub struct Finding {
     /// The cue or signal that decided the disposition, as written in normalised form.
     pub cue: Option<String>,
     pub message: String,
+    /// Replacement inventory: the quantity read from the same bill-of-quantities row (violations in
+    /// table rows whose table has a quantity column), else `None`.
+    pub quantity: Option<f64>,
+    /// The unit price read from the same row (a unit-price column, or a line total divided by the
+    /// quantity), else `None`.
+    pub unit_price: Option<f64>,
+    /// The line total: a total/amount column where the table has one, else quantity × unit price.
+    pub amount: Option<f64>,
+    /// Currency of `unit_price`/`amount`: `TWD`, `USD`, `CNY`, or the bare sign (`$`, `元`) when the
+    /// table does not say which.
+    pub currency: Option<String>,
+}
+
+/// Replacement inventory for one entity (and currency): the devices a violation puts in the contract
+/// and what they cost, totalled over bill-of-quantities rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InventoryTotal {
+    pub entity: String,
+    /// Sum of the quantities.
+    pub devices: f64,
+    /// Sum of the line amounts of rows with a price; `None` when no row had one.
+    pub amount: Option<f64>,
+    pub currency: Option<String>,
+    /// Table rows counted.
+    pub rows: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,6 +200,9 @@ pub struct DocumentReport {
     pub facts: ClauseFacts,
     pub findings: Vec<Finding>,
     pub warnings: Vec<String>,
+    /// Replacement inventory: per entity (and currency), the devices and amounts of violations in
+    /// bill-of-quantities rows. Empty when there are none.
+    pub inventory: Vec<InventoryTotal>,
 }
 
 impl DocumentReport {
@@ -193,6 +221,7 @@ impl DocumentReport {
             facts: ClauseFacts::default(),
             findings: Vec::new(),
             warnings: Vec::new(),
+            inventory: Vec::new(),
         }
     }
 }

@@ -721,6 +721,10 @@ impl Judge {
             }),
             cue: None,
             message: String::new(),
+            quantity: None,
+            unit_price: None,
+            amount: None,
+            currency: None,
         }
     }
 }

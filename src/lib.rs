@@ -16,6 +16,7 @@ pub mod cache;
 pub mod document;
 pub mod extract;
 pub mod finding;
+pub mod inventory;
 pub mod isolate;
 pub mod judge;
 pub mod matcher;

@@ -11,7 +11,7 @@ use tenderscan::finding::{DocumentReport, Status, Verdict};
 use tenderscan::judge::Judge;
 use tenderscan::patterns::{load, PatternSet};
 use tenderscan::pipeline::{self, ScanOptions};
-use tenderscan::report::{json, text::TextPrinter, Summary};
+use tenderscan::report::{csv, explain, html, json, markdown, sarif, text::TextPrinter, Summary};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -70,6 +70,23 @@ fn run(cli: Cli) -> Result<u8> {
                 eprintln!("tenderscan: {}: warning: {w}", args.file.display());
             }
             Ok(0)
+        }
+        Command::Explain { id, patterns } => {
+            let set = load_patterns(&patterns)?;
+            let mut out = std::io::stdout().lock();
+            if explain::explain(&mut out, &set, &id)? {
+                return Ok(0);
+            }
+            let near = explain::suggestions(&set, &id);
+            if near.is_empty() {
+                eprintln!("tenderscan: unknown id '{id}' (try `tenderscan patterns list`)");
+            } else {
+                eprintln!(
+                    "tenderscan: unknown id '{id}'; did you mean: {}",
+                    near.join(", ")
+                );
+            }
+            Ok(2)
         }
         Command::Patterns { command } => match command {
             PatternsCommand::List { patterns } => {
@@ -154,6 +171,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             .map_err(anyhow::Error::msg)?;
     }
     let judge = Judge::new(set)?;
+    let collect = !matches!(args.format, Format::Text | Format::Jsonl);
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
         let listed = if list.as_os_str() == "-" {
@@ -269,10 +287,11 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
                 }
             }
             Format::Jsonl => json::write_jsonl(&mut out, &r),
-            Format::Json => {
+            _ if collect => {
                 all.push(r);
                 Ok(())
             }
+            _ => Ok(()),
         };
         if let Err(e) = res {
             io_err.get_or_insert(e);
@@ -286,6 +305,10 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         Format::Json => json::write_json(&mut out, &all, &summary)?,
         Format::Text => printer.summary(&mut out, &summary)?,
         Format::Jsonl => {}
+        Format::Csv => csv::write_csv(&mut out, &all)?,
+        Format::Sarif => sarif::write_sarif(&mut out, &all, &summary, judge.patterns())?,
+        Format::Html => html::write_html(&mut out, &all, &summary, judge.patterns())?,
+        Format::Markdown => markdown::write_markdown(&mut out, &all, &summary)?,
     }
     if let Some(e) = io_err {
         if e.kind() != std::io::ErrorKind::BrokenPipe {

@@ -284,7 +284,8 @@ fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentR
                 doc
             }
         };
-        let judgement = judge.judge(&doc);
+        let mut judgement = judge.judge(&doc);
+        crate::inventory::fill(&doc, &mut judgement.findings);
         Ok::<_, extract::ExtractError>((doc, judgement))
     }));
     match result {
@@ -309,6 +310,7 @@ fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentR
                     j.verdict
                 },
                 facts: j.facts,
+                inventory: crate::inventory::totals(&j.findings),
                 findings: j.findings,
                 warnings: doc.warnings,
             }

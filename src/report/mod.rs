@@ -4,7 +4,12 @@
 //! `jsonl` (one document per line, streamed in input order) are stable machine contracts documented in
 //! README.md.
 
+pub mod csv;
+pub mod explain;
+pub mod html;
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use crate::finding::{DocumentReport, Verdict};
@@ -26,6 +31,8 @@ pub struct Summary {
     pub entities: BTreeMap<String, BTreeMap<String, usize>>,
     pub missing_clause: usize,
     pub permissive_clause: usize,
+    /// Replacement inventory over every document, per entity and currency.
+    pub inventory: Vec<crate::finding::InventoryTotal>,
 }
 
 impl Summary {
@@ -56,6 +63,7 @@ impl Summary {
                 crate::finding::FindingKind::PermissiveClause => self.permissive_clause += 1,
             }
         }
+        crate::inventory::merge(&mut self.inventory, &r.inventory);
     }
 }
 
@@ -65,6 +73,75 @@ pub enum OutputFormat {
     Text,
     Json,
     Jsonl,
+    Csv,
+    Sarif,
+    Html,
+    Markdown,
+}
+
+/// Where a finding sits, as a reader cites it: "p.2 cl. 9. ¶41 table 1 row 3 col 3" (1-based table
+/// positions for people).
+pub fn citation(f: &crate::finding::Finding) -> String {
+    citation_parts(f).join(" ")
+}
+
+/// The parts of [`citation`]: page, clause, paragraph, table cell, where known.
+pub fn citation_parts(f: &crate::finding::Finding) -> Vec<String> {
+    let mut loc = Vec::new();
+    if let Some(p) = f.page {
+        match &f.page_label {
+            Some(l) if l != &p.to_string() => loc.push(format!("p.{p} ({l})")),
+            _ => loc.push(format!("p.{p}")),
+        }
+    }
+    if let Some(c) = &f.clause {
+        loc.push(format!("cl. {c}"));
+    }
+    if let Some(p) = f.paragraph {
+        loc.push(format!("¶{p}"));
+    }
+    if let Some(t) = f.table {
+        loc.push(format!(
+            "table {} row {} col {}",
+            t.table + 1,
+            t.row + 1,
+            t.col + 1
+        ));
+    }
+    loc
+}
+
+/// "class: message" for an unreadable document, without repeating a class the message starts with.
+pub fn error_note(r: &crate::finding::DocumentReport) -> Option<String> {
+    let e = r.error.as_deref()?;
+    let class = r.error_class.as_deref().unwrap_or("error");
+    Some(if e.starts_with(class) {
+        e.to_string()
+    } else {
+        format!("{class}: {e}")
+    })
+}
+
+/// A short label for what a finding is: "violation", "review", "excluded", "missing-clause",
+/// "permissive-clause".
+pub fn finding_label(f: &crate::finding::Finding) -> &'static str {
+    match (f.kind, f.disposition) {
+        (crate::finding::FindingKind::Mention, Some(d)) => d.as_str(),
+        (k, _) => k.as_str(),
+    }
+}
+
+/// `excerpt` split around `excerpt_match` (character offsets, clamped): before, match, after.
+pub fn split_excerpt(f: &crate::finding::Finding) -> (String, String, String) {
+    let chars: Vec<char> = f.excerpt.chars().collect();
+    let [s, e] = f.excerpt_match;
+    let s = s.min(chars.len());
+    let e = e.min(chars.len()).max(s);
+    (
+        chars[..s].iter().collect(),
+        chars[s..e].iter().collect(),
+        chars[e..].iter().collect(),
+    )
 }
 
 /// Remove terminal control characters and escape sequences that came from a document.

@@ -67,6 +67,13 @@ impl TextPrinter {
         for f in findings {
             self.finding(out, f)?;
         }
+        for t in &r.inventory {
+            writeln!(
+                out,
+                "  replacement inventory: {}",
+                sanitize_terminal(&crate::inventory::describe(t))
+            )?;
+        }
         for w in &r.warnings {
             writeln!(
                 out,
@@ -128,6 +135,22 @@ impl TextPrinter {
             format!("[{mid}]")
         };
         writeln!(out, "      \"{pre}{mid}{post}\"")?;
+        if let Some(q) = f.quantity {
+            let mut line = format!("quantity {}", crate::inventory::format_number(q));
+            if let Some(p) = f.unit_price {
+                line.push_str(&format!(
+                    " × {}",
+                    crate::inventory::format_amount(p, f.currency.as_deref())
+                ));
+            }
+            if let Some(a) = f.amount {
+                line.push_str(&format!(
+                    " = {}",
+                    crate::inventory::format_amount(a, f.currency.as_deref())
+                ));
+            }
+            writeln!(out, "      {}", sanitize_terminal(&line))?;
+        }
         writeln!(
             out,
             "      {} ({})",
@@ -173,6 +196,13 @@ impl TextPrinter {
         }
         if s.permissive_clause > 0 {
             writeln!(out, "  permissive clauses: {}", s.permissive_clause)?;
+        }
+        for t in &s.inventory {
+            writeln!(
+                out,
+                "  replacement inventory: {}",
+                sanitize_terminal(&crate::inventory::describe(t))
+            )?;
         }
         Ok(())
     }

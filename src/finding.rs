@@ -176,6 +176,9 @@ impl Verdict {
 /// or was not raised.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClauseFacts {
+    /// Procurement rule ids that matched (the document reads as a tender or contract).
+    #[serde(default)]
+    pub procurement: Vec<String>,
     /// Scope rule ids that matched (`scope.surveillance`, ...).
     pub scopes: Vec<String>,
     /// Sourcing-clause rule ids that matched.

@@ -19,6 +19,7 @@ use regex::{Regex, RegexBuilder};
 pub struct Judge {
     set: PatternSet,
     matcher: Matcher,
+    procurement: Vec<CompiledRule>,
     scopes: Vec<CompiledRule>,
     sourcing: Vec<CompiledRule>,
     permissive: Vec<CompiledRule>,
@@ -239,6 +240,7 @@ impl Judge {
             r"或同等品|[0-9]+ ?(?:台|支|套|組|部|顆|個)".into(),
         ];
         Ok(Judge {
+            procurement: compile_rules(&set.procurement)?,
             scopes: compile_rules(&set.scopes)?,
             sourcing: compile_rules(&set.sourcing_clauses)?,
             permissive: compile_rules(&set.permissive_clauses)?,
@@ -280,6 +282,7 @@ impl Judge {
         let mut scope_hits: Vec<(usize, usize, (usize, usize))> = Vec::new();
         let mut scope_counts = vec![0usize; self.scopes.len()];
         let mut sourcing_found = vec![false; self.sourcing.len()];
+        let mut procurement_found = vec![false; self.procurement.len()];
 
         for (ui, unit) in units.iter().enumerate() {
             let t = unit.norm.text.as_str();
@@ -316,7 +319,12 @@ impl Judge {
             }
 
             if !deleted {
-                // Scope, sourcing, permissive rules.
+                // Procurement, scope, sourcing, permissive rules.
+                for (ri, rule) in self.procurement.iter().enumerate() {
+                    if !procurement_found[ri] && rule.patterns.iter().any(|p| p.is_match(t)) {
+                        procurement_found[ri] = true;
+                    }
+                }
                 for (ri, rule) in self.scopes.iter().enumerate() {
                     for p in &rule.patterns {
                         for m in p.find_iter(t) {
@@ -482,12 +490,18 @@ impl Judge {
                 facts.scopes.push(rule.id.clone());
             }
         }
+        for (ri, rule) in self.procurement.iter().enumerate() {
+            if procurement_found[ri] {
+                facts.procurement.push(rule.id.clone());
+            }
+        }
         for (ri, rule) in self.sourcing.iter().enumerate() {
             if sourcing_found[ri] {
                 facts.sourcing_clauses.push(rule.id.clone());
             }
         }
-        if !facts.scopes.is_empty() && facts.sourcing_clauses.is_empty() {
+        let is_procurement = self.procurement.is_empty() || !facts.procurement.is_empty();
+        if is_procurement && !facts.scopes.is_empty() && facts.sourcing_clauses.is_empty() {
             // Cite the first scope evidence in document order.
             if let Some(&(ri, ui, span)) = scope_hits
                 .iter()

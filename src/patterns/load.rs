@@ -26,6 +26,8 @@ struct PatternFile {
     #[serde(default)]
     entity: Vec<Entity>,
     #[serde(default)]
+    procurement: Vec<ClauseRule>,
+    #[serde(default)]
     scope: Vec<ClauseRule>,
     #[serde(default)]
     sourcing_clause: Vec<ClauseRule>,
@@ -178,6 +180,7 @@ fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternE
         let part = PatternSet {
             lists: file.list,
             entities: file.entity,
+            procurement: file.procurement,
             scopes: file.scope,
             sourcing_clauses: file.sourcing_clause,
             permissive_clauses: file.permissive_clause,
@@ -328,6 +331,7 @@ fn validate_file(src: &Source, file: &PatternFile) -> Result<(), PatternError> {
         }
     }
     for (kind, rules) in [
+        ("procurement", &file.procurement),
         ("scope", &file.scope),
         ("sourcing-clause", &file.sourcing_clause),
         ("permissive-clause", &file.permissive_clause),

@@ -134,6 +134,10 @@ impl Cues {
 pub struct PatternSet {
     pub lists: Vec<List>,
     pub entities: Vec<Entity>,
+    /// Wording that shows a document is a procurement document (tender, contract, RFQ). A missing
+    /// sourcing clause is only reported for procurement documents, so a textbook that mentions
+    /// "servers" is not flagged.
+    pub procurement: Vec<ClauseRule>,
     pub scopes: Vec<ClauseRule>,
     pub sourcing_clauses: Vec<ClauseRule>,
     pub permissive_clauses: Vec<ClauseRule>,
@@ -163,6 +167,7 @@ impl PatternSet {
         }
         merge_by_id(&mut self.lists, other.lists, |l| &l.id);
         merge_by_id(&mut self.entities, other.entities, |e| &e.id);
+        merge_by_id(&mut self.procurement, other.procurement, |r| &r.id);
         merge_by_id(&mut self.scopes, other.scopes, |r| &r.id);
         merge_by_id(&mut self.sourcing_clauses, other.sourcing_clauses, |r| {
             &r.id

@@ -20,6 +20,7 @@ pub fn known_ids(set: &PatternSet) -> Vec<String> {
     );
     ids.extend(set.sourcing_clauses.iter().map(|r| r.id.clone()));
     ids.extend(set.permissive_clauses.iter().map(|r| r.id.clone()));
+    ids.extend(set.procurement.iter().map(|r| r.id.clone()));
     ids
 }
 
@@ -35,6 +36,12 @@ fn clause_rule<'a>(set: &'a PatternSet, id: &str) -> Option<(&'static str, &'a C
         .iter()
         .find(|r| r.id == id)
         .map(|r| ("scope rule", r))
+        .or_else(|| {
+            set.procurement
+                .iter()
+                .find(|r| r.id == id)
+                .map(|r| ("procurement rule", r))
+        })
         .or_else(|| {
             set.sourcing_clauses
                 .iter()

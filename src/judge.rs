@@ -931,7 +931,7 @@ mod tests {
     fn table_row_is_one_unit() {
         let mut doc = Document::new(Format::Docx);
         let cells = [
-            ["Item", "Brand", "Model", "Qty"],
+            ["Bill of quantities item", "Brand", "Model", "Qty"],
             ["IP camera", "Hikvision", "DS-2CD2143G2-I", "40"],
         ];
         let mut p = 0;

@@ -153,6 +153,17 @@ impl Budget {
         Some(out)
     }
 
+    #[cfg(test)]
+    pub fn for_tests() -> Budget {
+        Budget {
+            max_stream: 1 << 20,
+            remaining: 1 << 24,
+            warnings: Vec::new(),
+            exhausted_warned: false,
+            file: Vec::new(),
+        }
+    }
+
     /// Re-read a stream's data from the file up to `endstream` (for a broken /Length).
     fn recover(&self, s: &Stream) -> Option<Stream> {
         let p = s.start_position?;

@@ -223,10 +223,8 @@ fn encrypted_with_empty_password_yield_text() {
             continue;
         }
         let d = run(&f, &ExtractOptions::default()).unwrap_or_else(|e| panic!("{f}: {e}"));
-        // An empty protected page; and issue7665 uses indirect /CF crypt filters, which lopdf
-        // 0.47 ignores during loading (known limitation: no text).
-        if name == "mozilla_pdf.js__empty_protected.pdf" || name == "mozilla_pdf.js__issue7665.pdf"
-        {
+        // An empty protected page.
+        if name == "mozilla_pdf.js__empty_protected.pdf" {
             continue;
         }
         assert!(d.has_text(), "{f}: no text");
@@ -254,6 +252,13 @@ fn password_protected_need_the_password() {
             assert!(d.has_text(), "{f}: no text with the password");
         }
     }
+}
+
+#[test]
+fn indirect_crypt_filters_are_inlined() {
+    // AES-256 whose /CF and /StdCF are indirect objects (lopdf 0.47 alone ignores them).
+    let l = lines("pdf-encrypted/mozilla_pdf.js__issue7665.pdf");
+    assert_eq!(l, ["Issue 7665"]);
 }
 
 #[test]

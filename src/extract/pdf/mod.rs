@@ -278,6 +278,25 @@ fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
             ));
         }
     }
+    if let Ok(doc) = &first {
+        if doc.was_encrypted() {
+            // lopdf 0.47 ignores crypt filters given as indirect objects and then "decrypts"
+            // with the identity filter. Inline them and load again.
+            if let Some(patched) = inline_crypt_filters(bytes) {
+                let o = LoadOptions {
+                    force_reconstruct: true,
+                    ..base.clone()
+                };
+                if let Ok(Ok(d)) =
+                    std::panic::catch_unwind(|| PdfDoc::load_mem_with_options(&patched, o))
+                {
+                    if d.was_encrypted() && !d.get_pages().is_empty() {
+                        return Ok(d);
+                    }
+                }
+            }
+        }
+    }
     if !needs_password {
         let mut doc = first.map_err(|e| ExtractError::Malformed {
             format: "pdf",
@@ -335,6 +354,114 @@ fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
     } else {
         "none of the given passwords opens the PDF".into()
     }))
+}
+
+/// The text of indirect object `num gen` (between `obj` and `endobj`), trimmed.
+fn raw_object(bytes: &[u8], num: &[u8], gen: &[u8]) -> Option<(usize, usize)> {
+    let mut pat = Vec::new();
+    pat.extend_from_slice(num);
+    pat.push(b' ');
+    pat.extend_from_slice(gen);
+    pat.extend_from_slice(b" obj");
+    let mut start = None;
+    let mut from = 0;
+    while let Some(i) = bytes
+        .get(from..)?
+        .windows(pat.len())
+        .position(|w| w == pat.as_slice())
+    {
+        let at = from + i;
+        if at == 0 || !bytes[at - 1].is_ascii_digit() {
+            start = Some(at + pat.len());
+        }
+        from = at + pat.len();
+    }
+    let start = start?;
+    let end = start
+        + bytes
+            .get(start..)?
+            .windows(6)
+            .position(|w| w == b"endobj")?;
+    Some((start, end))
+}
+
+/// When the /Encrypt dictionary gives its crypt filters (/CF or its entries) as indirect
+/// references, a copy of the file with those dictionaries written inline.
+fn inline_crypt_filters(bytes: &[u8]) -> Option<Vec<u8>> {
+    let re_enc = regex::bytes::Regex::new(r"/Encrypt\s+(\d+)\s+(\d+)\s+R").ok()?;
+    let caps = re_enc.captures_iter(bytes).last()?;
+    let (num, gen) = (caps.get(1)?.as_bytes(), caps.get(2)?.as_bytes());
+    let (es, ee) = raw_object(bytes, num, gen)?;
+    let enc = &bytes[es..ee];
+    let re_ref = regex::bytes::Regex::new(r"(\d+)\s+(\d+)\s+R").ok()?;
+    let cf_pos = enc.windows(3).position(|w| w == b"/CF")? + 3;
+    // The /CF value: a reference, or a dictionary that may hold references.
+    let after = &enc[cf_pos..];
+    let trimmed = after.iter().position(|b| !lexer::is_white(*b))?;
+    let resolve_refs = |text: &[u8]| -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut last = 0;
+        for c in re_ref.captures_iter(text) {
+            let (Some(m), Some(n), Some(g)) = (c.get(0), c.get(1), c.get(2)) else {
+                continue;
+            };
+            out.extend_from_slice(&text[last..m.start()]);
+            match raw_object(bytes, n.as_bytes(), g.as_bytes()) {
+                Some((s, e)) => out.extend_from_slice(bytes[s..e].trim_ascii()),
+                None => out.extend_from_slice(m.as_bytes()),
+            }
+            last = m.end();
+        }
+        out.extend_from_slice(&text[last..]);
+        out
+    };
+    let (value_start, value_end, value): (usize, usize, Vec<u8>) = if let Some(c) = re_ref
+        .captures(&after[trimmed..])
+        .filter(|c| c.get(0).is_some_and(|m| m.start() == 0))
+    {
+        let m = c.get(0)?;
+        let (s, e) = raw_object(bytes, c.get(1)?.as_bytes(), c.get(2)?.as_bytes())?;
+        let inner = resolve_refs(bytes[s..e].trim_ascii());
+        (cf_pos + trimmed, cf_pos + trimmed + m.end(), inner)
+    } else if after[trimmed..].starts_with(b"<<") {
+        // Find the end of the /CF dictionary.
+        let body = &after[trimmed..];
+        let mut depth = 0i32;
+        let mut i = 0;
+        let mut end = None;
+        while i + 1 < body.len() {
+            if &body[i..i + 2] == b"<<" {
+                depth += 1;
+                i += 2;
+                continue;
+            }
+            if &body[i..i + 2] == b">>" {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    end = Some(i);
+                    break;
+                }
+                continue;
+            }
+            i += 1;
+        }
+        let end = end?;
+        let dict = &body[..end];
+        if !re_ref.is_match(dict) {
+            return None;
+        }
+        (cf_pos + trimmed, cf_pos + trimmed + end, resolve_refs(dict))
+    } else {
+        return None;
+    };
+    let mut out = Vec::with_capacity(bytes.len() + value.len());
+    out.extend_from_slice(&bytes[..es + value_start]);
+    out.push(b' ');
+    out.extend_from_slice(&value);
+    out.push(b' ');
+    out.extend_from_slice(&bytes[es + value_end..]);
+    Some(out)
 }
 
 /// Make the /Encrypt dictionary the shape lopdf's decryption expects: an indirect object whose

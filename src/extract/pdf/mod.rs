@@ -246,6 +246,14 @@ fn read_capped<R: Read>(r: R, cap: u64) -> Vec<u8> {
 }
 
 fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
+    load_inner(bytes, opts, true)
+}
+
+fn load_inner(
+    bytes: &[u8],
+    opts: &ExtractOptions,
+    allow_patch: bool,
+) -> Result<PdfDoc, ExtractError> {
     let lim = Some(opts.max_stream_bytes.min(usize::MAX as u64) as usize);
     let base = LoadOptions {
         max_decompressed_size: lim,
@@ -271,7 +279,13 @@ fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
     };
     if let Ok(doc) = &first {
         if matches!(doc.trailer.get(b"Encrypt"), Ok(Object::Dictionary(_))) {
-            // lopdf 0.47 keeps the objects of such a file unparsed: it cannot be read.
+            // lopdf 0.47 keeps the objects of such a file unparsed: move the dictionary into an
+            // indirect object of its own and load that copy.
+            if let Some(patched) = patch_direct_encrypt(bytes) {
+                if allow_patch {
+                    return load_inner(&patched, opts, false);
+                }
+            }
             return Err(ExtractError::Encrypted(
                 "the /Encrypt dictionary sits directly in the trailer, which lopdf cannot decrypt"
                     .into(),
@@ -354,6 +368,87 @@ fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
     } else {
         "none of the given passwords opens the PDF".into()
     }))
+}
+
+/// A copy of a file whose trailer holds the /Encrypt dictionary directly, with that dictionary
+/// moved into a new indirect object (numbered /Size, which is bumped by one).
+fn patch_direct_encrypt(bytes: &[u8]) -> Option<Vec<u8>> {
+    let tpos = bytes.windows(7).rposition(|w| w == b"trailer")?;
+    let rel = bytes
+        .get(tpos..)?
+        .windows(8)
+        .position(|w| w == b"/Encrypt")?;
+    let mut i = tpos + rel + 8;
+    while bytes.get(i).is_some_and(|b| lexer::is_white(*b)) {
+        i += 1;
+    }
+    if bytes.get(i..i + 2) != Some(b"<<") {
+        return None;
+    }
+    let start = i;
+    let mut depth = 0i32;
+    let mut end = None;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => {
+                let mut d = 0i32;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' => i += 1,
+                        b'(' => d += 1,
+                        b')' => {
+                            d -= 1;
+                            if d == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'<' if bytes.get(i + 1) == Some(&b'<') => {
+                depth += 1;
+                i += 1;
+            }
+            b'>' if bytes.get(i + 1) == Some(&b'>') => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    end = Some(i + 1);
+                    break;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let end = end?;
+    let dict = bytes.get(start..end)?;
+    let re_size = regex::bytes::Regex::new(r"/Size\s+(\d+)").ok()?;
+    let size_m = re_size.captures(bytes.get(tpos..)?)?;
+    let size: u32 = std::str::from_utf8(size_m.get(1)?.as_bytes())
+        .ok()?
+        .parse()
+        .ok()?;
+    let num = size;
+    let mut trailer = Vec::new();
+    trailer.extend_from_slice(&bytes[tpos..start]);
+    trailer.extend_from_slice(format!(" {num} 0 R").as_bytes());
+    trailer.extend_from_slice(&bytes[end..]);
+    let trailer = re_size
+        .replace(
+            &trailer,
+            format!("/Size {}", size.saturating_add(1)).as_bytes(),
+        )
+        .into_owned();
+    let mut out = Vec::with_capacity(bytes.len() + dict.len() + 64);
+    out.extend_from_slice(&bytes[..tpos]);
+    out.extend_from_slice(format!("{num} 0 obj\n").as_bytes());
+    out.extend_from_slice(dict);
+    out.extend_from_slice(b"\nendobj\n");
+    out.extend_from_slice(&trailer);
+    Some(out)
 }
 
 /// The text of indirect object `num gen` (between `obj` and `endobj`), trimmed.

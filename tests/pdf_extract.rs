@@ -328,3 +328,19 @@ fn cjk_predefined_and_collections() {
     let t = collapse(&text("pdf-cjk/mozilla_pdf.js__90ms_rksj_h_sample.pdf"));
     assert!(t.chars().filter(|c| is_cjk(*c)).count() > 5, "{t}");
 }
+
+#[test]
+fn two_columns_read_left_then_right() {
+    let d = run(
+        "pdf-misc/pypdf-samples__multicolumn.pdf",
+        &ExtractOptions::default(),
+    )
+    .expect("ok");
+    assert!(
+        d.blocks.iter().any(|b| b.kind == BlockKind::Paragraph
+            && b.text
+                .contains("Lorem ipsum dolor sit amet, consectetuer adip-")
+            && b.text.contains("Duis eget orci sit amet orci dig-")),
+        "left column not read as one paragraph"
+    );
+}

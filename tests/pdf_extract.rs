@@ -344,3 +344,57 @@ fn two_columns_read_left_then_right() {
         "left column not read as one paragraph"
     );
 }
+
+/// A content stream that inflates far past the per-stream limit is truncated with a warning.
+#[test]
+fn inflate_limit_truncates_content_streams() {
+    use std::io::Write;
+    let mut content = b"BT /F1 12 Tf 72 700 Td (Bomb text) Tj ET\n".to_vec();
+    content.extend(std::iter::repeat_n(b' ', 8 << 20));
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&content).expect("deflate");
+    let z = enc.finish().expect("deflate");
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offs = Vec::new();
+    let objs: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        {
+            let mut s = format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", z.len()).into_bytes();
+            s.extend_from_slice(&z);
+            s.extend_from_slice(b"\nendstream");
+            s
+        },
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+    ];
+    for (i, o) in objs.iter().enumerate() {
+        offs.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
+    for o in offs {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        )
+        .as_bytes(),
+    );
+    let opts = ExtractOptions {
+        max_stream_bytes: 1 << 20,
+        ..Default::default()
+    };
+    let d = extract(tenderscan::extract::Sniffed::Pdf, &pdf, &opts).expect("ok");
+    assert!(d.plain_text().contains("Bomb text"));
+    assert!(
+        d.warnings.iter().any(|w| w.contains("truncated")),
+        "{:?}",
+        d.warnings
+    );
+}

@@ -171,31 +171,13 @@ fn contract_pages_and_locations() {
     );
 }
 
-/// Files whose /Encrypt dictionary sits directly in the trailer: lopdf 0.47 leaves their objects
-/// unparsed, so they are reported as encrypted even with the right password (known limitation).
-const DIRECT_ENCRYPT: &[&str] = &[
-    "pdfminer__rc4-40.pdf",
-    "pdfminer__rc4-128.pdf",
-    "pdfminer__aes-128.pdf",
-    "pdfminer__aes-256.pdf",
-];
-
-#[test]
-fn direct_encrypt_dictionaries_are_reported_encrypted() {
-    for name in DIRECT_ENCRYPT {
-        let f = format!("pdf-encrypted/{name}");
-        let opts = ExtractOptions {
-            passwords: vec!["baz".into()],
-            ..Default::default()
-        };
-        assert!(
-            matches!(run(&f, &opts), Err(ExtractError::Encrypted(_))),
-            "{f}"
-        );
-    }
-}
-
 const PASSWORDS: &[(&str, &str)] = &[
+    // These four keep the /Encrypt dictionary directly in the trailer, which lopdf 0.47 cannot
+    // decrypt as is: the extractor moves it into an object of its own first.
+    ("pdfminer__rc4-40.pdf", "baz"),
+    ("pdfminer__rc4-128.pdf", "baz"),
+    ("pdfminer__aes-128.pdf", "baz"),
+    ("pdfminer__aes-256.pdf", "baz"),
     ("pdfminer__aes-256-r6.pdf", "usersecret"),
     (
         "pypdf-samples__libreoffice-writer-password.pdf",
@@ -208,7 +190,7 @@ const PASSWORDS: &[(&str, &str)] = &[
 fn encrypted_with_empty_password_yield_text() {
     for f in list("pdf-encrypted") {
         let name = f.rsplit('/').next().unwrap_or("");
-        if PASSWORDS.iter().any(|(n, _)| *n == name) || DIRECT_ENCRYPT.contains(&name) {
+        if PASSWORDS.iter().any(|(n, _)| *n == name) {
             continue;
         }
         // Need a password the corpus README does not give (pdftotext fails on them too), or
@@ -223,10 +205,8 @@ fn encrypted_with_empty_password_yield_text() {
             continue;
         }
         let d = run(&f, &ExtractOptions::default()).unwrap_or_else(|e| panic!("{f}: {e}"));
-        // An empty protected page; and issue7665 uses indirect /CF crypt filters, which lopdf
-        // 0.47 ignores during loading (known limitation: no text).
-        if name == "mozilla_pdf.js__empty_protected.pdf" || name == "mozilla_pdf.js__issue7665.pdf"
-        {
+        // An empty protected page.
+        if name == "mozilla_pdf.js__empty_protected.pdf" {
             continue;
         }
         assert!(d.has_text(), "{f}: no text");
@@ -254,6 +234,13 @@ fn password_protected_need_the_password() {
             assert!(d.has_text(), "{f}: no text with the password");
         }
     }
+}
+
+#[test]
+fn indirect_crypt_filters_are_inlined() {
+    // AES-256 whose /CF and /StdCF are indirect objects (lopdf 0.47 alone ignores them).
+    let l = lines("pdf-encrypted/mozilla_pdf.js__issue7665.pdf");
+    assert_eq!(l, ["Issue 7665"]);
 }
 
 #[test]
@@ -340,4 +327,74 @@ fn cjk_predefined_and_collections() {
     assert!(t.contains("わたくしといふ現象は"), "{t}");
     let t = collapse(&text("pdf-cjk/mozilla_pdf.js__90ms_rksj_h_sample.pdf"));
     assert!(t.chars().filter(|c| is_cjk(*c)).count() > 5, "{t}");
+}
+
+#[test]
+fn two_columns_read_left_then_right() {
+    let d = run(
+        "pdf-misc/pypdf-samples__multicolumn.pdf",
+        &ExtractOptions::default(),
+    )
+    .expect("ok");
+    assert!(
+        d.blocks.iter().any(|b| b.kind == BlockKind::Paragraph
+            && b.text
+                .contains("Lorem ipsum dolor sit amet, consectetuer adip-")
+            && b.text.contains("Duis eget orci sit amet orci dig-")),
+        "left column not read as one paragraph"
+    );
+}
+
+/// A content stream that inflates far past the per-stream limit is truncated with a warning.
+#[test]
+fn inflate_limit_truncates_content_streams() {
+    use std::io::Write;
+    let mut content = b"BT /F1 12 Tf 72 700 Td (Bomb text) Tj ET\n".to_vec();
+    content.extend(std::iter::repeat_n(b' ', 8 << 20));
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(&content).expect("deflate");
+    let z = enc.finish().expect("deflate");
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offs = Vec::new();
+    let objs: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
+        {
+            let mut s = format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", z.len()).into_bytes();
+            s.extend_from_slice(&z);
+            s.extend_from_slice(b"\nendstream");
+            s
+        },
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+    ];
+    for (i, o) in objs.iter().enumerate() {
+        offs.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
+    for o in offs {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        )
+        .as_bytes(),
+    );
+    let opts = ExtractOptions {
+        max_stream_bytes: 1 << 20,
+        ..Default::default()
+    };
+    let d = extract(tenderscan::extract::Sniffed::Pdf, &pdf, &opts).expect("ok");
+    assert!(d.plain_text().contains("Bomb text"));
+    assert!(
+        d.warnings.iter().any(|w| w.contains("truncated")),
+        "{:?}",
+        d.warnings
+    );
 }

@@ -136,7 +136,6 @@ impl<'a> Interp<'a> {
     }
 
     fn run(&mut self, content: &[u8], resources: Option<&'a Dictionary>, gs: GState, depth: usize) {
-        let doc = self.doc;
         let mut gs = gs;
         let mut stack: Vec<GState> = Vec::new();
         let mut tm = IDENTITY;
@@ -316,7 +315,6 @@ impl<'a> Interp<'a> {
             }
             operands.clear();
         }
-        let _ = doc;
     }
 
     /// Draw the normal appearance streams of the page's annotations (form fields, free text,

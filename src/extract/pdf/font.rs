@@ -326,7 +326,9 @@ impl Font {
                 .unwrap_or(0.0)
                 .max(0.0) as usize;
             for (i, o) in w.iter().enumerate() {
-                if let (Some(slot), Some(v)) = (widths.get_mut(first + i), num(doc, o)) {
+                if let (Some(slot), Some(v)) =
+                    (widths.get_mut(first.saturating_add(i)), num(doc, o))
+                {
                     *slot = v;
                 }
             }
@@ -600,5 +602,89 @@ impl Font {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::{dictionary, Object};
+
+    fn text_of(font: &Font, bytes: &[u8]) -> String {
+        let mut out = Vec::new();
+        font.decode(bytes, &mut out);
+        out.into_iter().map(|d| d.text).collect()
+    }
+
+    fn budget() -> Budget {
+        Budget::for_tests()
+    }
+
+    #[test]
+    fn base_encodings() {
+        let t = |tbl: &[u16; 256], c: u8| char::from_u32(tbl[c as usize] as u32);
+        assert_eq!(t(&tables::WIN_ANSI_ENCODING, 0x80), Some('€'));
+        assert_eq!(t(&tables::WIN_ANSI_ENCODING, 0x93), Some('\u{201C}'));
+        assert_eq!(t(&tables::MAC_ROMAN_ENCODING, 0xD2), Some('\u{201C}'));
+        assert_eq!(t(&tables::STANDARD_ENCODING, 0x27), Some('\u{2019}'));
+        assert_eq!(t(&tables::PDF_DOC_ENCODING, 0xA0), Some('€'));
+    }
+
+    #[test]
+    fn simple_font_with_differences() {
+        let doc = PdfDoc::new();
+        let d = dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type1",
+            "BaseFont" => "Helvetica",
+            "Encoding" => dictionary! {
+                "BaseEncoding" => "WinAnsiEncoding",
+                "Differences" => vec![Object::Integer(128), "uni2018".into(), "fi".into(), "g7".into()],
+            },
+        };
+        let f = Font::load(&doc, &d, &mut budget());
+        assert_eq!(text_of(&f, b"A\x80\x81x\x82"), "A\u{2018}fix");
+        // Standard-14 widths: Helvetica 'A' is 667/1000.
+        let mut out = Vec::new();
+        f.decode(b"A", &mut out);
+        assert!((out[0].width - 0.667).abs() < 1e-3);
+    }
+
+    #[test]
+    fn type0_predefined_ucs2() {
+        let doc = PdfDoc::new();
+        let d = dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type0",
+            "BaseFont" => "MingLiU",
+            "Encoding" => "UniCNS-UCS2-H",
+            "DescendantFonts" => vec![Object::Dictionary(dictionary! {
+                "Subtype" => "CIDFontType2",
+                "DW" => 1000,
+            })],
+        };
+        let f = Font::load(&doc, &d, &mut budget());
+        assert_eq!(text_of(&f, &[0x5C, 0x65, 0x7D, 0x04]), "履約");
+    }
+
+    #[test]
+    fn type0_identity_with_adobe_gb1_collection() {
+        let doc = PdfDoc::new();
+        let d = dictionary! {
+            "Subtype" => "Type0",
+            "BaseFont" => "STSong-Light",
+            "Encoding" => "Identity-H",
+            "DescendantFonts" => vec![Object::Dictionary(dictionary! {
+                "Subtype" => "CIDFontType0",
+                "CIDSystemInfo" => dictionary! {
+                    "Registry" => Object::string_literal("Adobe"),
+                    "Ordering" => Object::string_literal("GB1"),
+                    "Supplement" => 2,
+                },
+            })],
+        };
+        let f = Font::load(&doc, &d, &mut budget());
+        // CID 34 in Adobe-GB1 is 'A'.
+        assert_eq!(text_of(&f, &[0, 34]), "A");
     }
 }

@@ -272,6 +272,7 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
             out_lines.push(Line { y, size, words });
         }
     }
+    let out_lines = split_columns(out_lines);
     // 4. Paragraphs and tables.
     let mut para: Vec<String> = Vec::new();
     let mut para_last: Option<(f32, f32)> = None;
@@ -373,6 +374,117 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
     if !para.is_empty() {
         units.push(Unit::Paragraph(para.join("\n")));
     }
+}
+
+/// Two-column text: when many lines split at one gutter into two long runs of prose, read the
+/// left column before the right one (between full-width lines).
+fn split_columns(lines: Vec<Line>) -> Vec<Line> {
+    // Candidate gutters: where a line's widest word gap (at least 1.2 em) opens onto a second
+    // long run of text.
+    let mut starts: Vec<f32> = Vec::new();
+    for l in &lines {
+        let sz = l.size.max(0.1);
+        let mut best: Option<(f32, usize)> = None;
+        for (i, pair) in l.words.windows(2).enumerate() {
+            let gap = pair[1].x0 - pair[0].x1;
+            if gap >= 1.2 * sz && best.is_none_or(|(g, _)| gap > g) {
+                best = Some((gap, i + 1));
+            }
+        }
+        if let Some((_, k)) = best {
+            let left: usize = l.words[..k]
+                .iter()
+                .map(|w| w.text.chars().count() + 1)
+                .sum();
+            let right: usize = l.words[k..]
+                .iter()
+                .map(|w| w.text.chars().count() + 1)
+                .sum();
+            if left >= 20 && right >= 20 {
+                starts.push(l.words[k].x0);
+            }
+        }
+    }
+    // Lines that start far right of the left margin, with long text: a right column whose
+    // baselines differ from the left column's.
+    let margin = lines
+        .iter()
+        .filter_map(|l| l.words.first().map(|w| w.x0))
+        .fold(f32::INFINITY, f32::min);
+    for l in &lines {
+        let chars: usize = l.words.iter().map(|w| w.text.chars().count() + 1).sum();
+        if let Some(w) = l.words.first() {
+            if w.x0 > margin + 10.0 * l.size.max(0.1) && chars >= 20 {
+                starts.push(w.x0);
+            }
+        }
+    }
+    let two = starts.len();
+    if two < 6 || two * 4 < lines.len() {
+        return lines;
+    }
+    starts.sort_by(|a, b| a.total_cmp(b));
+    let median = starts[starts.len() / 2];
+    let mut sizes: Vec<f32> = lines.iter().map(|l| l.size).collect();
+    sizes.sort_by(|a, b| a.total_cmp(b));
+    let size = sizes.get(sizes.len() / 2).copied().unwrap_or(1.0).max(1.0);
+    let aligned = starts
+        .iter()
+        .filter(|x| (*x - median).abs() < 1.5 * size)
+        .count();
+    if aligned * 10 < starts.len() * 7 {
+        return lines;
+    }
+    let gutter = median - 0.3 * size;
+    // A line crosses the gutter when one word starts left of it and ends right of it.
+    // It also reads across when the words either side of the gutter are only a word space apart.
+    let crosses = |l: &Line| {
+        if l.words
+            .iter()
+            .any(|w| w.x0 < gutter && w.x1 > gutter + 0.5 * size)
+        {
+            return true;
+        }
+        let lw = l.words.iter().rev().find(|w| w.x0 < gutter);
+        let rw = l.words.iter().find(|w| w.x0 >= gutter);
+        matches!((lw, rw), (Some(a), Some(b)) if b.x0 - a.x1 < 0.8 * l.size.max(0.1))
+    };
+    if lines.iter().filter(|l| crosses(l)).count() * 5 > lines.len() {
+        return lines;
+    }
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut left: Vec<Line> = Vec::new();
+    let mut right: Vec<Line> = Vec::new();
+    for l in lines {
+        if crosses(&l) {
+            out.append(&mut left);
+            out.append(&mut right);
+            out.push(l);
+            continue;
+        }
+        let (lw, rw): (Vec<Word>, Vec<Word>) = l.words.into_iter().partition(|w| w.x0 < gutter);
+        let mut rw = rw;
+        if let Some(w) = rw.first_mut() {
+            w.big_gap_before = false;
+        }
+        if !lw.is_empty() {
+            left.push(Line {
+                y: l.y,
+                size: l.size,
+                words: lw,
+            });
+        }
+        if !rw.is_empty() {
+            right.push(Line {
+                y: l.y,
+                size: l.size,
+                words: rw,
+            });
+        }
+    }
+    out.append(&mut left);
+    out.append(&mut right);
+    out
 }
 
 #[derive(Debug)]

@@ -153,6 +153,17 @@ impl Budget {
         Some(out)
     }
 
+    #[cfg(test)]
+    pub fn for_tests() -> Budget {
+        Budget {
+            max_stream: 1 << 20,
+            remaining: 1 << 24,
+            warnings: Vec::new(),
+            exhausted_warned: false,
+            file: Vec::new(),
+        }
+    }
+
     /// Re-read a stream's data from the file up to `endstream` (for a broken /Length).
     fn recover(&self, s: &Stream) -> Option<Stream> {
         let p = s.start_position?;
@@ -235,6 +246,14 @@ fn read_capped<R: Read>(r: R, cap: u64) -> Vec<u8> {
 }
 
 fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
+    load_inner(bytes, opts, true)
+}
+
+fn load_inner(
+    bytes: &[u8],
+    opts: &ExtractOptions,
+    allow_patch: bool,
+) -> Result<PdfDoc, ExtractError> {
     let lim = Some(opts.max_stream_bytes.min(usize::MAX as u64) as usize);
     let base = LoadOptions {
         max_decompressed_size: lim,
@@ -260,11 +279,36 @@ fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
     };
     if let Ok(doc) = &first {
         if matches!(doc.trailer.get(b"Encrypt"), Ok(Object::Dictionary(_))) {
-            // lopdf 0.47 keeps the objects of such a file unparsed: it cannot be read.
+            // lopdf 0.47 keeps the objects of such a file unparsed: move the dictionary into an
+            // indirect object of its own and load that copy.
+            if let Some(patched) = patch_direct_encrypt(bytes) {
+                if allow_patch {
+                    return load_inner(&patched, opts, false);
+                }
+            }
             return Err(ExtractError::Encrypted(
                 "the /Encrypt dictionary sits directly in the trailer, which lopdf cannot decrypt"
                     .into(),
             ));
+        }
+    }
+    if let Ok(doc) = &first {
+        if doc.was_encrypted() {
+            // lopdf 0.47 ignores crypt filters given as indirect objects and then "decrypts"
+            // with the identity filter. Inline them and load again.
+            if let Some(patched) = inline_crypt_filters(bytes) {
+                let o = LoadOptions {
+                    force_reconstruct: true,
+                    ..base.clone()
+                };
+                if let Ok(Ok(d)) =
+                    std::panic::catch_unwind(|| PdfDoc::load_mem_with_options(&patched, o))
+                {
+                    if d.was_encrypted() && !d.get_pages().is_empty() {
+                        return Ok(d);
+                    }
+                }
+            }
         }
     }
     if !needs_password {
@@ -324,6 +368,195 @@ fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {
     } else {
         "none of the given passwords opens the PDF".into()
     }))
+}
+
+/// A copy of a file whose trailer holds the /Encrypt dictionary directly, with that dictionary
+/// moved into a new indirect object (numbered /Size, which is bumped by one).
+fn patch_direct_encrypt(bytes: &[u8]) -> Option<Vec<u8>> {
+    let tpos = bytes.windows(7).rposition(|w| w == b"trailer")?;
+    let rel = bytes
+        .get(tpos..)?
+        .windows(8)
+        .position(|w| w == b"/Encrypt")?;
+    let mut i = tpos + rel + 8;
+    while bytes.get(i).is_some_and(|b| lexer::is_white(*b)) {
+        i += 1;
+    }
+    if bytes.get(i..i + 2) != Some(b"<<") {
+        return None;
+    }
+    let start = i;
+    let mut depth = 0i32;
+    let mut end = None;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => {
+                let mut d = 0i32;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' => i += 1,
+                        b'(' => d += 1,
+                        b')' => {
+                            d -= 1;
+                            if d == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'<' if bytes.get(i + 1) == Some(&b'<') => {
+                depth += 1;
+                i += 1;
+            }
+            b'>' if bytes.get(i + 1) == Some(&b'>') => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    end = Some(i + 1);
+                    break;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let end = end?;
+    let dict = bytes.get(start..end)?;
+    let re_size = regex::bytes::Regex::new(r"/Size\s+(\d+)").ok()?;
+    let size_m = re_size.captures(bytes.get(tpos..)?)?;
+    let size: u32 = std::str::from_utf8(size_m.get(1)?.as_bytes())
+        .ok()?
+        .parse()
+        .ok()?;
+    let num = size;
+    let mut trailer = Vec::new();
+    trailer.extend_from_slice(&bytes[tpos..start]);
+    trailer.extend_from_slice(format!(" {num} 0 R").as_bytes());
+    trailer.extend_from_slice(&bytes[end..]);
+    let trailer = re_size
+        .replace(
+            &trailer,
+            format!("/Size {}", size.saturating_add(1)).as_bytes(),
+        )
+        .into_owned();
+    let mut out = Vec::with_capacity(bytes.len() + dict.len() + 64);
+    out.extend_from_slice(&bytes[..tpos]);
+    out.extend_from_slice(format!("{num} 0 obj\n").as_bytes());
+    out.extend_from_slice(dict);
+    out.extend_from_slice(b"\nendobj\n");
+    out.extend_from_slice(&trailer);
+    Some(out)
+}
+
+/// The text of indirect object `num gen` (between `obj` and `endobj`), trimmed.
+fn raw_object(bytes: &[u8], num: &[u8], gen: &[u8]) -> Option<(usize, usize)> {
+    let mut pat = Vec::new();
+    pat.extend_from_slice(num);
+    pat.push(b' ');
+    pat.extend_from_slice(gen);
+    pat.extend_from_slice(b" obj");
+    let mut start = None;
+    let mut from = 0;
+    while let Some(i) = bytes
+        .get(from..)?
+        .windows(pat.len())
+        .position(|w| w == pat.as_slice())
+    {
+        let at = from + i;
+        if at == 0 || !bytes[at - 1].is_ascii_digit() {
+            start = Some(at + pat.len());
+        }
+        from = at + pat.len();
+    }
+    let start = start?;
+    let end = start
+        + bytes
+            .get(start..)?
+            .windows(6)
+            .position(|w| w == b"endobj")?;
+    Some((start, end))
+}
+
+/// When the /Encrypt dictionary gives its crypt filters (/CF or its entries) as indirect
+/// references, a copy of the file with those dictionaries written inline.
+fn inline_crypt_filters(bytes: &[u8]) -> Option<Vec<u8>> {
+    let re_enc = regex::bytes::Regex::new(r"/Encrypt\s+(\d+)\s+(\d+)\s+R").ok()?;
+    let caps = re_enc.captures_iter(bytes).last()?;
+    let (num, gen) = (caps.get(1)?.as_bytes(), caps.get(2)?.as_bytes());
+    let (es, ee) = raw_object(bytes, num, gen)?;
+    let enc = &bytes[es..ee];
+    let re_ref = regex::bytes::Regex::new(r"(\d+)\s+(\d+)\s+R").ok()?;
+    let cf_pos = enc.windows(3).position(|w| w == b"/CF")? + 3;
+    // The /CF value: a reference, or a dictionary that may hold references.
+    let after = &enc[cf_pos..];
+    let trimmed = after.iter().position(|b| !lexer::is_white(*b))?;
+    let resolve_refs = |text: &[u8]| -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut last = 0;
+        for c in re_ref.captures_iter(text) {
+            let (Some(m), Some(n), Some(g)) = (c.get(0), c.get(1), c.get(2)) else {
+                continue;
+            };
+            out.extend_from_slice(&text[last..m.start()]);
+            match raw_object(bytes, n.as_bytes(), g.as_bytes()) {
+                Some((s, e)) => out.extend_from_slice(bytes[s..e].trim_ascii()),
+                None => out.extend_from_slice(m.as_bytes()),
+            }
+            last = m.end();
+        }
+        out.extend_from_slice(&text[last..]);
+        out
+    };
+    let (value_start, value_end, value): (usize, usize, Vec<u8>) = if let Some(c) = re_ref
+        .captures(&after[trimmed..])
+        .filter(|c| c.get(0).is_some_and(|m| m.start() == 0))
+    {
+        let m = c.get(0)?;
+        let (s, e) = raw_object(bytes, c.get(1)?.as_bytes(), c.get(2)?.as_bytes())?;
+        let inner = resolve_refs(bytes[s..e].trim_ascii());
+        (cf_pos + trimmed, cf_pos + trimmed + m.end(), inner)
+    } else if after[trimmed..].starts_with(b"<<") {
+        // Find the end of the /CF dictionary.
+        let body = &after[trimmed..];
+        let mut depth = 0i32;
+        let mut i = 0;
+        let mut end = None;
+        while i + 1 < body.len() {
+            if &body[i..i + 2] == b"<<" {
+                depth += 1;
+                i += 2;
+                continue;
+            }
+            if &body[i..i + 2] == b">>" {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    end = Some(i);
+                    break;
+                }
+                continue;
+            }
+            i += 1;
+        }
+        let end = end?;
+        let dict = &body[..end];
+        if !re_ref.is_match(dict) {
+            return None;
+        }
+        (cf_pos + trimmed, cf_pos + trimmed + end, resolve_refs(dict))
+    } else {
+        return None;
+    };
+    let mut out = Vec::with_capacity(bytes.len() + value.len());
+    out.extend_from_slice(&bytes[..es + value_start]);
+    out.push(b' ');
+    out.extend_from_slice(&value);
+    out.push(b' ');
+    out.extend_from_slice(&bytes[es + value_end..]);
+    Some(out)
 }
 
 /// Make the /Encrypt dictionary the shape lopdf's decryption expects: an indirect object whose

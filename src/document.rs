@@ -12,13 +12,18 @@
 
 use serde::Serialize;
 
-/// Which extractor produced a document. Serialised as `pdf`, `docx`, `txt` in the JSON output.
+/// Which extractor produced a document. Serialised as `pdf`, `docx`, `txt`, `odt`, `doc` in the JSON
+/// output. `doc` is a legacy Word 97-2003 file, read through a LibreOffice conversion to DOCX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Pdf,
     Docx,
     Txt,
+    /// OpenDocument Text (`.odt`, `.ott`, flat `.fodt`).
+    Odt,
+    /// Legacy Word 97-2003 (`.doc`), converted to DOCX by LibreOffice and read as DOCX.
+    Doc,
 }
 
 impl Format {
@@ -27,6 +32,8 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Docx => "docx",
             Format::Txt => "txt",
+            Format::Odt => "odt",
+            Format::Doc => "doc",
         }
     }
 }

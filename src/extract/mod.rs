@@ -6,6 +6,8 @@
 //! `catch_unwind` so that a bug in one extractor costs one document, not the batch.
 
 pub mod docx;
+pub mod legacy;
+pub mod odt;
 pub mod pdf;
 pub mod text;
 
@@ -22,6 +24,8 @@ pub struct ExtractOptions {
     pub max_total_bytes: u64,
     /// Maximum number of pages read from one PDF; further pages are skipped with a warning.
     pub max_pages: u32,
+    /// How long a LibreOffice conversion of a legacy `.doc` may take before it is killed.
+    pub convert_timeout: std::time::Duration,
 }
 
 impl Default for ExtractOptions {
@@ -31,6 +35,7 @@ impl Default for ExtractOptions {
             max_stream_bytes: 256 << 20,
             max_total_bytes: 1 << 30,
             max_pages: 20_000,
+            convert_timeout: std::time::Duration::from_secs(60),
         }
     }
 }
@@ -72,9 +77,13 @@ impl ExtractError {
 pub enum Sniffed {
     Pdf,
     Docx,
-    /// A zip that is not a Word document (xlsx, odt, …).
+    /// OpenDocument Text: a zip whose `mimetype` is `application/vnd.oasis.opendocument.text`
+    /// (or `-template`), or the flat XML form (`.fodt`).
+    Odt,
+    /// A zip that is neither (xlsx, ods, …).
     OtherZip,
-    /// An OLE compound file: a legacy .doc or a password-protected Office file.
+    /// An OLE compound file: a legacy .doc or a password-protected Office file; [`legacy`] tells
+    /// which from its directory.
     Cfb,
     Text,
     Unknown,
@@ -87,6 +96,10 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
         return Sniffed::Pdf;
     }
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        // ODF puts an uncompressed `mimetype` entry first, so its value is in the first bytes.
+        if find(head, b"mimetypeapplication/vnd.oasis.opendocument.text").is_some() {
+            return Sniffed::Odt;
+        }
         if find(bytes, b"word/").is_some() {
             return Sniffed::Docx;
         }
@@ -96,6 +109,16 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
         return Sniffed::Cfb;
     }
     let ext = extension.map(|e| e.to_ascii_lowercase());
+    if (head.starts_with(b"<?xml")
+        || head.starts_with(b"\xEF\xBB\xBF<?xml")
+        || head.starts_with(b"<office:"))
+        && find(head, b"application/vnd.oasis.opendocument.text").is_some()
+    {
+        return Sniffed::Odt;
+    }
+    if bytes.starts_with(b"PK") && matches!(ext.as_deref(), Some("odt") | Some("ott")) {
+        return Sniffed::Odt;
+    }
     match ext.as_deref() {
         Some("pdf") => return Sniffed::Pdf,
         Some("docx") | Some("docm") | Some("dotx") => return Sniffed::Docx,
@@ -123,14 +146,13 @@ pub fn extract(
     match kind {
         Sniffed::Pdf => pdf::extract(bytes, opts),
         Sniffed::Docx => docx::extract(bytes, opts),
+        Sniffed::Odt => odt::extract(bytes, opts),
         Sniffed::Text => Ok(text::extract(bytes)),
-        Sniffed::Cfb => Err(ExtractError::Encrypted(
-            "an OLE compound file: a password-protected Office document or a legacy .doc; \
-             save it as .docx without a password"
-                .into(),
-        )),
+        Sniffed::Cfb => legacy::extract(bytes, opts),
         Sniffed::OtherZip => Err(ExtractError::Unsupported(
-            "a zip archive without word/document.xml".into(),
+            "a zip archive that is neither a Word document (no word/document.xml) nor an \
+             OpenDocument text"
+                .into(),
         )),
         Sniffed::Unknown => Err(ExtractError::Unsupported("unrecognised file type".into())),
     }
@@ -141,6 +163,7 @@ pub fn format_of(kind: Sniffed) -> Option<Format> {
     match kind {
         Sniffed::Pdf => Some(Format::Pdf),
         Sniffed::Docx | Sniffed::Cfb | Sniffed::OtherZip => Some(Format::Docx),
+        Sniffed::Odt => Some(Format::Odt),
         Sniffed::Text => Some(Format::Txt),
         Sniffed::Unknown => None,
     }

@@ -577,6 +577,35 @@ fn legacy_doc_is_read_through_libreoffice() {
 }
 
 #[test]
+fn legacy_conversions_run_in_parallel_and_time_out() {
+    if tenderscan::extract::legacy::find_soffice().is_none() {
+        eprintln!(
+            "skipping legacy_conversions_run_in_parallel_and_time_out: soffice is not on PATH"
+        );
+        return;
+    }
+    let bytes = std::fs::read(LEGACY_DOC).unwrap();
+    // Two conversions at once: each has its own LibreOffice profile, so neither waits for or
+    // breaks the other.
+    let results: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| extract(Sniffed::Cfb, &bytes, &ExtractOptions::default())))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in results {
+        let d = r.unwrap();
+        assert!(d.blocks.iter().any(|b| b.text.contains("Dahua")));
+    }
+    // A conversion that takes longer than its timeout is killed and reported as a limit.
+    let t = Instant::now();
+    let e = tenderscan::extract::legacy::convert(&bytes, "doc", "docx", Duration::from_millis(1))
+        .unwrap_err();
+    assert_eq!(e.class(), "limit", "{e}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
 fn legacy_doc_without_libreoffice_says_what_to_install() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_tenderscan"))
         .args(["extract", LEGACY_DOC])

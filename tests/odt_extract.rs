@@ -441,3 +441,32 @@ fn huge_space_count_is_bounded() {
     let d = extract(Sniffed::Odt, &bytes, &ExtractOptions::default()).unwrap();
     assert_eq!(d.blocks[0].text.len(), 10_002);
 }
+
+#[test]
+fn truncated_and_corrupted_inputs_never_panic() {
+    let opts = ExtractOptions::default();
+    for rel in ["fixtures/odt/features.fodt", "fixtures/odt/clauses.fodt"] {
+        let bytes = std::fs::read(path(rel)).unwrap();
+        for cut in (0..bytes.len()).step_by(37) {
+            let _ = extract(Sniffed::Odt, &bytes[..cut], &opts);
+        }
+        // Flip bytes inside the XML: errors or partial text, never a panic.
+        for i in (0..bytes.len()).step_by(53) {
+            let mut b = bytes.clone();
+            b[i] ^= 0x5A;
+            let _ = extract(Sniffed::Odt, &b, &opts);
+        }
+    }
+    // The same for content.xml inside a package.
+    let fodt = std::fs::read_to_string(path("fixtures/odt/features.fodt")).unwrap();
+    for cut in (0..fodt.len()).step_by(211) {
+        if !fodt.is_char_boundary(cut) {
+            continue;
+        }
+        let bytes = build_odt(
+            "application/vnd.oasis.opendocument.text",
+            &[("content.xml", &fodt[..cut])],
+        );
+        let _ = extract(Sniffed::Odt, &bytes, &opts);
+    }
+}

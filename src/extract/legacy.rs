@@ -19,10 +19,13 @@
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{docx, ExtractError, ExtractOptions};
 use crate::document::{Document, Format};
+
+/// How long a LibreOffice conversion may take before it is killed.
+pub const CONVERT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What an OLE compound file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +84,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
                 .into(),
         )),
         CfbKind::WordDocument { encrypted: false } => {
-            let docx_bytes = convert(bytes, "doc", "docx", opts)?;
+            let docx_bytes = convert(bytes, "doc", "docx", CONVERT_TIMEOUT)?;
             let mut doc = docx::extract(&docx_bytes, opts)?;
             doc.format = Format::Doc;
             doc.warnings.insert(
@@ -110,7 +113,7 @@ pub fn convert(
     bytes: &[u8],
     from_ext: &str,
     to_ext: &str,
-    opts: &ExtractOptions,
+    timeout: Duration,
 ) -> Result<Vec<u8>, ExtractError> {
     let Some(soffice) = find_soffice() else {
         return Err(ExtractError::Unsupported(format!(
@@ -156,14 +159,14 @@ pub fn convert(
     let status = loop {
         match child.try_wait() {
             Ok(Some(s)) => break s,
-            Ok(None) if started.elapsed() < opts.convert_timeout => {
-                std::thread::sleep(std::time::Duration::from_millis(50));
+            Ok(None) if started.elapsed() < timeout => {
+                std::thread::sleep(Duration::from_millis(50));
             }
             Ok(None) => {
                 kill_group(&mut child);
                 return Err(ExtractError::LimitExceeded(format!(
                     "LibreOffice did not convert the .{from_ext} within {} s; killed",
-                    opts.convert_timeout.as_secs()
+                    timeout.as_secs()
                 )));
             }
             Err(e) => {

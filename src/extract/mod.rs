@@ -24,8 +24,6 @@ pub struct ExtractOptions {
     pub max_total_bytes: u64,
     /// Maximum number of pages read from one PDF; further pages are skipped with a warning.
     pub max_pages: u32,
-    /// How long a LibreOffice conversion of a legacy `.doc` may take before it is killed.
-    pub convert_timeout: std::time::Duration,
 }
 
 impl Default for ExtractOptions {
@@ -35,7 +33,6 @@ impl Default for ExtractOptions {
             max_stream_bytes: 256 << 20,
             max_total_bytes: 1 << 30,
             max_pages: 20_000,
-            convert_timeout: std::time::Duration::from_secs(60),
         }
     }
 }

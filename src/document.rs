@@ -12,8 +12,8 @@
 
 use serde::Serialize;
 
-/// Which extractor produced a document. Serialised as `pdf`, `docx`, `txt`, `odt`, `doc` in the JSON
-/// output. `doc` is a legacy Word 97-2003 file, read through a LibreOffice conversion to DOCX.
+/// Which extractor produced a document. Serialised as `pdf`, `docx`, `txt`, `odt`, `doc`, `rtf` in the
+/// JSON output. `doc` (legacy Word 97-2003) and `rtf` are read through a LibreOffice conversion to DOCX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
@@ -24,6 +24,8 @@ pub enum Format {
     Odt,
     /// Legacy Word 97-2003 (`.doc`), converted to DOCX by LibreOffice and read as DOCX.
     Doc,
+    /// Rich Text Format, converted to DOCX by LibreOffice and read as DOCX.
+    Rtf,
 }
 
 impl Format {
@@ -34,6 +36,7 @@ impl Format {
             Format::Txt => "txt",
             Format::Odt => "odt",
             Format::Doc => "doc",
+            Format::Rtf => "rtf",
         }
     }
 }

@@ -32,6 +32,7 @@ pub struct Discovery {
 
 const CONTRACT_EXTENSIONS: &[&str] = &[
     "pdf", "docx", "docm", "dotx", "txt", "md", "text", "markdown", "odt", "ott", "fodt", "doc",
+    "rtf",
 ];
 
 /// Expand files and folders (recursively, sorted by name) into the inputs to scan.

@@ -606,6 +606,24 @@ fn legacy_conversions_run_in_parallel_and_time_out() {
 }
 
 #[test]
+fn rtf_is_read_through_libreoffice() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/contracts/en_permissive.rtf"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(sniff(&bytes, None), Sniffed::Rtf);
+    if tenderscan::extract::legacy::find_soffice().is_none() {
+        eprintln!("skipping rtf_is_read_through_libreoffice: soffice is not on PATH");
+        return;
+    }
+    let d = doc(path);
+    assert_eq!(d.format, tenderscan::document::Format::Rtf);
+    assert!(block_with(&d, "any country of origin").kind == BlockKind::Paragraph);
+    assert_paragraph_numbers(&d);
+}
+
+#[test]
 fn legacy_doc_without_libreoffice_says_what_to_install() {
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_tenderscan"))
         .args(["extract", LEGACY_DOC])

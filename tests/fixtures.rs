@@ -4,8 +4,8 @@
 //!
 //! A stem may have several renditions (`zh_boq_violation.docx` and `zh_boq_violation.odt`, the
 //! second converted from the first by LibreOffice): each is checked against the same expectations.
-//! A `.doc` rendition needs LibreOffice (`soffice`) to be read; without it it is skipped with a
-//! message.
+//! A `.doc` or `.rtf` rendition needs LibreOffice (`soffice`) to be read; without it it is skipped
+//! with a message.
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -103,7 +103,7 @@ fn all_fixtures() -> Vec<(PathBuf, Expected)> {
         let docs = entries_with_stem(&dir, stem);
         let text = std::fs::read_to_string(&p).unwrap();
         for doc in docs {
-            if doc.extension().is_some_and(|e| e == "doc") && !soffice_available() {
+            if doc.extension().is_some_and(|e| e == "doc" || e == "rtf") && !soffice_available() {
                 eprintln!(
                     "skipping {}: soffice (LibreOffice) is not on PATH",
                     doc.display()
@@ -119,7 +119,7 @@ fn all_fixtures() -> Vec<(PathBuf, Expected)> {
 }
 
 fn entries_with_stem(dir: &Path, stem: &str) -> Vec<PathBuf> {
-    let docs: Vec<PathBuf> = ["pdf", "docx", "odt", "doc", "txt", "md"]
+    let docs: Vec<PathBuf> = ["pdf", "docx", "odt", "doc", "rtf", "txt", "md"]
         .iter()
         .map(|ext| dir.join(format!("{stem}.{ext}")))
         .filter(|p| p.exists())

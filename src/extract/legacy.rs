@@ -1,4 +1,5 @@
-//! OLE compound files (CFB): legacy Word 97-2003 `.doc` files and password-protected Office files.
+//! OLE compound files (CFB): legacy Word 97-2003 `.doc` files and password-protected Office files;
+//! and Rich Text Format, which takes the same LibreOffice route.
 //!
 //! Both start with the same CFB signature, so the container's directory decides: an
 //! `EncryptionInfo` stream means an encrypted OOXML package (Office wraps a password-protected
@@ -100,6 +101,18 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
     }
 }
 
+/// Rich Text Format: converted by LibreOffice and read as DOCX, like a legacy `.doc`.
+pub fn extract_rtf(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {
+    let docx_bytes = convert(bytes, "rtf", "docx", CONVERT_TIMEOUT)?;
+    let mut doc = docx::extract(&docx_bytes, opts)?;
+    doc.format = Format::Rtf;
+    doc.warnings.insert(
+        0,
+        "Rich Text Format: read through a LibreOffice conversion to DOCX".into(),
+    );
+    Ok(doc)
+}
+
 /// `soffice` (or `libreoffice`) on `PATH`.
 pub fn find_soffice() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
@@ -116,8 +129,13 @@ pub fn convert(
     timeout: Duration,
 ) -> Result<Vec<u8>, ExtractError> {
     let Some(soffice) = find_soffice() else {
+        let what = if from_ext == "rtf" {
+            "a Rich Text Format"
+        } else {
+            "a legacy Word 97-2003"
+        };
         return Err(ExtractError::Unsupported(format!(
-            "a legacy Word 97-2003 .{from_ext} file: install LibreOffice (Debian package \
+            "{what} .{from_ext} file: install LibreOffice (Debian package \
              libreoffice-writer-nogui) to read legacy .{from_ext} files, or save it as .docx"
         )));
     };
@@ -179,7 +197,7 @@ pub fn convert(
     match std::fs::read(&output) {
         Ok(b) if !b.is_empty() => Ok(b),
         _ => Err(ExtractError::Malformed {
-            format: "doc",
+            format: if from_ext == "rtf" { "rtf" } else { "doc" },
             reason: format!("LibreOffice could not convert it (exit status {status})"),
         }),
     }

@@ -82,6 +82,8 @@ pub enum Sniffed {
     /// An OLE compound file: a legacy .doc or a password-protected Office file; [`legacy`] tells
     /// which from its directory.
     Cfb,
+    /// Rich Text Format (`{\rtf`), read through a LibreOffice conversion like a legacy `.doc`.
+    Rtf,
     Text,
     Unknown,
 }
@@ -104,6 +106,9 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return Sniffed::Cfb;
+    }
+    if bytes.starts_with(b"{\\rtf") {
+        return Sniffed::Rtf;
     }
     let ext = extension.map(|e| e.to_ascii_lowercase());
     if (head.starts_with(b"<?xml")
@@ -146,6 +151,7 @@ pub fn extract(
         Sniffed::Odt => odt::extract(bytes, opts),
         Sniffed::Text => Ok(text::extract(bytes)),
         Sniffed::Cfb => legacy::extract(bytes, opts),
+        Sniffed::Rtf => legacy::extract_rtf(bytes, opts),
         Sniffed::OtherZip => Err(ExtractError::Unsupported(
             "a zip archive that is neither a Word document (no word/document.xml) nor an \
              OpenDocument text"
@@ -161,6 +167,7 @@ pub fn format_of(kind: Sniffed) -> Option<Format> {
         Sniffed::Pdf => Some(Format::Pdf),
         Sniffed::Docx | Sniffed::Cfb | Sniffed::OtherZip => Some(Format::Docx),
         Sniffed::Odt => Some(Format::Odt),
+        Sniffed::Rtf => Some(Format::Rtf),
         Sniffed::Text => Some(Format::Txt),
         Sniffed::Unknown => None,
     }

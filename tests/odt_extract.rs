@@ -340,6 +340,16 @@ fn template_and_flat_forms_are_sniffed() {
     assert_eq!(e.class(), "unsupported");
     let flat = std::fs::read(path("fixtures/odt/clauses.fodt")).unwrap();
     assert_eq!(sniff(&flat, None), Sniffed::Odt);
+    // LibreOffice writes the root's office:mimetype after some 2 KB of namespace declarations.
+    let text = String::from_utf8(flat).unwrap();
+    let many: String = (0..80)
+        .map(|i| format!(r#" xmlns:ns{i}="urn:example:namespace:number:{i}""#))
+        .collect();
+    let long = text.replacen("<office:document ", &format!("<office:document{many} "), 1);
+    assert!(long.find("office:mimetype").unwrap() > 2048);
+    assert_eq!(sniff(long.as_bytes(), None), Sniffed::Odt);
+    let d = extract(Sniffed::Odt, long.as_bytes(), &ExtractOptions::default()).unwrap();
+    assert_eq!(d.blocks[1].location.clause.as_deref(), Some("第一條"));
 }
 
 #[test]

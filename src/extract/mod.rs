@@ -94,6 +94,7 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
     if find(head, b"%PDF-").is_some() {
         return Sniffed::Pdf;
     }
+    let ext = extension.map(|e| e.to_ascii_lowercase());
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         // ODF puts an uncompressed `mimetype` entry first, so its value is in the first bytes.
         if find(head, b"mimetypeapplication/vnd.oasis.opendocument.text").is_some() {
@@ -101,6 +102,10 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
         }
         if find(bytes, b"word/").is_some() {
             return Sniffed::Docx;
+        }
+        if matches!(ext.as_deref(), Some("odt") | Some("ott")) {
+            // An ODF package whose mimetype entry is not first or is compressed.
+            return Sniffed::Odt;
         }
         return Sniffed::OtherZip;
     }
@@ -110,15 +115,16 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
     if bytes.starts_with(b"{\\rtf") {
         return Sniffed::Rtf;
     }
-    let ext = extension.map(|e| e.to_ascii_lowercase());
-    if (head.starts_with(b"<?xml")
-        || head.starts_with(b"\xEF\xBB\xBF<?xml")
-        || head.starts_with(b"<office:"))
-        && find(head, b"application/vnd.oasis.opendocument.text").is_some()
+    // Flat ODT: the root element's `office:mimetype` follows its namespace declarations, which
+    // LibreOffice writes over a few kilobytes.
+    let xml_head = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if (xml_head.starts_with(b"<?xml") || xml_head.starts_with(b"<office:document"))
+        && find(
+            &xml_head[..xml_head.len().min(16 << 10)],
+            b"application/vnd.oasis.opendocument.text",
+        )
+        .is_some()
     {
-        return Sniffed::Odt;
-    }
-    if bytes.starts_with(b"PK") && matches!(ext.as_deref(), Some("odt") | Some("ott")) {
         return Sniffed::Odt;
     }
     match ext.as_deref() {

@@ -700,7 +700,7 @@ impl<'s> Parser<'s> {
                 Tag::Ctx
             }
             (Ns::Text, b"changed-region") => {
-                // The id is read again by `text:deletion` from the region's attributes.
+                // `text:deletion` inside it takes the last id declared.
                 if let Some(id) = attr(e, b"id") {
                     self.deletion_order.push(id);
                 }
@@ -1050,9 +1050,7 @@ impl<'s> Parser<'s> {
             }
             Tag::Cell => self.end_cell(),
             Tag::Ctx => {
-                if let Some(Ctx::Cell(c)) = self.ctxs.pop() {
-                    self.emit_cell(*c);
-                }
+                self.ctxs.pop();
             }
             Tag::HiddenCtx => {
                 self.ctxs.pop();
@@ -1188,7 +1186,7 @@ impl<'s> Parser<'s> {
 // ---------------------------------------------------------------------------------------------
 // Entry point
 
-/// True for the flat XML form (`.fodt`): an XML document whose root is `office:document`.
+/// True for the flat XML form (`.fodt`); packages are zips.
 fn is_flat(bytes: &[u8]) -> bool {
     !bytes.starts_with(b"PK")
 }

@@ -480,3 +480,20 @@ fn truncated_and_corrupted_inputs_never_panic() {
         let _ = extract(Sniffed::Odt, &bytes, &opts);
     }
 }
+
+#[test]
+fn heading_number_snapshot_wins_and_is_not_text() {
+    let c = content(
+        r#"<text:h text:outline-level="2"><text:number>7.3</text:number>Delivery</text:h><text:h text:outline-level="1" text:is-list-header="true">Annex</text:h>"#,
+    );
+    let bytes = build_odt(
+        "application/vnd.oasis.opendocument.text",
+        &[("content.xml", &c)],
+    );
+    let d = extract(Sniffed::Odt, &bytes, &ExtractOptions::default()).unwrap();
+    assert_eq!(
+        clauses(&d),
+        vec![("Delivery", Some("7.3")), ("Annex", None)]
+    );
+    assert!(d.blocks.iter().all(|b| b.kind == BlockKind::Heading));
+}

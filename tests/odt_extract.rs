@@ -497,3 +497,19 @@ fn heading_number_snapshot_wins_and_is_not_text() {
     );
     assert!(d.blocks.iter().all(|b| b.kind == BlockKind::Heading));
 }
+
+#[test]
+fn same_header_on_several_master_pages_is_one_block() {
+    let styles = format!(
+        r#"<?xml version="1.0"?><office:document-styles {NS}><office:master-styles><style:master-page style:name="Standard"><style:header><text:p>Tender 17 header</text:p></style:header><style:footer><text:p>Footer A</text:p></style:footer></style:master-page><style:master-page style:name="Converted1"><style:header><text:p>Tender 17 header</text:p></style:header><style:footer><text:p>Footer B</text:p></style:footer></style:master-page></office:master-styles></office:document-styles>"#
+    );
+    let c = content("<text:p>body</text:p>");
+    let bytes = build_odt(
+        "application/vnd.oasis.opendocument.text",
+        &[("styles.xml", &styles), ("content.xml", &c)],
+    );
+    let d = extract(Sniffed::Odt, &bytes, &ExtractOptions::default()).unwrap();
+    assert_eq!(texts(&d, BlockKind::Paragraph), vec!["body"]);
+    assert_eq!(texts(&d, BlockKind::Header), vec!["Tender 17 header"]);
+    assert_eq!(texts(&d, BlockKind::Footer), vec!["Footer A", "Footer B"]);
+}

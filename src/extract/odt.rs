@@ -1283,6 +1283,16 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         ));
     }
 
+    // Each section of a document converted from DOCX gets its own master page, usually with the
+    // same header and footer: one running header is one block, as in DOCX (one part, read once).
+    let mut seen = HashSet::new();
+    let hf = &mut p.outs[Sink::HeadersFooters as usize];
+    hf.retain(|b| {
+        b.as_ref().is_none_or(|b| {
+            b.location.cell.is_some()
+                || seen.insert((b.kind == BlockKind::Header, b.text.clone(), b.hidden))
+        })
+    });
     let mut doc = Document::new(Format::Odt);
     doc.blocks = std::mem::take(&mut p.outs)
         .into_iter()

@@ -513,3 +513,14 @@ fn same_header_on_several_master_pages_is_one_block() {
     assert_eq!(texts(&d, BlockKind::Header), vec!["Tender 17 header"]);
     assert_eq!(texts(&d, BlockKind::Footer), vec!["Footer A", "Footer B"]);
 }
+
+#[test]
+fn non_breaking_hyphen_is_a_hyphen() {
+    let c = content("<text:p>Hikvision DS\u{2011}2CD2143G2\u{2011}I</text:p>");
+    let bytes = build_odt(
+        "application/vnd.oasis.opendocument.text",
+        &[("content.xml", &c)],
+    );
+    let d = extract(Sniffed::Odt, &bytes, &ExtractOptions::default()).unwrap();
+    assert_eq!(d.blocks[0].text, "Hikvision DS-2CD2143G2-I");
+}

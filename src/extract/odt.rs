@@ -551,7 +551,9 @@ impl<'s> Parser<'s> {
                 p.text.push(' ');
                 p.space = true;
             } else {
-                p.text.push(c);
+                // A non-breaking hyphen is a hyphen to a reader (and to a model number such as
+                // DS-2CD2143G2-I); the DOCX reader writes `w:noBreakHyphen` the same way.
+                p.text.push(if c == '\u{2011}' { '-' } else { c });
                 p.space = false;
                 if !c.is_whitespace() {
                     if hidden {

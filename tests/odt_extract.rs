@@ -524,3 +524,25 @@ fn non_breaking_hyphen_is_a_hyphen() {
     let d = extract(Sniffed::Odt, &bytes, &ExtractOptions::default()).unwrap();
     assert_eq!(d.blocks[0].text, "Hikvision DS-2CD2143G2-I");
 }
+
+#[test]
+fn deleted_list_does_not_number_or_get_continued() {
+    let c = format!(
+        r#"<?xml version="1.0"?><office:document-content {NS}><office:automatic-styles><text:list-style style:name="L1"><text:list-level-style-number text:level="1" style:num-format="1" style:num-suffix="."/></text:list-style></office:automatic-styles><office:body><office:text><text:tracked-changes><text:changed-region text:id="d1"><text:deletion><text:list text:style-name="L1"><text:list-item><text:p>deleted item naming ZTE</text:p></text:list-item></text:list></text:deletion></text:changed-region></text:tracked-changes><text:list text:style-name="L1"><text:list-item><text:p>one</text:p></text:list-item></text:list><text:p>between<text:change text:change-id="d1"/></text:p><text:list text:style-name="L1" text:continue-numbering="true"><text:list-item><text:p>two</text:p></text:list-item></text:list></office:text></office:body></office:document-content>"#
+    );
+    let bytes = build_odt(
+        "application/vnd.oasis.opendocument.text",
+        &[("content.xml", &c)],
+    );
+    let d = extract(Sniffed::Odt, &bytes, &ExtractOptions::default()).unwrap();
+    assert_eq!(
+        clauses(&d),
+        vec![
+            ("one", Some("1.")),
+            ("between", None),
+            ("deleted item naming ZTE", None),
+            ("two", Some("2."))
+        ]
+    );
+    assert_eq!(d.blocks[2].kind, BlockKind::Deleted);
+}

@@ -956,10 +956,14 @@ impl<'s> Parser<'s> {
                 });
                 self.counters.len() - 1
             });
-            if let Some(s) = &own_style {
-                self.last_by_style.insert(s.clone(), counters);
+            // A list inside a tracked deletion is no longer in the document: later lists do not
+            // continue it.
+            if !self.in_deletion() {
+                if let Some(s) = &own_style {
+                    self.last_by_style.insert(s.clone(), counters);
+                }
+                self.last_list = Some(counters);
             }
-            self.last_list = Some(counters);
             ListFrame {
                 counters,
                 level: 0,
@@ -968,7 +972,7 @@ impl<'s> Parser<'s> {
                 item: None,
             }
         };
-        if let Some(id) = attr(e, b"id") {
+        if let Some(id) = attr(e, b"id").filter(|_| !self.in_deletion()) {
             self.list_ids.insert(id, frame.counters);
         }
         self.lists.push(frame);

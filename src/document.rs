@@ -12,13 +12,20 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Which extractor produced a document. Serialised as `pdf`, `docx`, `txt` in the JSON output.
+/// Which extractor produced a document. Serialised as `pdf`, `docx`, `txt`, `odt`, `doc`, `rtf` in the
+/// JSON output. `doc` (legacy Word 97-2003) and `rtf` are read through a LibreOffice conversion to DOCX.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Pdf,
     Docx,
     Txt,
+    /// OpenDocument Text (`.odt`, `.ott`, flat `.fodt`).
+    Odt,
+    /// Legacy Word 97-2003 (`.doc`), converted to DOCX by LibreOffice and read as DOCX.
+    Doc,
+    /// Rich Text Format, converted to DOCX by LibreOffice and read as DOCX.
+    Rtf,
 }
 
 impl Format {
@@ -27,6 +34,9 @@ impl Format {
             Format::Pdf => "pdf",
             Format::Docx => "docx",
             Format::Txt => "txt",
+            Format::Odt => "odt",
+            Format::Doc => "doc",
+            Format::Rtf => "rtf",
         }
     }
 }

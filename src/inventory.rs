@@ -77,6 +77,56 @@ fn currency_of(s: &str) -> Option<String> {
     Some(code.to_string())
 }
 
+/// Every column kind a header cell names, in the order it names them. PDF tables often merge two
+/// narrow right-aligned columns into one cell ("Qty Unit price (USD)" over "40 185.00").
+fn columns_in(header: &str) -> Vec<Column> {
+    let h = fold(header);
+    let mut found: Vec<(usize, Column)> = Vec::new();
+    for (words, kind) in [
+        (
+            &["unitprice", "unitcost", "單價", "单价"][..],
+            Column::UnitPrice,
+        ),
+        (&["qty", "quantity", "數量", "数量"][..], Column::Quantity),
+        (
+            &[
+                "amount", "total", "總價", "总价", "複價", "复价", "金額", "金额",
+            ][..],
+            Column::Total,
+        ),
+    ] {
+        if let Some(pos) = words.iter().filter_map(|w| h.find(w)).min() {
+            found.push((pos, kind));
+        }
+    }
+    found.sort_by_key(|(p, _)| *p);
+    found.into_iter().map(|(_, k)| k).collect()
+}
+
+/// Every number in a cell, in order ("40 185.00" -> [40, 185]).
+fn numbers_in(s: &str) -> Vec<f64> {
+    let t: String = s.nfkc().collect();
+    let mut out = Vec::new();
+    let mut rest = t.as_str();
+    while let Some(start) = rest.find(|c: char| c.is_ascii_digit()) {
+        let tail = &rest[start..];
+        let end = tail
+            .char_indices()
+            .find(|&(i, c)| {
+                !(c.is_ascii_digit()
+                    || ((c == ',' || c == '.')
+                        && tail[i + 1..].starts_with(|n: char| n.is_ascii_digit())))
+            })
+            .map(|(i, _)| i)
+            .unwrap_or(tail.len());
+        if let Some(n) = number_in(&tail[..end]) {
+            out.push(n);
+        }
+        rest = &tail[end..];
+    }
+    out
+}
+
 /// The first number in a cell: "4,800", "NT$ 1,260,000", "20 台", "12.5". Thousands separators are
 /// dropped; a cell without digits gives `None`.
 fn number_in(s: &str) -> Option<f64> {
@@ -146,6 +196,24 @@ pub fn fill(doc: &Document, findings: &mut [Finding]) {
                 continue;
             };
             let value = cell(col);
+            // A merged header cell over a cell with as many numbers: take them in order.
+            let kinds = columns_in(head);
+            let nums = value.map(numbers_in).unwrap_or_default();
+            if kinds.len() >= 2 && nums.len() == kinds.len() {
+                for (k, n) in kinds.iter().zip(&nums) {
+                    match k {
+                        Column::Quantity => quantity = quantity.or(Some(*n)),
+                        Column::UnitPrice => unit_price = unit_price.or(Some(*n)),
+                        Column::Total => total = total.or(Some(*n)),
+                    }
+                }
+                if kinds.iter().any(|k| *k != Column::Quantity) {
+                    currency = currency
+                        .or_else(|| value.and_then(currency_of))
+                        .or_else(|| currency_of(head));
+                }
+                continue;
+            }
             let n = value.and_then(number_in);
             match kind {
                 Column::Quantity => quantity = quantity.or(n),
@@ -311,6 +379,17 @@ mod tests {
         assert_eq!(currency_of("NT$1,200").as_deref(), Some("TWD"));
         assert_eq!(currency_of("單價（元）").as_deref(), Some("元"));
         assert_eq!(currency_of("Brand"), None);
+    }
+
+    #[test]
+    fn merged_pdf_columns() {
+        assert_eq!(
+            columns_in("Qty Unit\nprice\n(USD)"),
+            [Column::Quantity, Column::UnitPrice]
+        );
+        assert_eq!(numbers_in("40 185.00"), [40.0, 185.0]);
+        assert_eq!(numbers_in("1,240.00 x 3"), [1240.0, 3.0]);
+        assert!(columns_in("Brand").is_empty());
     }
 
     #[test]

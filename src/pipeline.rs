@@ -30,7 +30,8 @@ pub struct Discovery {
 }
 
 const CONTRACT_EXTENSIONS: &[&str] = &[
-    "pdf", "docx", "docm", "dotx", "txt", "md", "text", "markdown",
+    "pdf", "docx", "docm", "dotx", "txt", "md", "text", "markdown", "odt", "ott", "fodt", "doc",
+    "rtf",
 ];
 
 /// Expand files and folders (recursively, sorted by name) into the inputs to scan.
@@ -117,7 +118,7 @@ fn looks_like_contract(path: &Path) -> bool {
         .unwrap_or(0);
     matches!(
         extract::sniff(&head[..n], None),
-        Sniffed::Pdf | Sniffed::Docx
+        Sniffed::Pdf | Sniffed::Docx | Sniffed::Odt
     )
 }
 

@@ -528,7 +528,133 @@ fn password_container_is_encrypted() {
     let path = corpus!("poi__bug53475-password-is-pass.docx");
     let bytes = std::fs::read(path).unwrap();
     assert_eq!(sniff(&bytes, Some("docx")), Sniffed::Cfb);
-    assert_eq!(err(path).class(), "encrypted");
+    assert_eq!(
+        tenderscan::extract::legacy::classify(&bytes).unwrap(),
+        tenderscan::extract::legacy::CfbKind::EncryptedOoxml
+    );
+    let e = err(path);
+    assert_eq!(e.class(), "encrypted");
+    assert!(
+        e.to_string().contains("password-protected Office document"),
+        "{e}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legacy .doc (an OLE compound file like the encrypted container above, told apart by its directory)
+
+const LEGACY_DOC: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/fixtures/contracts/en_removal.doc"
+);
+
+#[test]
+fn legacy_doc_is_a_word_document_not_encrypted() {
+    let bytes = std::fs::read(LEGACY_DOC).unwrap();
+    assert_eq!(sniff(&bytes, Some("doc")), Sniffed::Cfb);
+    assert_eq!(
+        tenderscan::extract::legacy::classify(&bytes).unwrap(),
+        tenderscan::extract::legacy::CfbKind::WordDocument { encrypted: false }
+    );
+}
+
+#[test]
+fn legacy_doc_is_read_through_libreoffice() {
+    if tenderscan::extract::legacy::find_soffice().is_none() {
+        eprintln!("skipping legacy_doc_is_read_through_libreoffice: soffice is not on PATH");
+        return;
+    }
+    let d = doc(LEGACY_DOC);
+    assert_eq!(d.format, tenderscan::document::Format::Doc);
+    let b = block_with(&d, "existing Dahua recorders");
+    assert_eq!(b.kind, BlockKind::Paragraph);
+    assert!(
+        b.text.starts_with("2.1 The Contractor shall remove"),
+        "{b:?}"
+    );
+    assert!(d.warnings.iter().any(|w| w.contains("LibreOffice")));
+    assert_paragraph_numbers(&d);
+}
+
+#[test]
+fn legacy_conversions_run_in_parallel_and_time_out() {
+    if tenderscan::extract::legacy::find_soffice().is_none() {
+        eprintln!(
+            "skipping legacy_conversions_run_in_parallel_and_time_out: soffice is not on PATH"
+        );
+        return;
+    }
+    let bytes = std::fs::read(LEGACY_DOC).unwrap();
+    // Two conversions at once: each has its own LibreOffice profile, so neither waits for or
+    // breaks the other.
+    let results: Vec<_> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| s.spawn(|| extract(Sniffed::Cfb, &bytes, &ExtractOptions::default())))
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in results {
+        let d = r.unwrap();
+        assert!(d.blocks.iter().any(|b| b.text.contains("Dahua")));
+    }
+    // A conversion that takes longer than its timeout is killed and reported as a limit.
+    let t = Instant::now();
+    let e = tenderscan::extract::legacy::convert(&bytes, "doc", "docx", Duration::from_millis(1))
+        .unwrap_err();
+    assert_eq!(e.class(), "limit", "{e}");
+    assert!(t.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn rtf_is_read_through_libreoffice() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/contracts/en_permissive.rtf"
+    );
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(sniff(&bytes, None), Sniffed::Rtf);
+    if tenderscan::extract::legacy::find_soffice().is_none() {
+        eprintln!("skipping rtf_is_read_through_libreoffice: soffice is not on PATH");
+        return;
+    }
+    let d = doc(path);
+    assert_eq!(d.format, tenderscan::document::Format::Rtf);
+    assert!(block_with(&d, "any country of origin").kind == BlockKind::Paragraph);
+    assert_paragraph_numbers(&d);
+}
+
+#[test]
+fn legacy_doc_without_libreoffice_says_what_to_install() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_tenderscan"))
+        .args(["extract", LEGACY_DOC])
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("install LibreOffice (Debian package libreoffice-writer-nogui)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn other_compound_file_is_unsupported() {
+    // A minimal CFB holding one stream that is neither WordDocument nor EncryptionInfo.
+    let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+    cf.create_stream("/Workbook")
+        .unwrap()
+        .write_all(b"not a word document")
+        .unwrap();
+    cf.flush().unwrap();
+    let bytes = cf.into_inner().into_inner();
+    assert_eq!(sniff(&bytes, Some("xls")), Sniffed::Cfb);
+    let e = extract(Sniffed::Cfb, &bytes, &ExtractOptions::default()).unwrap_err();
+    assert_eq!(e.class(), "unsupported");
+    assert!(e.to_string().contains("Workbook"), "{e}");
+    // Truncated: a malformed container, not a panic.
+    let e = extract(Sniffed::Cfb, &bytes[..600], &ExtractOptions::default()).unwrap_err();
+    assert_eq!(e.class(), "malformed");
 }
 
 #[test]

@@ -430,3 +430,26 @@ fn explain_lists_entities_and_rules() {
     );
     assert!(o.stdout.is_empty());
 }
+
+#[test]
+fn inventory_from_a_pdf_table_with_merged_columns() {
+    // LibreOffice's PDF sets Qty and Unit price so close that the row reads "40 185.00" under one
+    // header cell "Qty Unit price (USD)": both numbers are still taken, in header order.
+    let v = json(&["fixtures/contracts/en_cctv_boq_violation.pdf"]);
+    let doc = &v["documents"][0];
+    assert_eq!(
+        doc["inventory"],
+        serde_json::json!([
+            {"entity": "hikvision", "devices": 40.0, "amount": 7400.0, "currency": "USD", "rows": 1},
+        ])
+    );
+    let hik = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["entity"] == "hikvision")
+        .unwrap();
+    assert_eq!(hik["page"], 2);
+    assert_eq!(hik["quantity"], 40.0);
+    assert_eq!(hik["unit_price"], 185.0);
+}

@@ -6,6 +6,8 @@
 //! `catch_unwind` so that a bug in one extractor costs one document, not the batch.
 
 pub mod docx;
+pub mod legacy;
+pub mod odt;
 pub mod pdf;
 pub mod text;
 
@@ -95,10 +97,16 @@ impl ExtractError {
 pub enum Sniffed {
     Pdf,
     Docx,
-    /// A zip that is not a Word document (xlsx, odt, …).
+    /// OpenDocument Text: a zip whose `mimetype` is `application/vnd.oasis.opendocument.text`
+    /// (or `-template`), or the flat XML form (`.fodt`).
+    Odt,
+    /// A zip that is neither (xlsx, ods, …).
     OtherZip,
-    /// An OLE compound file: a legacy .doc or a password-protected Office file.
+    /// An OLE compound file: a legacy .doc or a password-protected Office file; [`legacy`] tells
+    /// which from its directory.
     Cfb,
+    /// Rich Text Format (`{\rtf`), read through a LibreOffice conversion like a legacy `.doc`.
+    Rtf,
     Text,
     Unknown,
 }
@@ -109,16 +117,39 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
     if find(head, b"%PDF-").is_some() {
         return Sniffed::Pdf;
     }
+    let ext = extension.map(|e| e.to_ascii_lowercase());
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        // ODF puts an uncompressed `mimetype` entry first, so its value is in the first bytes.
+        if find(head, b"mimetypeapplication/vnd.oasis.opendocument.text").is_some() {
+            return Sniffed::Odt;
+        }
         if find(bytes, b"word/").is_some() {
             return Sniffed::Docx;
+        }
+        if matches!(ext.as_deref(), Some("odt") | Some("ott")) {
+            // An ODF package whose mimetype entry is not first or is compressed.
+            return Sniffed::Odt;
         }
         return Sniffed::OtherZip;
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return Sniffed::Cfb;
     }
-    let ext = extension.map(|e| e.to_ascii_lowercase());
+    if bytes.starts_with(b"{\\rtf") {
+        return Sniffed::Rtf;
+    }
+    // Flat ODT: the root element's `office:mimetype` follows its namespace declarations, which
+    // LibreOffice writes over a few kilobytes.
+    let xml_head = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if (xml_head.starts_with(b"<?xml") || xml_head.starts_with(b"<office:document"))
+        && find(
+            &xml_head[..xml_head.len().min(16 << 10)],
+            b"application/vnd.oasis.opendocument.text",
+        )
+        .is_some()
+    {
+        return Sniffed::Odt;
+    }
     match ext.as_deref() {
         Some("pdf") => return Sniffed::Pdf,
         Some("docx") | Some("docm") | Some("dotx") => return Sniffed::Docx,
@@ -146,14 +177,14 @@ pub fn extract(
     match kind {
         Sniffed::Pdf => pdf::extract(bytes, opts),
         Sniffed::Docx => docx::extract(bytes, opts),
+        Sniffed::Odt => odt::extract(bytes, opts),
         Sniffed::Text => Ok(text::extract(bytes)),
-        Sniffed::Cfb => Err(ExtractError::Encrypted(
-            "an OLE compound file: a password-protected Office document or a legacy .doc; \
-             save it as .docx without a password"
-                .into(),
-        )),
+        Sniffed::Cfb => legacy::extract(bytes, opts),
+        Sniffed::Rtf => legacy::extract_rtf(bytes, opts),
         Sniffed::OtherZip => Err(ExtractError::Unsupported(
-            "a zip archive without word/document.xml".into(),
+            "a zip archive that is neither a Word document (no word/document.xml) nor an \
+             OpenDocument text"
+                .into(),
         )),
         Sniffed::Unknown => Err(ExtractError::Unsupported("unrecognised file type".into())),
     }
@@ -164,6 +195,8 @@ pub fn format_of(kind: Sniffed) -> Option<Format> {
     match kind {
         Sniffed::Pdf => Some(Format::Pdf),
         Sniffed::Docx | Sniffed::Cfb | Sniffed::OtherZip => Some(Format::Docx),
+        Sniffed::Odt => Some(Format::Odt),
+        Sniffed::Rtf => Some(Format::Rtf),
         Sniffed::Text => Some(Format::Txt),
         Sniffed::Unknown => None,
     }

@@ -9,9 +9,9 @@
 //! part is truncated with a warning) and all parts together within `max_total_bytes`. DOCTYPEs are
 //! ignored and entities other than the predefined ones are dropped, never expanded or fetched.
 
-mod numbering;
+pub(crate) mod numbering;
 mod story;
-mod xml;
+pub(crate) mod xml;
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -35,17 +35,17 @@ fn malformed(reason: impl Into<String>) -> ExtractError {
 }
 
 /// The zip package with its read budget.
-struct Package<'a> {
+pub(crate) struct Package<'a> {
     zip: ZipArchive<Cursor<&'a [u8]>>,
     /// Lower-cased part name → name as stored (OPC part names are case-insensitive).
     names: HashMap<String, String>,
     per_part: u64,
     budget: u64,
-    warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Outcome of reading a part.
-enum Part {
+pub(crate) enum Part {
     Missing,
     Data(Vec<u8>),
     /// Unreadable (corrupt stream, encrypted entry); the reason.
@@ -55,9 +55,15 @@ enum Part {
 }
 
 impl<'a> Package<'a> {
-    fn open(bytes: &'a [u8], opts: &ExtractOptions) -> Result<Self, ExtractError> {
-        let zip = ZipArchive::new(Cursor::new(bytes))
-            .map_err(|e| malformed(format!("not a readable zip archive: {e}")))?;
+    pub(crate) fn open(
+        bytes: &'a [u8],
+        opts: &ExtractOptions,
+        format: &'static str,
+    ) -> Result<Self, ExtractError> {
+        let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| ExtractError::Malformed {
+            format,
+            reason: format!("not a readable zip archive: {e}"),
+        })?;
         let names = zip
             .file_names()
             .map(|n| (n.to_ascii_lowercase(), n.to_string()))
@@ -71,11 +77,11 @@ impl<'a> Package<'a> {
         })
     }
 
-    fn has(&self, name: &str) -> bool {
+    pub(crate) fn has(&self, name: &str) -> bool {
         self.names.contains_key(&name.to_ascii_lowercase())
     }
 
-    fn read(&mut self, name: &str) -> Part {
+    pub(crate) fn read(&mut self, name: &str) -> Part {
         let Some(stored) = self.names.get(&name.to_ascii_lowercase()).cloned() else {
             return Part::Missing;
         };
@@ -115,7 +121,7 @@ impl<'a> Package<'a> {
     }
 
     /// A part that is optional: missing, broken or over budget becomes a warning.
-    fn read_optional(&mut self, name: &str) -> Option<Vec<u8>> {
+    pub(crate) fn read_optional(&mut self, name: &str) -> Option<Vec<u8>> {
         match self.read(name) {
             Part::Data(d) => Some(d),
             Part::Missing => None,
@@ -249,7 +255,7 @@ fn dir_and_rels(part: &str) -> (String, String) {
 }
 
 pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {
-    let mut pkg = Package::open(bytes, opts)?;
+    let mut pkg = Package::open(bytes, opts, FORMAT)?;
 
     // The main document part.
     let mut main = None;

@@ -872,6 +872,22 @@ mod tests {
     }
 
     #[test]
+    fn more_exclusion_wording() {
+        for text in [
+            "Bidders that are subsidiaries of Huawei shall be disqualified.",
+            "Offers of Hikvision cameras will be rejected.",
+            "Provide NDAA-compliant alternatives to Dahua recorders.",
+            "Equipment from ZTE is unacceptable.",
+            "投標廠商為華為之子公司者，取消其投標資格。",
+        ] {
+            let j = judge_paras(&[text]);
+            let m = mentions(&j);
+            assert_eq!(m.len(), 1, "{text}");
+            assert_eq!(m[0].1, "excluded", "{text}: {:?}", j.findings[0].message);
+        }
+    }
+
+    #[test]
     fn supply_is_violation_and_cue_is_named() {
         let j = judge_paras(&["The Contractor shall supply 40 Hikvision DS-2CD2143G2-I cameras."]);
         assert_eq!(mentions(&j), [s("hikvision", "violation")]);

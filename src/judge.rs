@@ -872,6 +872,45 @@ mod tests {
     }
 
     #[test]
+    fn tender_checkboxes() {
+        // The ticked box decides: ■不允許 is a sourcing restriction, ■允許 a permissive clause.
+        let j = judge_paras(&[
+            "本採購案之監視攝影機。",
+            "八、□允許 ■不允許 大陸地區廠商參與。",
+        ]);
+        assert_eq!(j.facts.sourcing_clauses, ["sourcing.zh-mainland-brand"]);
+        assert!(j.findings.is_empty(), "{:#?}", j.findings);
+        let j = judge_paras(&[
+            "本採購案之監視攝影機。",
+            "八、■允許 □不允許 大陸地區廠商參與。",
+        ]);
+        assert!(j.facts.sourcing_clauses.is_empty());
+        let kinds: Vec<_> = j
+            .findings
+            .iter()
+            .map(|f| (f.kind, f.rule.as_str()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (
+                    FindingKind::PermissiveClause,
+                    "permissive.mainland-vendors-allowed"
+                ),
+                (FindingKind::MissingClause, "missing-clause.surveillance")
+            ]
+        );
+        let j = judge_paras(&["本採購案之監視攝影機，乙方不得使用大陸廠牌資通訊產品。"]);
+        assert_eq!(j.facts.sourcing_clauses, ["sourcing.zh-mainland-brand"]);
+        let j = judge_paras(&["本採購案之監視攝影機，應為非大陸廠牌產品。"]);
+        assert_eq!(j.facts.sourcing_clauses, ["sourcing.zh-mainland-brand"]);
+        // A mainland term with no prohibiting word is not a restriction; here it is a permission.
+        let j = judge_paras(&["本採購案之監視攝影機，大陸地區廠商得參與投標。"]);
+        assert!(j.facts.sourcing_clauses.is_empty());
+        assert_eq!(j.findings[0].rule, "permissive.mainland-vendors-allowed");
+    }
+
+    #[test]
     fn more_exclusion_wording() {
         for text in [
             "Bidders that are subsidiaries of Huawei shall be disqualified.",

@@ -354,8 +354,12 @@ impl Judge {
                             if reported.contains(&(cs, ce)) {
                                 continue;
                             }
-                            let conflicts_with_sourcing =
-                                sourcing_spans.iter().any(|&(s, e)| s < ce && e > cs);
+                            // A restriction elsewhere in the same clause ("any country of origin
+                            // other than the PRC") cancels it; words inside the match do not.
+                            let (ms, me) = (m.start(), m.end());
+                            let conflicts_with_sourcing = sourcing_spans
+                                .iter()
+                                .any(|&(s, e)| s < ce && e > cs && !(s < me && e > ms));
                             if conflicts_with_sourcing {
                                 continue;
                             }
@@ -908,6 +912,21 @@ mod tests {
         let j = judge_paras(&["本採購案之監視攝影機，大陸地區廠商得參與投標。"]);
         assert!(j.facts.sourcing_clauses.is_empty());
         assert_eq!(j.findings[0].rule, "permissive.mainland-vendors-allowed");
+    }
+
+    #[test]
+    fn far_representation_boxes() {
+        let unticked = "(1) It □ will, □ will not provide covered telecommunications equipment or services to the Government.";
+        let j = judge_paras(&["Offerors shall complete FAR 52.204-24.", unticked]);
+        assert!(j.findings.is_empty(), "{:#?}", j.findings);
+        let ticked = "(1) It ■ will, □ will not provide covered telecommunications equipment or services to the Government.";
+        let j = judge_paras(&["Offerors shall complete FAR 52.204-24.", ticked]);
+        assert_eq!(j.findings.len(), 1);
+        assert_eq!(
+            j.findings[0].rule,
+            "permissive.covered-equipment-represented"
+        );
+        assert_eq!(j.verdict, Verdict::Fail);
     }
 
     #[test]

@@ -119,10 +119,6 @@ fn units(doc: &Document) -> Vec<Unit<'_>> {
     let blocks = &doc.blocks;
     while i < blocks.len() {
         let b = &blocks[i];
-        if b.kind == BlockKind::Comment {
-            i += 1;
-            continue;
-        }
         if let (BlockKind::TableCell, Some(cell)) = (b.kind, b.location.cell) {
             let mut text = String::new();
             let mut parts = Vec::new();
@@ -288,6 +284,10 @@ impl Judge {
             let t = unit.norm.text.as_str();
             let block = unit.first();
             let deleted = unit.parts.iter().all(|(_, b)| b.kind == BlockKind::Deleted);
+            // Reviewer comments are not contract text: their mentions are shown for review, and they
+            // take no part in headings, lead-ins, scope or clause rules.
+            let comment = block.kind == BlockKind::Comment;
+            let hidden = unit.parts.iter().all(|(_, b)| b.hidden);
             let hits = self.matcher.find(t);
             // Clause boundaries, computed only when a unit has something to judge.
             let spans: std::cell::OnceCell<Vec<(usize, usize)>> = std::cell::OnceCell::new();
@@ -296,6 +296,7 @@ impl Judge {
             let short = t.chars().count() <= 60;
             let enumerated = enumerator.as_ref().is_some_and(|r| r.is_match(t));
             let heading_like = !unit.is_row
+                && !comment
                 && (block.kind == BlockKind::Heading
                     || (short
                         && hits.is_empty()
@@ -308,17 +309,22 @@ impl Judge {
                     .or_else(|| self.prohibition.find(t))
                     .map(|m| m.as_str().to_string());
                 leadin_cue = None;
-            } else if leadin_cue.is_some() {
+            } else if leadin_cue.is_some() && !comment {
                 let list_item = unit.is_row || enumerated || t.chars().count() <= 120;
                 if !list_item {
                     leadin_cue = None;
                 }
             }
-            if let Some(m) = self.clause_number.captures(t).and_then(|c| c.get(1)) {
+            if let Some(m) = self
+                .clause_number
+                .captures(t)
+                .and_then(|c| c.get(1))
+                .filter(|_| !comment)
+            {
                 last_clause_number = Some(m.as_str().trim().to_string());
             }
 
-            if !deleted {
+            if !deleted && !comment {
                 // Procurement, scope, sourcing, permissive rules.
                 for (ri, rule) in self.procurement.iter().enumerate() {
                     if !procurement_found[ri] && rule.patterns.iter().any(|p| p.is_match(t)) {
@@ -400,6 +406,13 @@ impl Judge {
                         cue: None,
                         reason: "appears only in text deleted by a tracked change".into(),
                     }
+                } else if comment {
+                    Decision {
+                        disposition_if_supplied: false,
+                        excluded: false,
+                        cue: None,
+                        reason: "named in a reviewer comment, which is not contract text; check whether the contract follows it".into(),
+                    }
                 } else {
                     self.decide(
                         unit,
@@ -455,6 +468,10 @@ impl Judge {
                         format!("{} ({how}, {listed}): {}", entity.name, d.reason)
                     }
                 };
+                if hidden {
+                    f.message
+                        .push_str(" (in hidden text, which a reader of the document does not see)");
+                }
                 match per_entity.iter_mut().find(|(e, _, _)| *e == h.entity) {
                     Some(slot) if disposition > slot.1 => {
                         let other = slot.1;
@@ -471,7 +488,7 @@ impl Judge {
             findings.extend(per_entity.into_iter().map(|(_, _, f)| f));
 
             // A lead-in for following list items: "the following brands are prohibited:".
-            if !heading_like && !unit.is_row {
+            if !heading_like && !unit.is_row && !comment {
                 let lead = self
                     .prohibited_list
                     .find(t)
@@ -927,6 +944,52 @@ mod tests {
             "permissive.covered-equipment-represented"
         );
         assert_eq!(j.verdict, Verdict::Fail);
+    }
+
+    #[test]
+    fn comments_and_hidden_text() {
+        let mut doc = Document::new(Format::Docx);
+        doc.blocks.push(Block::new(
+            BlockKind::Paragraph,
+            "The Contractor shall supply 20 IP cameras. FAR 52.204-25 applies.",
+            Location {
+                paragraph: 1,
+                ..Location::default()
+            },
+        ));
+        doc.blocks.push(Block::new(
+            BlockKind::Comment,
+            "Could we just buy Hikvision here?",
+            Location {
+                paragraph: 2,
+                ..Location::default()
+            },
+        ));
+        let mut hidden = Block::new(
+            BlockKind::Paragraph,
+            "Brand: Dahua, 4 units.",
+            Location {
+                paragraph: 3,
+                ..Location::default()
+            },
+        );
+        hidden.hidden = true;
+        doc.blocks.push(hidden);
+        let j = Judge::new(defaults().unwrap()).unwrap().judge(&doc);
+        assert_eq!(
+            mentions(&j),
+            [s("hikvision", "review"), s("dahua", "violation")]
+        );
+        assert!(
+            j.findings[0].message.contains("reviewer comment"),
+            "{}",
+            j.findings[0].message
+        );
+        assert!(
+            j.findings[1].message.contains("hidden text"),
+            "{}",
+            j.findings[1].message
+        );
     }
 
     #[test]

@@ -65,7 +65,7 @@ for n in "$N" $((N * 10)); do
   c=target/bench/corpus-$n
   [ -d "$c" ] || python3 scripts/make_bench_corpus.py "$n" "$c" >/dev/null
   for iso in thread process; do
-    rss=$( { /usr/bin/time -v "$bin" scan "$c" --format jsonl --jobs 2 --no-cache --isolation $iso -q > /dev/null; } 2>&1 | awk -F': ' '/Maximum resident set size/ {print $2}')
+    rss=$( { /usr/bin/time -v "$bin" scan "$c" --format jsonl --jobs 2 --no-cache --isolation $iso -q > /dev/null || true; } 2>&1 | awk -F': ' '/Maximum resident set size/ {print $2}')
     echo "$n documents, $iso isolation: peak RSS ${rss} KB"
   done
 done

@@ -612,12 +612,17 @@ impl Judge {
                 .find(row)
                 .map(|m| m.as_str().to_string())
                 .or_else(|| {
+                    // A number in any cell but the first (which is usually the item number).
                     row.split(" | ")
-                        .any(|c| {
-                            let c = c.trim().replace([',', '.'], "");
-                            !c.is_empty() && c.len() <= 9 && c.chars().all(|x| x.is_ascii_digit())
+                        .skip(1)
+                        .map(str::trim)
+                        .find(|c| {
+                            let digits = c.replace([',', '.'], "");
+                            !digits.is_empty()
+                                && digits.len() <= 9
+                                && digits.chars().all(|x| x.is_ascii_digit())
                         })
-                        .then(|| "quantity".to_string())
+                        .map(str::to_string)
                 });
             if let Some(q) = quantity {
                 return supplied(
@@ -989,6 +994,48 @@ mod tests {
             j.findings[1].message.contains("hidden text"),
             "{}",
             j.findings[1].message
+        );
+    }
+
+    #[test]
+    fn numbered_table_of_prohibited_brands() {
+        let mut doc = Document::new(Format::Docx);
+        doc.blocks.push(Block::new(
+            BlockKind::Heading,
+            "Prohibited brands",
+            Location {
+                paragraph: 1,
+                ..Location::default()
+            },
+        ));
+        let cells = [
+            ["No.", "Brand", "Country"],
+            ["1", "Huawei", "PRC"],
+            ["2", "Hikvision", "PRC"],
+        ];
+        let mut p = 1;
+        for (r, row) in cells.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                p += 1;
+                doc.blocks.push(Block::new(
+                    BlockKind::TableCell,
+                    *text,
+                    Location {
+                        paragraph: p,
+                        cell: Some(CellRef {
+                            table: 0,
+                            row: r as u32,
+                            col: c as u32,
+                        }),
+                        ..Location::default()
+                    },
+                ));
+            }
+        }
+        let j = Judge::new(defaults().unwrap()).unwrap().judge(&doc);
+        assert_eq!(
+            mentions(&j),
+            [s("huawei", "excluded"), s("hikvision", "excluded")]
         );
     }
 

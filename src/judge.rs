@@ -617,10 +617,14 @@ impl Judge {
                         .skip(1)
                         .map(str::trim)
                         .find(|c| {
-                            let digits = c.replace([',', '.'], "");
-                            !digits.is_empty()
-                                && digits.len() <= 9
-                                && digits.chars().all(|x| x.is_ascii_digit())
+                            // "40", "4,800", or merged columns such as "40 185.00".
+                            !c.is_empty()
+                                && c.split_whitespace().all(|w| {
+                                    let digits = w.replace([',', '.'], "");
+                                    !digits.is_empty()
+                                        && digits.len() <= 12
+                                        && digits.chars().all(|x| x.is_ascii_digit())
+                                })
                         })
                         .map(str::to_string)
                 });

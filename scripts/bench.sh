@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput and memory, side by side in one run (see README "Benchmarks").
 #
-#   scripts/bench.sh [N]          N documents (default 200); needs hyperfine, pdftotext, rg
+#   scripts/bench.sh [N] [pdf|docx]   N documents (default 200), optionally of one kind only;
+#                                     needs hyperfine, pdftotext, rg (pandoc for DOCX)
 #
 # Compares on the same corpus and cores:
 #   (a) tenderscan scan --format jsonl, --jobs 1 and --jobs 2 (no cache; thread and process isolation)
@@ -12,12 +13,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-200}
+KIND=${2:-}
 RUNS=${RUNS:-3}
 cargo build --release --bin tenderscan --example floor >/dev/null 2>&1
 bin=target/release/tenderscan
 floor=target/release/examples/floor
-corpus=target/bench/corpus-$N
-python3 scripts/make_bench_corpus.py "$N" "$corpus"
+corpus=target/bench/corpus-$N$KIND
+python3 scripts/make_bench_corpus.py "$N" "$corpus" $KIND
 kw=target/bench/keywords.txt
 python3 - "$kw" <<'PY'
 import sys, tomllib
@@ -25,7 +27,7 @@ ents = tomllib.load(open("patterns/entities.toml", "rb"))["entity"]
 words = sorted({w for e in ents for k in ("aliases", "brands", "case-sensitive") for w in e.get(k, [])})
 open(sys.argv[1], "w").write("\n".join(words) + "\n")
 PY
-list=target/bench/files-$N.txt
+list=target/bench/files-$N$KIND.txt
 find "$corpus" -type f | sort > "$list"
 pages=$(grep -c . "$list")
 mb=$(du -sLm "$corpus" | cut -f1)
@@ -45,8 +47,8 @@ cmds+=(
   -n "floor (inflate only, 2 processes)" "xargs -a $list -P2 -n $(( (pages + 1) / 2 )) $floor > /dev/null"
 )
 mkdir -p target/bench
-hyperfine --warmup 1 --runs "$RUNS" --export-json target/bench/hyperfine-$N.json --export-markdown target/bench/hyperfine-$N.md "${cmds[@]}"
-python3 - target/bench/hyperfine-$N.json <<'PY'
+hyperfine --warmup 1 --runs "$RUNS" --export-json target/bench/hyperfine-$N$KIND.json --export-markdown target/bench/hyperfine-$N$KIND.md "${cmds[@]}"
+python3 - target/bench/hyperfine-$N$KIND.json <<'PY'
 import json, sys
 r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
 ts = r["tenderscan --jobs 2"]
@@ -62,8 +64,8 @@ PY
 
 echo "== peak RSS"
 for n in "$N" $((N * 10)); do
-  c=target/bench/corpus-$n
-  [ -d "$c" ] || python3 scripts/make_bench_corpus.py "$n" "$c" >/dev/null
+  c=target/bench/corpus-$n$KIND
+  [ -d "$c" ] || python3 scripts/make_bench_corpus.py "$n" "$c" $KIND >/dev/null
   for iso in thread process; do
     rss=$( { /usr/bin/time -v "$bin" scan "$c" --format jsonl --jobs 2 --no-cache --isolation $iso -q > /dev/null || true; } 2>&1 | awk -F': ' '/Maximum resident set size/ {print $2}')
     echo "$n documents, $iso isolation: peak RSS ${rss} KB"

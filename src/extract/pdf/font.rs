@@ -616,7 +616,7 @@ mod tests {
         out.into_iter().map(|d| d.text).collect()
     }
 
-    fn budget() -> Budget {
+    fn budget() -> Budget<'static> {
         Budget::for_tests()
     }
 

@@ -706,3 +706,11 @@ fn form_field_without_appearance_is_read() {
     assert_eq!(texts, ["Supplier:", "Huawei Technologies"]);
     assert!(d.blocks.iter().all(|b| b.location.page == Some(1)));
 }
+
+/// Identity-H CIDFontType2 without ToUnicode: the embedded TrueType `cmap`, read backwards, names
+/// the glyphs. (pdftotext prints the glyph ids as Latin-1 here: "3HQČåQtSURVWĜHGN\QD~þWHFK".)
+#[test]
+fn cid_truetype_without_tounicode_uses_the_font_cmap() {
+    let l = lines("pdf-misc/pdfminer__issue-791-non-unicode-cmap.pdf");
+    assert_eq!(l, ["Peněžní prostředky na účtech"]);
+}

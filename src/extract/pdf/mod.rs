@@ -9,6 +9,7 @@ mod layout;
 mod lexer;
 #[allow(clippy::all)]
 mod tables;
+mod truetype;
 
 use super::{ExtractError, ExtractOptions};
 use crate::document::{Block, BlockKind, CellRef, Document, Format, Location};

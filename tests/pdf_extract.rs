@@ -398,3 +398,319 @@ fn inflate_limit_truncates_content_streams() {
         d.warnings
     );
 }
+
+/// A minimal PDF: one page per content stream, Helvetica as /F1, streams stored uncompressed
+/// unless they are long.
+fn synthetic_pdf(pages: &[Vec<u8>]) -> Vec<u8> {
+    use std::io::Write;
+    let n = pages.len();
+    let mut objs: Vec<Vec<u8>> = Vec::new();
+    objs.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    objs.push(format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes());
+    objs.push(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec());
+    for (i, c) in pages.iter().enumerate() {
+        objs.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R \
+                 /Resources << /Font << /F1 3 0 R >> >> >>",
+                5 + 2 * i
+            )
+            .into_bytes(),
+        );
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(c).expect("deflate");
+        let z = enc.finish().expect("deflate");
+        let mut s =
+            format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", z.len()).into_bytes();
+        s.extend_from_slice(&z);
+        s.extend_from_slice(b"\nendstream");
+        objs.push(s);
+    }
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offs = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offs.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
+    for o in offs {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+fn text_page(s: &str) -> Vec<u8> {
+    format!("BT /F1 12 Tf 72 700 Td ({s}) Tj ET\n").into_bytes()
+}
+
+/// A deadline that has already passed reads nothing: a limit error, not an empty document.
+#[test]
+fn deadline_in_the_past_is_a_limit_error() {
+    let opts = ExtractOptions {
+        deadline: Some(Instant::now()),
+        ..Default::default()
+    };
+    let r = run("generated/contract_en.pdf", &opts);
+    match r {
+        Err(e @ ExtractError::LimitExceeded(_)) => {
+            assert!(e.to_string().contains("time limit"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The deadline passes while page 2 (millions of operators) is interpreted: page 1 and what was
+/// read of page 2 are kept, page 3 is not, and a warning says so.
+#[test]
+fn deadline_stops_between_and_inside_pages() {
+    let mut slow = text_page("Page two starts");
+    for _ in 0..4_000_000 {
+        slow.extend_from_slice(b"q Q\n");
+    }
+    let pdf = synthetic_pdf(&[
+        text_page("Page one text"),
+        slow,
+        text_page("Page three text"),
+    ]);
+    let opts = ExtractOptions {
+        deadline: Some(Instant::now() + Duration::from_millis(400)),
+        ..Default::default()
+    };
+    let t = Instant::now();
+    let d = extract(sniff(&pdf, None), &pdf, &opts).expect("partial document");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    let text = d.plain_text();
+    assert!(text.contains("Page one text"), "{text}");
+    assert!(text.contains("Page two starts"), "{text}");
+    assert!(!text.contains("Page three text"), "{text}");
+    assert_eq!(d.pages, Some(2));
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w == "stopped after 2 of 3 pages: time limit"),
+        "{:?}",
+        d.warnings
+    );
+}
+
+#[test]
+fn object_limit_refuses_the_file() {
+    let opts = ExtractOptions {
+        max_objects: 10,
+        ..Default::default()
+    };
+    match run("generated/contract_en.pdf", &opts) {
+        Err(e @ ExtractError::LimitExceeded(_)) => {
+            assert!(e.to_string().contains("objects"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    // A file within the limit reads as usual.
+    let opts = ExtractOptions {
+        max_objects: 100,
+        ..Default::default()
+    };
+    let l: Vec<String> = run("generated/edge_layout.pdf", &opts)
+        .expect("ok")
+        .plain_text()
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect();
+    assert!(l.iter().any(|l| l.starts_with("L1:")), "{l:?}");
+}
+
+/// The footer of `edge_layout.pdf` sits in a Form XObject: nesting depth 0 skips it.
+#[test]
+fn depth_limit_applies_to_form_xobjects() {
+    let l = lines("generated/edge_layout.pdf");
+    assert!(l.iter().any(|l| l.contains("FORMXOBJECT")), "{l:?}");
+    let opts = ExtractOptions {
+        max_depth: 0,
+        ..Default::default()
+    };
+    let t = run("generated/edge_layout.pdf", &opts)
+        .expect("ok")
+        .plain_text();
+    assert!(!t.contains("FORMXOBJECT"), "{t}");
+    assert!(t.contains("L1: the Contractor shall pay"), "{t}");
+}
+
+/// Pages read in parallel give the same document as one thread.
+#[test]
+fn parallel_pages_match_one_thread() {
+    for f in [
+        "generated/contract_en.pdf",
+        "generated/contract_zh.pdf",
+        "pdf-large/mozilla_pdf.js__freeculture.pdf",
+    ] {
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("pool")
+            .install(|| run(f, &ExtractOptions::default()).expect("ok"));
+        let many = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .expect("pool")
+            .install(|| run(f, &ExtractOptions::default()).expect("ok"));
+        assert_eq!(one, many, "{f}");
+        assert_eq!(one.plain_text(), many.plain_text(), "{f}");
+        let paras: Vec<u32> = many.blocks.iter().map(|b| b.location.paragraph).collect();
+        assert!(
+            paras.iter().enumerate().all(|(i, p)| *p == i as u32 + 1),
+            "{f}"
+        );
+    }
+}
+
+/// Every file of `pdf-broken/` has an exact outcome. Where the cross-reference data is unusable
+/// the file is rebuilt from its objects; REDHAT-1531897-0 is a linearized file cut after its
+/// first objects (no catalog, no page survives), so it stays malformed, as poppler finds too.
+#[test]
+fn broken_pdfs_exact_outcomes() {
+    let ok = |f: &str| -> String {
+        let d = run(&format!("pdf-broken/{f}"), &ExtractOptions::default())
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+        collapse(&d.plain_text())
+    };
+    assert!(matches!(
+        run(
+            "pdf-broken/mozilla_pdf.js__REDHAT-1531897-0.pdf",
+            &ExtractOptions::default()
+        ),
+        Err(ExtractError::Malformed { .. })
+    ));
+    assert_eq!(
+        ok("mozilla_pdf.js__bomb_giant.pdf"),
+        "GIANT JBIG2 BOMB 100000x100000 = 1.16GB each"
+    );
+    // Its xref leads to no page; rebuilt from its objects (poppler reads nothing).
+    let t = ok("mozilla_pdf.js__issue9418.pdf");
+    assert!(t.starts_with("General Notes"), "{t}");
+    assert!(t.contains("Project Name and Address"), "{t}");
+    assert_eq!(ok("mozilla_pdf.js__poppler-395-0-fuzzed.pdf"), "");
+    assert_eq!(ok("mozilla_pdf.js__poppler-67295-0.pdf"), "TestString123");
+    assert_eq!(ok("mozilla_pdf.js__poppler-85140-0.pdf"), "");
+    assert_eq!(ok("mozilla_pdf.js__poppler-91414-0-53.pdf"), "foobar");
+    assert_eq!(
+        ok("pdfminer__issue-1113-evil-xobjects.pdf"),
+        "Hello world Hello world"
+    );
+    let t = ok("pdfminer__zen_of_python_corrupted.pdf");
+    assert!(
+        t.contains("Beautiful is better than ugly. Explicit is better than implicit."),
+        "{t}"
+    );
+}
+
+/// A file cut before its catalog and cross-reference table is rebuilt from the page objects
+/// that survive (pdftotext reads nothing from it).
+#[test]
+fn truncated_file_is_rebuilt_from_its_objects() {
+    let bytes = std::fs::read(path("generated/contract_en.pdf")).expect("read");
+    let cat = bytes
+        .windows(13)
+        .position(|w| w == b"/Type/Catalog")
+        .expect("catalog");
+    let cut = &bytes[..cat];
+    let d = extract(sniff(cut, None), cut, &ExtractOptions::default()).expect("rebuilt");
+    assert_eq!(d.pages, Some(20));
+    let t = collapse(&d.plain_text());
+    assert!(
+        t.contains(
+            "CONDITIONS OF CONTRACT FOR THE SUPPLY AND INSTALLATION OF WATER TREATMENT EQUIPMENT"
+        ),
+        "{t}"
+    );
+    // Cut before any page object: nothing to rebuild.
+    let page = bytes
+        .windows(10)
+        .position(|w| w == b"/Type/Page")
+        .expect("page");
+    let cut = &bytes[..page - 200];
+    assert!(matches!(
+        extract(sniff(cut, None), cut, &ExtractOptions::default()),
+        Err(ExtractError::Malformed { .. })
+    ));
+}
+
+/// Filled-in values of text and choice fields are read once each, on their page, instead of
+/// their appearance streams; the labels drawn on the page stay.
+#[test]
+fn form_field_values_are_blocks_once() {
+    let d = run(
+        "pdf-misc/pdfminer__AcroForm_TEST.pdf",
+        &ExtractOptions::default(),
+    )
+    .expect("ok");
+    for v in ["111", "fff", "mm11"] {
+        let n = d
+            .blocks
+            .iter()
+            .filter(|b| b.text.split_whitespace().any(|w| w == v))
+            .count();
+        assert_eq!(n, 1, "{v}: {:?}", d.plain_text());
+        assert!(d
+            .blocks
+            .iter()
+            .any(|b| b.text == v && b.location.page == Some(1)));
+    }
+    let t = d.plain_text();
+    assert!(t.contains("COMBO LIST") && t.contains("TEXT"), "{t}");
+}
+
+/// A field value with no appearance stream at all is still contract text.
+#[test]
+fn form_field_without_appearance_is_read() {
+    let objs: Vec<&str> = vec![
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields [5 0 R] >> >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R \
+         /Resources << /Font << /F1 6 0 R >> >> /Annots [5 0 R] >>",
+        "<< /Length 44 >>\nstream\nBT /F1 12 Tf 72 700 Td (Supplier:) Tj ET\n\nendstream",
+        "<< /Type /Annot /Subtype /Widget /FT /Tx /T (supplier) /V (Huawei Technologies) \
+         /Rect [150 695 400 715] /P 3 0 R >>",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offs = Vec::new();
+    for (i, o) in objs.iter().enumerate() {
+        offs.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
+    for o in offs {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objs.len() + 1
+        )
+        .as_bytes(),
+    );
+    let d = extract(sniff(&pdf, None), &pdf, &ExtractOptions::default()).expect("ok");
+    let texts: Vec<&str> = d.blocks.iter().map(|b| b.text.as_str()).collect();
+    assert_eq!(texts, ["Supplier:", "Huawei Technologies"]);
+    assert!(d.blocks.iter().all(|b| b.location.page == Some(1)));
+}
+
+/// Identity-H CIDFontType2 without ToUnicode: the embedded TrueType `cmap`, read backwards, names
+/// the glyphs. (pdftotext prints the glyph ids as Latin-1 here: "3HQČåQtSURVWĜHGN\QD~þWHFK".)
+#[test]
+fn cid_truetype_without_tounicode_uses_the_font_cmap() {
+    let l = lines("pdf-misc/pdfminer__issue-791-non-unicode-cmap.pdf");
+    assert_eq!(l, ["Peněžní prostředky na účtech"]);
+}

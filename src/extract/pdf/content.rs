@@ -6,7 +6,8 @@ use super::lexer::{Lexer, Operand, Token};
 use super::{deref, dget, Budget};
 use lopdf::{Dictionary, Document as PdfDoc, Object, ObjectId};
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 pub type Matrix = [f32; 6];
 pub const IDENTITY: Matrix = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0];
@@ -62,7 +63,7 @@ pub struct RawGlyph {
 #[derive(Clone)]
 struct GState {
     ctm: Matrix,
-    font: Option<Rc<Font>>,
+    font: Option<Arc<Font>>,
     size: f32,
     tc: f32,
     tw: f32,
@@ -71,32 +72,92 @@ struct GState {
     rise: f32,
 }
 
+/// Fonts of one document, loaded once and shared by the threads reading its pages. The key is the
+/// address of the font dictionary inside the loaded document (stable while it is borrowed).
+#[derive(Default)]
+pub struct FontCache {
+    fonts: Mutex<HashMap<usize, Arc<Font>>>,
+}
+
+impl FontCache {
+    fn get(&self, key: usize) -> Option<Arc<Font>> {
+        self.fonts.lock().ok()?.get(&key).cloned()
+    }
+
+    /// Insert `f` unless another thread got there first; either way, the cached font.
+    fn insert(&self, key: usize, f: Arc<Font>) -> Arc<Font> {
+        match self.fonts.lock() {
+            Ok(mut m) => m.entry(key).or_insert(f).clone(),
+            Err(_) => f,
+        }
+    }
+}
+
+fn fallback_font() -> Arc<Font> {
+    static F: OnceLock<Arc<Font>> = OnceLock::new();
+    F.get_or_init(|| Arc::new(Font::fallback())).clone()
+}
+
+/// Limits of the interpreter for one page.
+#[derive(Debug, Clone, Copy)]
+pub struct InterpLimits {
+    /// Maximum Form XObject nesting.
+    pub max_form_depth: usize,
+    /// Stop interpreting at this instant (checked every [`DEADLINE_EVERY`] operators).
+    pub deadline: Option<Instant>,
+}
+
+impl Default for InterpLimits {
+    fn default() -> Self {
+        InterpLimits {
+            max_form_depth: MAX_FORM_DEPTH,
+            deadline: None,
+        }
+    }
+}
+
 pub struct Interp<'a> {
     doc: &'a PdfDoc,
-    fonts: HashMap<usize, Rc<Font>>,
+    fonts: HashMap<usize, Arc<Font>>,
+    cache: &'a FontCache,
     pub glyphs: Vec<RawGlyph>,
-    pub budget: &'a mut Budget,
+    pub budget: Budget<'a>,
     ops: usize,
     stack_ids: Vec<ObjectId>,
-    fallback: Rc<Font>,
+    fallback: Arc<Font>,
     warned_ops: bool,
+    limits: InterpLimits,
+    /// The deadline passed while interpreting: the page was cut short.
+    pub timed_out: bool,
 }
 
 const MAX_OPS: usize = 5_000_000;
 const MAX_GLYPHS: usize = 5_000_000;
-const MAX_FORM_DEPTH: usize = 8;
+/// The Form XObject nesting read at most (viewers draw deeper forms, but no contract text hides
+/// there; hostile files nest thousands deep).
+pub const MAX_FORM_DEPTH: usize = 8;
+/// Operators between two deadline checks.
+const DEADLINE_EVERY: usize = 1024;
 
 impl<'a> Interp<'a> {
-    pub fn new(doc: &'a PdfDoc, budget: &'a mut Budget) -> Self {
+    pub fn new(
+        doc: &'a PdfDoc,
+        cache: &'a FontCache,
+        budget: Budget<'a>,
+        limits: InterpLimits,
+    ) -> Self {
         Interp {
             doc,
             fonts: HashMap::new(),
+            cache,
             glyphs: Vec::new(),
             budget,
             ops: 0,
             stack_ids: Vec::new(),
-            fallback: Rc::new(Font::fallback()),
+            fallback: fallback_font(),
             warned_ops: false,
+            limits,
+            timed_out: false,
         }
     }
 
@@ -116,7 +177,7 @@ impl<'a> Interp<'a> {
         self.run(content, resources, gs, 0);
     }
 
-    fn font_for(&mut self, resources: Option<&'a Dictionary>, name: &[u8]) -> Rc<Font> {
+    fn font_for(&mut self, resources: Option<&'a Dictionary>, name: &[u8]) -> Arc<Font> {
         let doc = self.doc;
         let dict = resources
             .and_then(|r| dget(doc, r, b"Font"))
@@ -130,7 +191,13 @@ impl<'a> Interp<'a> {
         if let Some(f) = self.fonts.get(&key) {
             return f.clone();
         }
-        let f = Rc::new(Font::load(doc, dict, self.budget));
+        let f = match self.cache.get(key) {
+            Some(f) => f,
+            None => {
+                let f = Arc::new(Font::load(doc, dict, &mut self.budget));
+                self.cache.insert(key, f)
+            }
+        };
         self.fonts.insert(key, f.clone());
         f
     }
@@ -158,7 +225,16 @@ impl<'a> Interp<'a> {
                     continue;
                 }
             };
+            if self.timed_out {
+                return;
+            }
             self.ops += 1;
+            if self.ops.is_multiple_of(DEADLINE_EVERY)
+                && self.limits.deadline.is_some_and(|d| Instant::now() >= d)
+            {
+                self.timed_out = true;
+                return;
+            }
             if self.ops > MAX_OPS || self.glyphs.len() > MAX_GLYPHS {
                 if !self.warned_ops {
                     self.warned_ops = true;
@@ -277,7 +353,7 @@ impl<'a> Interp<'a> {
                         }
                     }
                 }
-                b"Do" if depth < MAX_FORM_DEPTH => {
+                b"Do" if depth < self.limits.max_form_depth => {
                     if let Some(Operand::Name(name)) = operands.last() {
                         let name = name.clone();
                         self.do_xobject(resources, &name, &gs, depth);
@@ -318,11 +394,19 @@ impl<'a> Interp<'a> {
     }
 
     /// Draw the normal appearance streams of the page's annotations (form fields, free text,
-    /// stamps), mapped onto their /Rect as a viewer does.
-    pub fn run_annotations(&mut self, page: &'a Dictionary, resources: Option<&'a Dictionary>) {
+    /// stamps), mapped onto their /Rect as a viewer does. Returns the values of filled-in form
+    /// fields (`fields`, by widget) that their appearance streams do not show (no appearance
+    /// stream, or a stale one), in /Annots order: each value is read once, never twice.
+    pub fn run_annotations(
+        &mut self,
+        page: &'a Dictionary,
+        resources: Option<&'a Dictionary>,
+        fields: &HashMap<ObjectId, String>,
+    ) -> Vec<String> {
         let doc = self.doc;
+        let mut values = Vec::new();
         let Some(Object::Array(annots)) = dget(doc, page, b"Annots") else {
-            return;
+            return values;
         };
         for a in annots.iter().take(5000) {
             let Ok(ad) = deref(doc, a).as_dict() else {
@@ -334,29 +418,56 @@ impl<'a> Interp<'a> {
             if flags & 2 != 0 {
                 continue; // hidden
             }
+            // A filled-in field: its value is read once, from the appearance stream when that
+            // shows it, else from /V.
+            let value = a.as_reference().ok().and_then(|id| fields.get(&id));
+            let drawn_from = self.glyphs.len();
+            self.draw_annotation(ad, resources);
+            if let Some(v) = value {
+                let want: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+                let shown: String = self
+                    .glyphs
+                    .get(drawn_from..)
+                    .unwrap_or(&[])
+                    .iter()
+                    .flat_map(|g| g.text.chars())
+                    .filter(|c| !c.is_whitespace())
+                    .collect();
+                if !shown.contains(&want) && !values.contains(v) {
+                    values.push(v.clone());
+                }
+            }
+        }
+        values
+    }
+
+    /// Draw one annotation's normal appearance stream onto its /Rect.
+    fn draw_annotation(&mut self, ad: &'a Dictionary, resources: Option<&'a Dictionary>) {
+        let doc = self.doc;
+        {
             let subtype = dget(doc, ad, b"Subtype")
                 .and_then(|o| o.as_name().ok())
                 .unwrap_or(b"");
             if subtype == b"Popup" || subtype == b"Link" {
-                continue;
+                return;
             }
             let Some(ap) = dget(doc, ad, b"AP").and_then(|o| o.as_dict().ok()) else {
-                continue;
+                return;
             };
-            let Some(n) = ap.get(b"N").ok() else { continue };
+            let Some(n) = ap.get(b"N").ok() else { return };
             let (raw, n_obj) = match deref(doc, n) {
                 Object::Stream(_) => (n, deref(doc, n)),
                 Object::Dictionary(states) => {
                     let Some(state) = dget(doc, ad, b"AS").and_then(|o| o.as_name().ok()) else {
-                        continue;
+                        return;
                     };
-                    let Ok(r) = states.get(state) else { continue };
+                    let Ok(r) = states.get(state) else { return };
                     (r, deref(doc, r))
                 }
-                _ => continue,
+                _ => return,
             };
             let Ok(stream) = n_obj.as_stream() else {
-                continue;
+                return;
             };
             let rect = match dget(doc, ad, b"Rect") {
                 Some(Object::Array(r)) if r.len() == 4 => {
@@ -371,7 +482,7 @@ impl<'a> Interp<'a> {
                         v[1].max(v[3]),
                     ]
                 }
-                _ => continue,
+                _ => return,
             };
             let m = form_matrix(doc, &stream.dict);
             let bbox = match dget(doc, &stream.dict, b"BBox") {
@@ -382,7 +493,7 @@ impl<'a> Interp<'a> {
                         .collect();
                     [v[0], v[1], v[2], v[3]]
                 }
-                _ => continue,
+                _ => return,
             };
             let pts = [
                 apply(&m, bbox[0], bbox[1]),
@@ -422,6 +533,9 @@ impl<'a> Interp<'a> {
         ctm: Matrix,
         depth: usize,
     ) {
+        if depth > self.limits.max_form_depth {
+            return;
+        }
         let Some(bytes) = self.budget.stream_bytes(stream) else {
             return;
         };

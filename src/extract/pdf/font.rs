@@ -31,7 +31,33 @@ enum Kind {
         collection: Option<&'static hayro_cmap::CMap>,
         /// The ToUnicode entry is the name Identity-H: codes are Unicode.
         identity_to_unicode: bool,
+        /// CIDFontType2 without ToUnicode: glyph id -> Unicode from the embedded font's `cmap`,
+        /// and the CID -> glyph id map (`None`: identity).
+        embedded: Option<EmbeddedCmap>,
     },
+}
+
+#[derive(Debug)]
+struct EmbeddedCmap {
+    gid_uni: HashMap<u16, char>,
+    cid_to_gid: Option<Vec<u16>>,
+}
+
+impl EmbeddedCmap {
+    fn lookup(&self, cid: u32) -> Option<String> {
+        let gid = match &self.cid_to_gid {
+            None => u16::try_from(cid).ok()?,
+            Some(m) => *m.get(cid as usize)?,
+        };
+        self.gid_uni.get(&gid).map(|c| c.to_string())
+    }
+}
+
+/// The embedded TrueType program of a font descriptor (/FontFile2).
+fn font_file2(doc: &PdfDoc, font: &Dictionary, budget: &mut Budget) -> Option<Vec<u8>> {
+    let fd = dget(doc, font, b"FontDescriptor")?.as_dict().ok()?;
+    let s = dget(doc, fd, b"FontFile2")?.as_stream().ok()?;
+    budget.stream_bytes(s)
 }
 
 #[derive(Debug)]
@@ -287,6 +313,22 @@ impl Font {
                 }
             })
             .collect();
+        if subtype == b"TrueType" && enc.is_none() && to_unicode.is_none() {
+            // A symbolic TrueType font without /Encoding: codes select glyphs through the
+            // font's own (3,0) or (1,0) subtable; its Unicode subtable names those glyphs.
+            if let Some(prog) = font_file2(doc, dict, budget) {
+                if let (Some(c2g), Some(g2u)) = (
+                    super::truetype::code_to_glyph(&prog),
+                    super::truetype::glyph_to_unicode(&prog),
+                ) {
+                    for (code, g) in c2g {
+                        if let (Some(slot), Some(ch)) = (uni.get_mut(code as usize), g2u.get(&g)) {
+                            *slot = Some(ch.to_string());
+                        }
+                    }
+                }
+            }
+        }
         if lower.contains("dingbats") && diffs.is_empty() {
             // No Unicode meaning we could give (pdftotext prints dingbat symbols).
             uni.iter_mut().for_each(|u| *u = None);
@@ -467,12 +509,36 @@ impl Font {
             dget(doc, dict, b"ToUnicode"),
             Some(Object::Name(n)) if n.starts_with(b"Identity")
         );
+        let is_type2 = desc
+            .and_then(|d| dget(doc, d, b"Subtype"))
+            .and_then(|o| o.as_name().ok())
+            .is_some_and(|n| n == b"CIDFontType2");
+        let embedded = match desc {
+            Some(d) if is_type2 && to_unicode.is_none() && !identity_to_unicode => {
+                font_file2(doc, d, budget)
+                    .and_then(|prog| super::truetype::glyph_to_unicode(&prog))
+                    .map(|gid_uni| EmbeddedCmap {
+                        gid_uni,
+                        cid_to_gid: match dget(doc, d, b"CIDToGIDMap") {
+                            Some(Object::Stream(s)) => budget.stream_bytes(s).map(|b| {
+                                b.chunks_exact(2)
+                                    .take(1 << 20)
+                                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                                    .collect()
+                            }),
+                            _ => None,
+                        },
+                    })
+            }
+            _ => None,
+        };
         Font {
             kind: Kind::Cid {
                 enc,
                 widths,
                 collection,
                 identity_to_unicode,
+                embedded,
             },
             to_unicode,
             vertical,
@@ -514,6 +580,7 @@ impl Font {
                 widths,
                 collection,
                 identity_to_unicode,
+                embedded,
             } => {
                 let mut pos = 0;
                 let mut guard = 0;
@@ -574,6 +641,11 @@ impl Font {
                             .filter(|s| !is_bad_text(s));
                         }
                     }
+                    if text.is_none() {
+                        if let (Some(e), Some(c)) = (embedded, cid) {
+                            text = e.lookup(c).filter(|s| !is_bad_text(s));
+                        }
+                    }
                     let text = text
                         .or_else(|| {
                             self.to_unicode
@@ -616,7 +688,7 @@ mod tests {
         out.into_iter().map(|d| d.text).collect()
     }
 
-    fn budget() -> Budget {
+    fn budget() -> Budget<'static> {
         Budget::for_tests()
     }
 

@@ -9,11 +9,14 @@ mod layout;
 mod lexer;
 #[allow(clippy::all)]
 mod tables;
+mod truetype;
 
 use super::{ExtractError, ExtractOptions};
 use crate::document::{Block, BlockKind, CellRef, Document, Format, Location};
 use lopdf::{Dictionary, Document as PdfDoc, LoadOptions, Object, ObjectId, Stream};
+use std::collections::HashMap;
 use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Follow references (bounded).
 pub(crate) fn deref<'a>(doc: &'a PdfDoc, mut o: &'a Object) -> &'a Object {
@@ -71,25 +74,67 @@ pub(crate) fn pdf_text_string(b: &[u8]) -> String {
         .collect()
 }
 
-/// Inflation limits and warnings shared by one document's extraction.
-pub(crate) struct Budget {
+/// Inflation limits shared by every page of one document's extraction (pages may be read on
+/// several threads at once, so the remaining total is an atomic).
+pub(crate) struct StreamLimits<'f> {
     pub max_stream: u64,
-    pub remaining: u64,
-    pub warnings: Vec<String>,
-    exhausted_warned: bool,
+    remaining: AtomicU64,
     /// The raw file, to recover stream data whose /Length is wrong or missing.
-    file: Vec<u8>,
+    file: &'f [u8],
 }
 
-impl Budget {
+impl<'f> StreamLimits<'f> {
+    pub fn new(max_stream: u64, max_total: u64, file: &'f [u8]) -> Self {
+        StreamLimits {
+            max_stream,
+            remaining: AtomicU64::new(max_total),
+            file,
+        }
+    }
+
+    fn remaining(&self) -> u64 {
+        self.remaining.load(Ordering::Relaxed)
+    }
+
+    fn consume(&self, n: u64) {
+        let _ = self
+            .remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |r| {
+                Some(r.saturating_sub(n))
+            });
+    }
+}
+
+/// Inflation limits and the warnings of one unit of work (a page, or the document prologue).
+pub(crate) struct Budget<'a> {
+    limits: &'a StreamLimits<'a>,
+    pub warnings: Vec<String>,
+    exhausted_warned: bool,
+}
+
+impl<'a> Budget<'a> {
+    pub fn new(limits: &'a StreamLimits<'a>) -> Self {
+        Budget {
+            limits,
+            warnings: Vec::new(),
+            exhausted_warned: false,
+        }
+    }
+
+    /// Add a warning once.
+    pub fn warn(&mut self, w: String) {
+        if !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+
     /// The decoded bytes of a stream, truncated to the limits (with a warning).
     pub fn stream_bytes(&mut self, s: &Stream) -> Option<Vec<u8>> {
-        let cap = self.max_stream.min(self.remaining);
+        let cap = self.limits.max_stream.min(self.limits.remaining());
         if cap == 0 {
             if !self.exhausted_warned {
                 self.exhausted_warned = true;
-                self.warnings
-                    .push("total inflated size limit reached: remaining streams skipped".into());
+                self.warn("total inflated size limit reached: remaining streams skipped".into());
             }
             return None;
         }
@@ -149,39 +194,35 @@ impl Budget {
                 }
             }
         };
-        self.remaining = self.remaining.saturating_sub(out.len() as u64);
+        self.limits.consume(out.len() as u64);
         Some(out)
     }
 
     #[cfg(test)]
-    pub fn for_tests() -> Budget {
-        Budget {
-            max_stream: 1 << 20,
-            remaining: 1 << 24,
-            warnings: Vec::new(),
-            exhausted_warned: false,
-            file: Vec::new(),
-        }
+    pub fn for_tests() -> Budget<'static> {
+        let limits: &'static StreamLimits<'static> =
+            Box::leak(Box::new(StreamLimits::new(1 << 20, 1 << 24, &[])));
+        Budget::new(limits)
     }
 
     /// Re-read a stream's data from the file up to `endstream` (for a broken /Length).
     fn recover(&self, s: &Stream) -> Option<Stream> {
         let p = s.start_position?;
-        let hdr = self
-            .file
+        let file = self.limits.file;
+        let hdr = file
             .windows(5)
             .take(1024)
             .position(|w| w == b"%PDF-")
             .unwrap_or(0);
         for start in [p, p + hdr] {
-            let before = self.file.get(start.saturating_sub(8)..start)?;
+            let before = file.get(start.saturating_sub(8)..start)?;
             if !(before.ends_with(b"stream\n")
                 || before.ends_with(b"stream\r\n")
                 || before.ends_with(b"stream\r"))
             {
                 continue;
             }
-            let rest = self.file.get(start..)?;
+            let rest = file.get(start..)?;
             let end = rest
                 .windows(9)
                 .take(64 << 20)
@@ -205,10 +246,7 @@ impl Budget {
     }
 
     fn warn_trunc(&mut self) {
-        let w = "a stream exceeded the inflate limit and was truncated".to_string();
-        if !self.warnings.contains(&w) {
-            self.warnings.push(w);
-        }
+        self.warn("a stream exceeded the inflate limit and was truncated".into());
     }
 }
 
@@ -594,9 +632,14 @@ fn fix_encrypt_dict(doc: &mut PdfDoc) {
     doc.trailer.set("Encrypt", Object::Reference(id));
 }
 
-fn inherited<'a>(doc: &'a PdfDoc, page: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+fn inherited<'a>(
+    doc: &'a PdfDoc,
+    page: &'a Dictionary,
+    key: &[u8],
+    max_depth: usize,
+) -> Option<&'a Object> {
     let mut d = page;
-    for _ in 0..32 {
+    for _ in 0..=max_depth.min(32) {
         if let Some(o) = dget(doc, d, key) {
             return Some(o);
         }
@@ -675,7 +718,7 @@ fn letters(n: u32, upper: bool) -> String {
 }
 
 /// Page labels from the /PageLabels number tree: label for each 0-based page index.
-fn page_labels(doc: &PdfDoc, count: usize) -> Option<Vec<String>> {
+fn page_labels(doc: &PdfDoc, count: usize, max_depth: usize) -> Option<Vec<String>> {
     let cat = doc.catalog().ok()?;
     let root = dget(doc, cat, b"PageLabels")?.as_dict().ok()?;
     let mut ranges: Vec<(u32, &Dictionary)> = Vec::new();
@@ -683,7 +726,7 @@ fn page_labels(doc: &PdfDoc, count: usize) -> Option<Vec<String>> {
     let mut visits = 0;
     while let Some((node, depth)) = stack.pop() {
         visits += 1;
-        if visits > 10_000 || depth > 32 {
+        if visits > 10_000 || depth > max_depth.min(32) {
             break;
         }
         if let Some(Object::Array(nums)) = dget(doc, node, b"Nums") {
@@ -798,50 +841,431 @@ fn mark_headers_footers(blocks: &mut [Block]) {
     }
 }
 
+/// How far one page was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PageDone {
+    Full,
+    /// The deadline passed while interpreting it: what was read is kept.
+    Cut,
+    /// The deadline had passed before it started.
+    NotRead,
+}
+
+/// One page, laid out, before paragraphs are numbered.
+struct PageOut {
+    units: Vec<layout::Unit>,
+    warnings: Vec<String>,
+    done: PageDone,
+}
+
+/// Everything a page reader needs; shared read-only by the threads reading pages.
+struct PageCtx<'a> {
+    pdf: &'a PdfDoc,
+    cache: &'a content::FontCache,
+    limits: &'a StreamLimits<'a>,
+    interp: content::InterpLimits,
+    max_depth: usize,
+    /// Filled-in form field values by widget annotation.
+    fields: &'a HashMap<ObjectId, String>,
+}
+
+/// Interpret and lay out one page. Independent of every other page, so pages can be read in any
+/// order and on any thread with the same result.
+fn read_page(ctx: &PageCtx<'_>, pid: ObjectId) -> PageOut {
+    if ctx
+        .interp
+        .deadline
+        .is_some_and(|d| std::time::Instant::now() >= d)
+    {
+        return PageOut {
+            units: Vec::new(),
+            warnings: Vec::new(),
+            done: PageDone::NotRead,
+        };
+    }
+    let pdf = ctx.pdf;
+    let mut interp = content::Interp::new(pdf, ctx.cache, Budget::new(ctx.limits), ctx.interp);
+    let Ok(page) = pdf.get_dictionary(pid) else {
+        return PageOut {
+            units: Vec::new(),
+            warnings: Vec::new(),
+            done: PageDone::Full,
+        };
+    };
+    let resources =
+        inherited(pdf, page, b"Resources", ctx.max_depth).and_then(|o| o.as_dict().ok());
+    let rotate = inherited(pdf, page, b"Rotate", ctx.max_depth)
+        .and_then(|o| num(pdf, o))
+        .unwrap_or(0.0) as i64;
+    let data = page_content(pdf, page, &mut interp.budget);
+    interp.run_page(&data, resources, content::IDENTITY);
+    let values = interp.run_annotations(page, resources, ctx.fields);
+    let glyphs = std::mem::take(&mut interp.glyphs);
+    let mut units = layout::layout(glyphs, rotate);
+    units.extend(values.into_iter().map(layout::Unit::Paragraph));
+    PageOut {
+        units,
+        warnings: std::mem::take(&mut interp.budget.warnings),
+        done: if interp.timed_out {
+            PageDone::Cut
+        } else {
+            PageDone::Full
+        },
+    }
+}
+
+/// The values of filled-in AcroForm text and choice fields, by widget annotation. A field's
+/// widgets are the field itself (when field and widget are merged) or its /Kids without /T.
+/// Buttons (check boxes, radio buttons) are left to their appearance streams.
+fn form_field_values(pdf: &PdfDoc, max_depth: usize) -> HashMap<ObjectId, String> {
+    let mut out = HashMap::new();
+    let Some(fields) = pdf
+        .catalog()
+        .ok()
+        .and_then(|c| dget(pdf, c, b"AcroForm"))
+        .and_then(|a| a.as_dict().ok())
+        .and_then(|a| dget(pdf, a, b"Fields"))
+        .and_then(|f| f.as_array().ok())
+    else {
+        return out;
+    };
+    // (field reference, inherited /FT, inherited /V, depth)
+    type Pending = (ObjectId, Option<Vec<u8>>, Option<String>, usize);
+    let mut stack: Vec<Pending> = fields
+        .iter()
+        .rev()
+        .filter_map(|o| o.as_reference().ok())
+        .map(|id| (id, None, None, 0))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    while let Some((id, ft, v, depth)) = stack.pop() {
+        if depth > max_depth.min(32) || !seen.insert(id) || seen.len() > 100_000 {
+            continue;
+        }
+        let Ok(d) = pdf.get_dictionary(id) else {
+            continue;
+        };
+        let ft = dget(pdf, d, b"FT")
+            .and_then(|o| o.as_name().ok())
+            .map(|n| n.to_vec())
+            .or(ft);
+        let v = match dget(pdf, d, b"V") {
+            Some(o) => field_value(pdf, o),
+            None => v,
+        };
+        let is_widget = dget(pdf, d, b"Subtype")
+            .and_then(|o| o.as_name().ok())
+            .is_some_and(|n| n == b"Widget");
+        let kids: Vec<ObjectId> = dget(pdf, d, b"Kids")
+            .and_then(|k| k.as_array().ok())
+            .map(|k| k.iter().filter_map(|o| o.as_reference().ok()).collect())
+            .unwrap_or_default();
+        if is_widget && kids.is_empty() {
+            let text_like = matches!(ft.as_deref(), Some(b"Tx") | Some(b"Ch"));
+            if let (true, Some(v)) = (text_like, &v) {
+                if v.chars().any(|c| !c.is_whitespace()) {
+                    out.insert(id, v.clone());
+                }
+            }
+            continue;
+        }
+        for k in kids.into_iter().rev() {
+            stack.push((k, ft.clone(), v.clone(), depth + 1));
+        }
+    }
+    out
+}
+
+/// A field value as text: a string, or the strings of an array (multiple choice), one per line.
+fn field_value(pdf: &PdfDoc, o: &Object) -> Option<String> {
+    let s = match o {
+        Object::String(b, _) => pdf_text_string(b),
+        Object::Array(a) => a
+            .iter()
+            .filter_map(|x| match deref(pdf, x) {
+                Object::String(b, _) => Some(pdf_text_string(b)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Object::Stream(s) => pdf_text_string(&s.content),
+        _ => return None,
+    };
+    let s = s.replace("\r\n", "\n").replace(['\r', '\u{c}'], "\n");
+    Some(s.trim_end().to_string())
+}
+
+/// Rebuild a PDF whose cross-reference data lopdf could not use: take every `N G obj … endobj`
+/// block in file order (a later definition of a number replaces an earlier one, as incremental
+/// updates do), find the catalog, or else gather every `/Type /Page` object under a new page
+/// tree, and write the objects out again with a fresh xref table and trailer.
+fn rebuild_from_objects(bytes: &[u8]) -> Option<Vec<u8>> {
+    let header =
+        regex::bytes::Regex::new(r"(?-u)(?:^|[\s>\]])(\d{1,10})\s+(\d{1,5})\s+obj\b").ok()?;
+    let page_re = regex::bytes::Regex::new(r"(?-u)/Type\s*/Page\b").ok()?;
+    let catalog_re = regex::bytes::Regex::new(r"(?-u)/Type\s*/Catalog\b").ok()?;
+    let mut objects: std::collections::BTreeMap<u32, &[u8]> = std::collections::BTreeMap::new();
+    let mut pos = 0;
+    while let Some(c) = header.captures_at(bytes, pos) {
+        let (Some(m), Some(n)) = (c.get(0), c.get(1)) else {
+            break;
+        };
+        let Some(num) = std::str::from_utf8(n.as_bytes())
+            .ok()
+            .and_then(|t| t.parse::<u32>().ok())
+        else {
+            pos = m.end();
+            continue;
+        };
+        let body_start = m.end();
+        let rest = &bytes[body_start..];
+        // A stream's data may hold anything: look for `endobj` after `endstream`.
+        let next_header = header
+            .find_at(bytes, body_start)
+            .map(|h| h.start() - body_start)
+            .unwrap_or(rest.len());
+        let stream_at = find_bytes(&rest[..next_header], b"stream");
+        let search_from = match stream_at {
+            Some(sa) => find_bytes(&rest[sa..], b"endstream")
+                .map(|e| sa + e)
+                .unwrap_or(sa),
+            None => 0,
+        };
+        let end = match find_bytes(&rest[search_from..], b"endobj") {
+            Some(e) if stream_at.is_some() || search_from + e <= next_header => search_from + e,
+            _ => next_header,
+        };
+        let body = rest[..end].trim_ascii();
+        if !body.is_empty() && num > 0 && objects.len() < 5_000_000 {
+            objects.insert(num, body);
+        }
+        pos = body_start + end.max(1);
+        if pos >= bytes.len() {
+            break;
+        }
+    }
+    if objects.is_empty() {
+        return None;
+    }
+    let max = *objects.keys().next_back()?;
+    let mut root = objects
+        .iter()
+        .rev()
+        .find(|(_, b)| catalog_re.is_match(b) && find_bytes(b, b"/Pages").is_some())
+        .map(|(n, _)| *n);
+    let mut extra: Vec<(u32, Vec<u8>)> = Vec::new();
+    if root.is_none() {
+        let pages: Vec<u32> = objects
+            .iter()
+            .filter(|(_, b)| page_re.is_match(b) && b.starts_with(b"<<"))
+            .map(|(n, _)| *n)
+            .collect();
+        if pages.is_empty() {
+            return None;
+        }
+        let kids: Vec<String> = pages.iter().map(|n| format!("{n} 0 R")).collect();
+        let (pages_no, cat_no) = (max.checked_add(1)?, max.checked_add(2)?);
+        extra.push((
+            pages_no,
+            format!(
+                "<< /Type /Pages /Kids [{}] /Count {} >>",
+                kids.join(" "),
+                pages.len()
+            )
+            .into_bytes(),
+        ));
+        extra.push((
+            cat_no,
+            format!("<< /Type /Catalog /Pages {pages_no} 0 R >>").into_bytes(),
+        ));
+        root = Some(cat_no);
+    }
+    let root = root?;
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets: Vec<(u32, usize)> = Vec::new();
+    let all = objects
+        .iter()
+        .map(|(n, b)| (*n, *b))
+        .chain(extra.iter().map(|(n, b)| (*n, b.as_slice())));
+    for (n, b) in all {
+        offsets.push((n, out.len()));
+        out.extend_from_slice(format!("{n} 0 obj\n").as_bytes());
+        out.extend_from_slice(b);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let size = offsets.last().map(|(n, _)| n + 1)?;
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {size}\n0000000000 65535 f \n").as_bytes());
+    let mut it = offsets.iter().peekable();
+    for n in 1..size {
+        match it.peek() {
+            Some((m, off)) if *m == n => {
+                out.extend_from_slice(format!("{off:010} 00000 n \n").as_bytes());
+                it.next();
+            }
+            _ => out.extend_from_slice(b"0000000000 65535 f \n"),
+        }
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {size} /Root {root} 0 R >>\nstartxref\n{xref}\n%%EOF\n")
+            .as_bytes(),
+    );
+    Some(out)
+}
+
+/// Count the `N G obj` headers in the raw file (a cheap upper bound on the top-level objects,
+/// before the parser allocates them).
+fn count_obj_headers(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    let mut from = 0;
+    while let Some(rel) = bytes.get(from..).and_then(|b| find_bytes(b, b"obj")) {
+        let at = from + rel;
+        let before = bytes.get(..at).unwrap_or(&[]);
+        let after = bytes.get(at + 3).copied();
+        let digits_before = before
+            .iter()
+            .rev()
+            .skip_while(|b| lexer::is_white(**b))
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits_before > 0
+            && before.last().is_some_and(|b| lexer::is_white(*b))
+            && after.is_none_or(|b| lexer::is_white(b) || lexer::is_delim(b))
+        {
+            n += 1;
+        }
+        from = at + 3;
+    }
+    n
+}
+
+fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    let first = needle[0];
+    let mut i = 0;
+    while i + needle.len() <= hay.len() {
+        match hay[i..hay.len() - needle.len() + 1]
+            .iter()
+            .position(|&b| b == first)
+        {
+            Some(p) => {
+                i += p;
+                if &hay[i..i + needle.len()] == needle {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            None => return None,
+        }
+    }
+    None
+}
+
 pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {
-    let pdf = load(bytes, opts)?;
+    let max_objects = opts.max_objects as usize;
+    let headers = count_obj_headers(bytes);
+    if headers > max_objects {
+        return Err(ExtractError::LimitExceeded(format!(
+            "the PDF has {headers} objects, more than the limit of {max_objects}"
+        )));
+    }
+    let rebuilt;
+    let (pdf, bytes) = match load(bytes, opts) {
+        Ok(p) if !p.get_pages().is_empty() => (p, bytes),
+        first => {
+            // The cross-reference data is unusable (or leads to no page): rebuild the file from
+            // the objects it still holds, unless it is encrypted (the key went with the trailer).
+            let encrypted = matches!(first, Err(ExtractError::Encrypted(_)));
+            match (encrypted, rebuild_from_objects(bytes)) {
+                (false, Some(r)) => {
+                    rebuilt = r;
+                    match load(&rebuilt, opts) {
+                        Ok(p) if !p.get_pages().is_empty() => (p, rebuilt.as_slice()),
+                        _ => (first?, bytes),
+                    }
+                }
+                _ => (first?, bytes),
+            }
+        }
+    };
+    if pdf.objects.len() > max_objects {
+        return Err(ExtractError::LimitExceeded(format!(
+            "the PDF has {} objects, more than the limit of {max_objects}",
+            pdf.objects.len()
+        )));
+    }
+    extract_loaded(&pdf, bytes, opts)
+}
+
+fn extract_loaded(
+    pdf: &PdfDoc,
+    bytes: &[u8],
+    opts: &ExtractOptions,
+) -> Result<Document, ExtractError> {
+    use rayon::prelude::*;
     let pages: Vec<ObjectId> = pdf.get_pages().into_values().collect();
     let mut doc = Document::new(Format::Pdf);
-    let mut budget = Budget {
-        max_stream: opts.max_stream_bytes,
-        remaining: opts.max_total_bytes,
-        warnings: Vec::new(),
-        exhausted_warned: false,
-        file: bytes.to_vec(),
-    };
+    let limits = StreamLimits::new(opts.max_stream_bytes, opts.max_total_bytes, bytes);
+    let mut warnings: Vec<String> = Vec::new();
     let total = pages.len();
     let limit = (opts.max_pages as usize).min(total);
     if total > limit {
-        budget.warnings.push(format!(
+        warnings.push(format!(
             "only the first {limit} of {total} pages were read (page limit)"
         ));
     }
-    let labels = page_labels(&pdf, limit);
+    let max_depth = opts.max_depth as usize;
+    let labels = page_labels(pdf, limit, max_depth);
+    let cache = content::FontCache::default();
+    let fields = form_field_values(pdf, max_depth);
+    let ctx = PageCtx {
+        fields: &fields,
+        pdf,
+        cache: &cache,
+        limits: &limits,
+        interp: content::InterpLimits {
+            max_form_depth: content::MAX_FORM_DEPTH.min(max_depth),
+            deadline: opts.deadline,
+        },
+        max_depth,
+    };
+    let page_ids = pages.get(..limit).unwrap_or(&[]);
+    // Pages are independent once the document is loaded: read them in parallel (on the pool the
+    // caller runs in), then number paragraphs in page order, so the result does not depend on
+    // the number of threads.
+    let outs: Vec<PageOut> = if page_ids.len() > 1 {
+        page_ids
+            .par_iter()
+            .with_max_len(1)
+            .map(|pid| read_page(&ctx, *pid))
+            .collect()
+    } else {
+        page_ids.iter().map(|pid| read_page(&ctx, *pid)).collect()
+    };
     let mut para_no = 0u32;
     let mut table_no = 0u32;
     let mut any_table = false;
     let mut pages_without_text = 0u32;
-    let mut interp = content::Interp::new(&pdf, &mut budget);
-    for (i, pid) in pages.iter().take(limit).enumerate() {
+    let mut pages_read = 0usize;
+    let mut stopped = false;
+    for (i, out) in outs.into_iter().enumerate() {
+        if out.done == PageDone::NotRead {
+            stopped = true;
+            break;
+        }
+        pages_read += 1;
+        for w in out.warnings {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
         let page_no = (i + 1) as u32;
-        let Ok(page) = pdf.get_dictionary(*pid) else {
-            pages_without_text += 1;
-            continue;
-        };
-        let resources = inherited(&pdf, page, b"Resources").and_then(|o| o.as_dict().ok());
-        let rotate = inherited(&pdf, page, b"Rotate")
-            .and_then(|o| num(&pdf, o))
-            .unwrap_or(0.0) as i64;
-        let data = page_content(&pdf, page, interp.budget);
-        interp.glyphs.clear();
-        interp.run_page(&data, resources, content::IDENTITY);
-        interp.run_annotations(page, resources);
-        let glyphs = std::mem::take(&mut interp.glyphs);
-        let units = layout::layout(glyphs, rotate);
         let label = labels.as_ref().and_then(|l| l.get(i).cloned());
         let mut has_text = false;
         let mut row_no = 0u32;
-        for u in units {
+        for u in out.units {
             match u {
                 layout::Unit::Paragraph(text) => {
                     has_text |= text.chars().any(|c| !c.is_whitespace());
@@ -892,11 +1316,24 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         if !has_text {
             pages_without_text += 1;
         }
+        if out.done == PageDone::Cut {
+            stopped = true;
+            break;
+        }
     }
-    drop(interp);
+    if stopped {
+        if pages_read == 0 {
+            return Err(ExtractError::LimitExceeded(format!(
+                "time limit reached before any of the {total} pages was read"
+            )));
+        }
+        warnings.push(format!(
+            "stopped after {pages_read} of {total} pages: time limit"
+        ));
+    }
     mark_headers_footers(&mut doc.blocks);
-    doc.pages = Some(limit as u32);
+    doc.pages = Some(pages_read as u32);
     doc.pages_without_text = pages_without_text;
-    doc.warnings = budget.warnings;
+    doc.warnings = warnings;
     Ok(doc)
 }

@@ -6,6 +6,7 @@
 # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP=1 enables them on the stable toolchain.
 # Crashing inputs land in fuzz/artifacts/TARGET/. Keep each one as a regression test: copy it to
 # tests/data/fuzz-regressions/TARGET/ (tests/fuzz_regressions.rs runs every file there).
+# FUZZ_STRICT=1 (the CI smoke run) makes the script fail when a run leaves a new crashing input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-300}
@@ -15,11 +16,12 @@ targets=("$@")
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz
 export RUSTC_BOOTSTRAP=1
 corpus=../shared/corpus
+before=$(find fuzz/artifacts -type f 2>/dev/null | wc -l)
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   case $t in
-    pdf) find "$corpus" fixtures -name '*.pdf' -size -2M -exec cp -n {} "fuzz/corpus/$t/" \; ;;
-    docx) find "$corpus" fixtures \( -name '*.docx' -o -name '*.odt' \) -size -2M -exec cp -n {} "fuzz/corpus/$t/" \; ;;
+    pdf) find "$corpus" fixtures -name '*.pdf' -size -2M -exec cp -n {} "fuzz/corpus/$t/" \; 2>/dev/null || true ;;
+    docx) find "$corpus" fixtures \( -name '*.docx' -o -name '*.odt' \) -size -2M -exec cp -n {} "fuzz/corpus/$t/" \; 2>/dev/null || true ;;
     patterns) cp -n patterns/*.toml "fuzz/corpus/$t/" ;;
   esac
   cp -n tests/data/fuzz-regressions/"$t"/* "fuzz/corpus/$t/" 2>/dev/null || true
@@ -29,3 +31,8 @@ for t in "${targets[@]}"; do
   grep -E "^Done [0-9]+ runs|stat::number_of_executed_units" "fuzz/$t.log" | tail -1 || true
 done
 ls -l fuzz/artifacts/*/ 2>/dev/null || echo "no crashing inputs"
+after=$(find fuzz/artifacts -type f 2>/dev/null | wc -l)
+if [ "${FUZZ_STRICT:-0}" = 1 ] && [ "$after" -gt "$before" ]; then
+  echo "fuzzing found $((after - before)) new crashing input(s)" >&2
+  exit 1
+fi

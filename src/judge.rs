@@ -736,7 +736,9 @@ impl Judge {
         let (excerpt, em) = excerpt(&unit.text[cs..os], &text, &unit.text[oe..ce]);
         let block = unit.block_at(os);
         let clause_no = block.location.clause.clone().or_else(|| {
-            let own = normalize(&block.text).text;
+            // The number is at the start of the block: normalising only its head keeps this
+            // constant per mention (a block with thousands of mentions was quadratic).
+            let own = normalize(block_head(&block.text)).text;
             self.clause_number
                 .captures(&own)
                 .and_then(|c| c.get(1))
@@ -771,6 +773,13 @@ impl Judge {
             currency: None,
         }
     }
+}
+
+/// The first characters of a block, where a clause number stands ("Article 12.3", "第十二條").
+fn block_head(s: &str) -> &str {
+    let s = s.trim_start();
+    let end = s.char_indices().nth(64).map_or(s.len(), |(i, _)| i);
+    &s[..end]
 }
 
 fn is_upper_title(t: &str) -> bool {

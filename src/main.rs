@@ -72,7 +72,11 @@ fn run(cli: Cli) -> Result<u8> {
             let mut out = std::io::stdout().lock();
             out.write_all(doc.plain_text().as_bytes())?;
             for w in &doc.warnings {
-                eprintln!("tenderscan: {}: warning: {w}", args.file.display());
+                eprintln!(
+                    "tenderscan: {}: warning: {}",
+                    tenderscan::report::sanitize_terminal(&args.file.display().to_string()),
+                    tenderscan::report::sanitize_terminal(w)
+                );
             }
             Ok(0)
         }

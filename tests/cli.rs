@@ -139,6 +139,41 @@ fn output_is_identical_for_any_jobs() {
     assert_eq!(stdout(&a), stdout(&b));
 }
 
+/// Repeated runs with two workers give byte-identical output in both isolation modes (the full
+/// shared-corpus version, 20 runs, is `scripts/determinism.sh`).
+#[test]
+fn repeated_runs_are_byte_identical() {
+    for isolation in ["process", "thread"] {
+        let runs: Vec<Output> = (0..5)
+            .map(|_| {
+                run(&[
+                    "scan",
+                    "fixtures/contracts",
+                    "--format",
+                    "jsonl",
+                    "--jobs",
+                    "2",
+                    "--no-cache",
+                    "--isolation",
+                    isolation,
+                ])
+            })
+            .collect();
+        assert!(!runs[0].stdout.is_empty());
+        for (i, o) in runs.iter().enumerate().skip(1) {
+            assert_eq!(
+                o.status.code(),
+                runs[0].status.code(),
+                "{isolation} run {i}"
+            );
+            assert!(
+                o.stdout == runs[0].stdout,
+                "{isolation}: run {i} differs from run 0"
+            );
+        }
+    }
+}
+
 #[test]
 fn exit_codes() {
     let dir = tempfile::tempdir().unwrap();

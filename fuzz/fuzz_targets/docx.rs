@@ -1,6 +1,7 @@
 #![no_main]
-//! Any bytes through the DOCX extractor and the judge: must return (Ok or Err), never panic, hang
-//! or allocate without bound.
+//! Any bytes through the DOCX and ODT extractors and the judge: must return (Ok or Err), never
+//! panic, hang or allocate without bound. Both readers share the zip package reader; the ODT one
+//! also takes flat XML (`.fodt`), so every input is tried both ways.
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use tenderscan::extract::{self, ExtractOptions};
@@ -19,8 +20,11 @@ fuzz_target!(|data: &[u8]| {
         deadline: Some(std::time::Instant::now() + std::time::Duration::from_secs(5)),
         ..Default::default()
     };
-    // The zip readers (DOCX, and ODT where built) whatever the sniffed type says.
+    // Both zip readers, whatever the sniffed type says.
     if let Ok(doc) = extract::docx::extract(data, &opts) {
+        let _ = judge().judge(&doc);
+    }
+    if let Ok(doc) = extract::odt::extract(data, &opts) {
         let _ = judge().judge(&doc);
     }
 });

@@ -29,7 +29,7 @@ use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 
 use super::docx::numbering::format_number;
-use super::docx::xml::{attr, attr_i64, decode_text};
+use super::docx::xml::{attr, attr_i64, clip, decode_text, Limits, MAX_BLOCK_TEXT};
 use super::docx::{Package, Part};
 use super::{ExtractError, ExtractOptions};
 use crate::document::{Block, BlockKind, CellRef, Document, Format};
@@ -301,6 +301,8 @@ struct Para {
     visible: bool,
     hidden: bool,
     whole_hidden: bool,
+    /// Text was cut at [`MAX_BLOCK_TEXT`].
+    cut: bool,
 }
 
 struct Table {
@@ -377,6 +379,8 @@ struct Parser<'s> {
     unknown_entity: bool,
     doctype: bool,
     embedded_objects: u32,
+    /// Nesting depth and deadline, shared by all parts of the document.
+    limits: Limits,
 }
 
 /// Elements whose whole content is not text a reader sees as part of the document.
@@ -438,7 +442,7 @@ fn count_attr(e: &BytesStart, local: &[u8]) -> u32 {
 }
 
 impl<'s> Parser<'s> {
-    fn new(styles: &'s mut Styles) -> Self {
+    fn new(styles: &'s mut Styles, opts: &ExtractOptions) -> Self {
         Parser {
             styles,
             outs: Default::default(),
@@ -464,6 +468,7 @@ impl<'s> Parser<'s> {
             unknown_entity: false,
             doctype: false,
             embedded_objects: 0,
+            limits: Limits::new(opts),
         }
     }
 
@@ -472,21 +477,32 @@ impl<'s> Parser<'s> {
         let mut r = NsReader::from_reader(xml);
         self.tags.clear();
         self.skip = 0;
+        // Open elements, skipped ones included.
+        let mut depth: u32 = 0;
         let result = loop {
+            let blocks: usize = self.outs.iter().map(Vec::len).sum();
+            if self.limits.tick() || self.limits.full(blocks) {
+                break Ok(());
+            }
             let (res, ev) = match r.read_resolved_event() {
                 Ok(x) => x,
                 Err(e) => break Err(e.to_string()),
             };
             match ev {
                 Event::Start(ref e) => {
+                    depth = depth.saturating_add(1);
                     if self.skip > 0 {
                         self.skip += 1;
+                        continue;
+                    }
+                    if self.limits.too_deep(depth) {
+                        self.skip = 1;
                         continue;
                     }
                     self.start(classify(&res), e, false);
                 }
                 Event::Empty(ref e) => {
-                    if self.skip > 0 {
+                    if self.skip > 0 || self.limits.too_deep(depth.saturating_add(1)) {
                         continue;
                     }
                     if self.start(classify(&res), e, true) {
@@ -494,6 +510,7 @@ impl<'s> Parser<'s> {
                     }
                 }
                 Event::End(_) => {
+                    depth = depth.saturating_sub(1);
                     if self.skip > 0 {
                         self.skip -= 1;
                         continue;
@@ -501,11 +518,16 @@ impl<'s> Parser<'s> {
                     self.end();
                 }
                 Event::Text(ref t) if self.skip == 0 && self.text_target() => {
-                    let s = decode_text(t, &mut self.unknown_entity);
+                    // Decode no more than the paragraph can still take (an entity is at most
+                    // 10 bytes): one endless text run must not be copied whole.
+                    let raw: &[u8] = t;
+                    let room = self.room().saturating_mul(10).saturating_add(16);
+                    let s = decode_text(&raw[..raw.len().min(room)], &mut self.unknown_entity);
                     self.push_text(&s);
                 }
                 Event::CData(ref t) if self.skip == 0 && self.text_target() => {
-                    let s = String::from_utf8_lossy(t).into_owned();
+                    let raw: &[u8] = t;
+                    let s = String::from_utf8_lossy(&raw[..raw.len().min(self.room() + 4)]);
                     self.push_text(&s);
                 }
                 Event::DocType(_) => self.doctype = true,
@@ -533,14 +555,35 @@ impl<'s> Parser<'s> {
             .is_some_and(|p| p.depth == self.ctxs.len())
     }
 
+    /// Bytes the current paragraph's text can still take.
+    fn room(&self) -> usize {
+        self.paras
+            .last()
+            .map_or(0, |p| MAX_BLOCK_TEXT.saturating_sub(p.text.len()))
+    }
+
     fn push_text(&mut self, s: &str) {
         let number = self.tags.last() == Some(&Tag::Number);
         let hidden = self.hidden_depth > 0;
+        let room = self.room();
         let Some(p) = self.paras.last_mut() else {
             return;
         };
+        let s = if s.len() > room {
+            if !p.cut {
+                p.cut = true;
+                self.limits.cut_blocks += 1;
+            }
+            clip(s, room)
+        } else {
+            s
+        };
+        self.limits.text_total += s.len();
         if number {
-            p.number.get_or_insert_with(String::new).push_str(s);
+            let n = p.number.get_or_insert_with(String::new);
+            if n.len() < 64 {
+                n.push_str(clip(s, 64));
+            }
             return;
         }
         for c in s.chars() {
@@ -569,9 +612,14 @@ impl<'s> Parser<'s> {
     /// Characters from `text:s`, `text:tab`, `text:line-break`: never collapsed.
     fn push_literal(&mut self, s: &str) {
         let depth = self.ctxs.len();
-        if let Some(p) = self.paras.last_mut().filter(|p| p.depth == depth) {
+        if let Some(p) = self
+            .paras
+            .last_mut()
+            .filter(|p| p.depth == depth && p.text.len() < MAX_BLOCK_TEXT)
+        {
             p.text.push_str(s);
             p.space = false;
+            self.limits.text_total += s.len();
         }
     }
 
@@ -1200,7 +1248,7 @@ fn is_flat(bytes: &[u8]) -> bool {
 pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {
     let mut styles = Styles::default();
     let mut warnings = Vec::new();
-    let mut p = Parser::new(&mut styles);
+    let mut p = Parser::new(&mut styles, opts);
     if is_flat(bytes) {
         let limit = opts.max_stream_bytes.min(opts.max_total_bytes);
         let xml = if bytes.len() as u64 > limit {
@@ -1241,8 +1289,18 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
                 ));
             }
         }
+        if p.limits.timed_out {
+            return Err(ExtractError::LimitExceeded(
+                "the time limit for this document passed before content.xml was read".into(),
+            ));
+        }
         let content = match pkg.read("content.xml") {
             Part::Data(d) => d,
+            Part::PastDeadline => {
+                return Err(ExtractError::LimitExceeded(
+                    "the time limit for this document passed before content.xml was read".into(),
+                ))
+            }
             Part::Missing => return Err(malformed("content.xml missing")),
             Part::Broken(e) => return Err(malformed(format!("content.xml: {e}"))),
             Part::OverBudget => {
@@ -1256,6 +1314,11 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
                 return Err(malformed(format!("content.xml: {e}")));
             }
             warnings.push(format!("content.xml: XML error ({e}); text before it kept"));
+        }
+        if p.limits.timed_out && p.outs[Sink::Main as usize].iter().all(Option::is_none) {
+            return Err(ExtractError::LimitExceeded(
+                "the time limit for this document passed before any text was read".into(),
+            ));
         }
         warnings.append(&mut pkg.warnings);
     }
@@ -1282,6 +1345,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
     if p.unknown_entity {
         warnings.push("undeclared or external entity references were dropped from the text".into());
     }
+    warnings.extend(p.limits.warnings());
     if p.embedded_objects > 0 {
         warnings.push(format!(
             "{} embedded object(s) (charts, formulas, OLE) not read; their text is missing",

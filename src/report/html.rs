@@ -28,6 +28,8 @@ pub fn escape(s: &str) -> String {
             '\'' => out.push_str("&#39;"),
             // Control characters (other than tab and newline) are not valid HTML text.
             c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{FFFD}'),
+            // Bidirectional overrides would show document text in another order than stored.
+            c if super::is_bidi_control(c) => {}
             c => out.push(c),
         }
     }

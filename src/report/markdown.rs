@@ -7,7 +7,8 @@ use super::{citation, finding_label, Summary};
 use crate::finding::DocumentReport;
 use std::io::Write;
 
-/// Escape a table cell: Markdown punctuation gets a backslash, line breaks become spaces.
+/// Escape a table cell: Markdown punctuation gets a backslash, line breaks become spaces, other
+/// control characters U+FFFD, and bidirectional controls are removed.
 pub fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -17,6 +18,7 @@ pub fn cell(s: &str) -> String {
                 out.push(c);
             }
             '\r' | '\n' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            c if super::is_bidi_control(c) => {}
             c if c.is_control() => out.push('\u{FFFD}'),
             c => out.push(c),
         }

@@ -144,16 +144,93 @@ pub fn split_excerpt(f: &crate::finding::Finding) -> (String, String, String) {
     )
 }
 
-/// Remove terminal control characters and escape sequences that came from a document.
+/// Make text that came from a document (a path, an excerpt, a message, a warning, an error) safe
+/// to print on a terminal, on one line:
+///
+/// - escape sequences are removed whole: CSI (`ESC [` … final byte, or the C1 `0x9B`), OSC, DCS,
+///   APC, PM and SOS strings (up to BEL or ST), and two-byte `ESC x`;
+/// - line breaks and tabs become a space, so a file name cannot forge a report line;
+/// - any other control character (C0, DEL, C1) becomes U+FFFD;
+/// - bidirectional controls (LRE, RLE, PDF, LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM) are
+///   removed, so text cannot be shown in an order other than the one it is stored in.
 pub fn sanitize_terminal(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                '\u{FFFD}'
-            } else {
-                c
+    let mut out = String::with_capacity(s.len());
+    let mut it = s.chars().peekable();
+    while let Some(c) = it.next() {
+        match c {
+            '\u{1b}' => match it.next() {
+                // CSI: parameters and intermediates, then one final byte in @..~.
+                Some('[') => {
+                    for c in it.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                // String commands: up to BEL or ST (ESC \\).
+                Some(']' | 'P' | '_' | '^' | 'X') => skip_string(&mut it),
+                _ => {}
+            },
+            '\u{9b}' => {
+                for c in it.by_ref() {
+                    if ('@'..='~').contains(&c) {
+                        break;
+                    }
+                }
             }
-        })
-        .filter(|&c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
-        .collect()
+            '\u{9d}' | '\u{90}' | '\u{9f}' | '\u{9e}' | '\u{98}' => skip_string(&mut it),
+            '\n' | '\r' | '\t' | '\u{0b}' | '\u{0c}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                out.push(' ')
+            }
+            c if is_bidi_control(c) => {}
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Skip an escape string's body up to and including its terminator (BEL, ST, or ESC \\).
+fn skip_string(it: &mut std::iter::Peekable<std::str::Chars>) {
+    while let Some(c) = it.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => return,
+            '\u{1b}' => {
+                if it.peek() == Some(&'\\') {
+                    it.next();
+                }
+                return;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Unicode bidirectional formatting characters (embeddings, overrides, isolates and marks).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize_terminal;
+
+    #[test]
+    fn terminal_text_has_no_escapes_breaks_or_bidi() {
+        assert_eq!(
+            sanitize_terminal(
+                "a\u{1b}[2J\u{1b}[31mb\u{1b}]0;title\u{7}c\u{1b}]8;;http://x\u{1b}\\d"
+            ),
+            "abcd"
+        );
+        assert_eq!(sanitize_terminal("x\u{9b}1;2Hy"), "xy");
+        assert_eq!(sanitize_terminal("evil\u{202E}fdp.exe"), "evilfdp.exe");
+        assert_eq!(sanitize_terminal("a\nFAIL\r\tb"), "a FAIL  b");
+        assert_eq!(sanitize_terminal("bell\u{7}\u{7f}"), "bell\u{FFFD}\u{FFFD}");
+        assert_eq!(sanitize_terminal("華為 Huawei"), "華為 Huawei");
+        assert_eq!(sanitize_terminal("trailing\u{1b}"), "trailing");
+    }
 }

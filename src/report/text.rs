@@ -34,7 +34,7 @@ impl TextPrinter {
         };
         let mut about = Vec::new();
         if let Some(f) = &r.format {
-            about.push(f.clone());
+            about.push(sanitize_terminal(f));
         }
         if let Some(p) = r.pages {
             about.push(format!("{p} page{}", if p == 1 { "" } else { "s" }));
@@ -53,7 +53,7 @@ impl TextPrinter {
                 writeln!(
                     out,
                     "  error ({}): {}",
-                    r.error_class.as_deref().unwrap_or("error"),
+                    sanitize_terminal(r.error_class.as_deref().unwrap_or("error")),
                     sanitize_terminal(r.error.as_deref().unwrap_or(""))
                 )?;
             }
@@ -85,27 +85,8 @@ impl TextPrinter {
     }
 
     fn finding<W: Write>(&self, out: &mut W, f: &Finding) -> std::io::Result<()> {
-        let mut loc = Vec::new();
-        if let Some(p) = f.page {
-            match &f.page_label {
-                Some(l) if l != &p.to_string() => loc.push(format!("p.{p} ({l})")),
-                _ => loc.push(format!("p.{p}")),
-            }
-        }
-        if let Some(c) = &f.clause {
-            loc.push(format!("cl. {c}"));
-        }
-        if let Some(p) = f.paragraph {
-            loc.push(format!("¶{p}"));
-        }
-        if let Some(t) = f.table {
-            loc.push(format!(
-                "table {} row {} col {}",
-                t.table + 1,
-                t.row + 1,
-                t.col + 1
-            ));
-        }
+        // Clause numbers and page labels come from the document too.
+        let loc = sanitize_terminal(&super::citation(f));
         let label = match (f.kind, f.disposition) {
             (FindingKind::Mention, Some(Disposition::Violation)) => self.paint("VIOLATION", RED),
             (FindingKind::Mention, Some(Disposition::Review)) => self.paint("REVIEW", YELLOW),
@@ -118,17 +99,16 @@ impl TextPrinter {
             (Some(e), true) => format!("  {e}"),
             _ => String::new(),
         };
-        writeln!(out, "  {:<24} {label}{who}", loc.join(" "))?;
-        // Excerpt with the match marked.
-        let chars: Vec<char> = sanitize_terminal(&f.excerpt).chars().collect();
-        let [s, e] = f.excerpt_match;
-        let (s, e) = (
-            s.min(chars.len()),
-            e.min(chars.len()).max(s.min(chars.len())),
+        let who = sanitize_terminal(&who);
+        writeln!(out, "  {loc:<24} {label}{who}")?;
+        // Excerpt with the match marked: split first (the offsets count the excerpt's own
+        // characters), then sanitise each piece.
+        let (pre, mid, post) = super::split_excerpt(f);
+        let (pre, mid, post) = (
+            sanitize_terminal(&pre),
+            sanitize_terminal(&mid),
+            sanitize_terminal(&post),
         );
-        let pre: String = chars[..s].iter().collect();
-        let mid: String = chars[s..e].iter().collect();
-        let post: String = chars[e..].iter().collect();
         let mid = if self.color {
             format!("{BOLD}{mid}{RESET}")
         } else {
@@ -155,7 +135,7 @@ impl TextPrinter {
             out,
             "      {} ({})",
             sanitize_terminal(&f.message),
-            self.paint(&f.rule, DIM)
+            self.paint(&sanitize_terminal(&f.rule), DIM)
         )?;
         Ok(())
     }
@@ -185,7 +165,7 @@ impl TextPrinter {
         writeln!(out)?;
         for (e, by) in &s.entities {
             let parts: Vec<String> = by.iter().map(|(d, n)| format!("{n} {d}")).collect();
-            writeln!(out, "  {e}: {}", parts.join(", "))?;
+            writeln!(out, "  {}: {}", sanitize_terminal(e), parts.join(", "))?;
         }
         if s.missing_clause > 0 {
             writeln!(

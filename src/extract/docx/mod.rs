@@ -8,6 +8,10 @@
 //! Hostile input: every part is inflated through `Read::take` within `max_stream_bytes` (a longer
 //! part is truncated with a warning) and all parts together within `max_total_bytes`. DOCTYPEs are
 //! ignored and entities other than the predefined ones are dropped, never expanded or fetched.
+//! A zip with more entries than `max_objects` is refused before its central directory is parsed
+//! ([`ExtractError::LimitExceeded`]); XML nested deeper than `max_depth` elements is skipped below
+//! that depth with a warning; past the `deadline` no further part is read and the part being read
+//! stops (checked every [`DEADLINE_CHECK_EVERY`] XML events), keeping the text read so far.
 
 pub(crate) mod numbering;
 mod story;
@@ -37,6 +41,7 @@ fn malformed(reason: impl Into<String>) -> ExtractError {
 /// The zip package with its read budget.
 pub(crate) struct Package<'a> {
     zip: ZipArchive<Cursor<&'a [u8]>>,
+    deadline: Option<std::time::Instant>,
     /// Lower-cased part name → name as stored (OPC part names are case-insensitive).
     names: HashMap<String, String>,
     per_part: u64,
@@ -52,6 +57,36 @@ pub(crate) enum Part {
     Broken(String),
     /// The total budget was spent before the part could be read.
     OverBudget,
+    /// The document's deadline passed before the part could be read.
+    PastDeadline,
+}
+
+/// How many XML events a part reader handles between two looks at the clock.
+pub(crate) const DEADLINE_CHECK_EVERY: u32 = 1024;
+
+/// Number of entries the end-of-central-directory record announces, read without parsing the
+/// directory itself (so a zip announcing millions of entries costs nothing). `None` when there is
+/// no such record (the zip reader then reports the damage) or the count is in a zip64 record.
+fn announced_entries(bytes: &[u8]) -> Option<u64> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    // The record is 22 bytes plus a comment of at most 65535 bytes, at the end of the file.
+    let from = bytes.len().saturating_sub(22 + 0xFFFF);
+    let tail = &bytes[from..];
+    let at = tail.windows(4).rposition(|w| w == EOCD)?;
+    let rec = tail.get(at..at + 22)?;
+    let total = u16::from_le_bytes([rec[10], rec[11]]);
+    (total != 0xFFFF).then_some(u64::from(total))
+}
+
+/// Refuse a zip with more entries than `max_objects`.
+fn check_entries(count: u64, opts: &ExtractOptions) -> Result<(), ExtractError> {
+    if count > u64::from(opts.max_objects) {
+        return Err(ExtractError::LimitExceeded(format!(
+            "the zip package has {count} entries, more than the limit of {} (--max-objects)",
+            opts.max_objects
+        )));
+    }
+    Ok(())
 }
 
 impl<'a> Package<'a> {
@@ -60,21 +95,31 @@ impl<'a> Package<'a> {
         opts: &ExtractOptions,
         format: &'static str,
     ) -> Result<Self, ExtractError> {
+        if let Some(n) = announced_entries(bytes) {
+            check_entries(n, opts)?;
+        }
         let zip = ZipArchive::new(Cursor::new(bytes)).map_err(|e| ExtractError::Malformed {
             format,
             reason: format!("not a readable zip archive: {e}"),
         })?;
+        check_entries(zip.len() as u64, opts)?;
         let names = zip
             .file_names()
             .map(|n| (n.to_ascii_lowercase(), n.to_string()))
             .collect();
         Ok(Package {
             zip,
+            deadline: opts.deadline,
             names,
             per_part: opts.max_stream_bytes,
             budget: opts.max_total_bytes,
             warnings: Vec::new(),
         })
+    }
+
+    pub(crate) fn past_deadline(&self) -> bool {
+        self.deadline
+            .is_some_and(|d| std::time::Instant::now() >= d)
     }
 
     pub(crate) fn has(&self, name: &str) -> bool {
@@ -87,6 +132,9 @@ impl<'a> Package<'a> {
         };
         if self.budget == 0 {
             return Part::OverBudget;
+        }
+        if self.past_deadline() {
+            return Part::PastDeadline;
         }
         let mut f = match self.zip.by_name(&stored) {
             Ok(f) => f,
@@ -133,6 +181,12 @@ impl<'a> Package<'a> {
             Part::OverBudget => {
                 self.warnings
                     .push(format!("{name}: skipped, total size limit reached"));
+                None
+            }
+            Part::PastDeadline => {
+                self.warnings.push(format!(
+                    "{name}: skipped, the time limit for this document passed"
+                ));
                 None
             }
         }
@@ -282,6 +336,11 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
                 "total size limit reached before the main document".into(),
             ))
         }
+        Part::PastDeadline => {
+            return Err(ExtractError::LimitExceeded(
+                "the time limit for this document passed before the main document was read".into(),
+            ))
+        }
     };
 
     let (dir, rels_name) = dir_and_rels(&main);
@@ -321,6 +380,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         unknown_entity: false,
         doctype: false,
         unread_chunks: 0,
+        limits: xml::Limits::new(opts),
     };
     let mut warnings = std::mem::take(&mut pkg.warnings);
 
@@ -329,6 +389,11 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
             return Err(malformed(format!("{main}: {e}")));
         }
         warnings.push(format!("{main}: XML error ({e}); text before it kept"));
+    }
+    if env.limits.timed_out && env.blocks.iter().all(|b| b.is_none()) {
+        return Err(ExtractError::LimitExceeded(
+            "the time limit for this document passed before any text was read".into(),
+        ));
     }
 
     // Headers and footers: in the order the sections reference them, then any others.
@@ -368,6 +433,15 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         }
     }
     for (story, name) in parts {
+        if env.limits.stopped() {
+            let why = if env.limits.timed_out {
+                "the time limit for this document passed"
+            } else {
+                "the document's text limit was reached"
+            };
+            warnings.push(format!("{name}: skipped, {why}"));
+            continue;
+        }
         if let Some(x) = pkg.read_optional(&name) {
             if let Err(e) = story::parse(&x, story, &mut env) {
                 warnings.push(format!("{name}: XML error ({e}); text before it kept"));
@@ -389,6 +463,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
     if env.unknown_entity {
         warnings.push("undeclared or external entity references were dropped from the text".into());
     }
+    warnings.extend(env.limits.warnings());
 
     let mut doc = Document::new(Format::Docx);
     doc.blocks = env.blocks.into_iter().flatten().collect();

@@ -5,7 +5,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::NsReader;
 
 use super::numbering::{NumRef, Numbering, Styles};
-use super::xml::{attr, attr_i64, classify, decode_text, on_off, Ns};
+use super::xml::{attr, attr_i64, classify, clip, decode_text, on_off, Ns, MAX_BLOCK_TEXT};
 use crate::document::{Block, BlockKind, CellRef, Location};
 
 /// Which part a story comes from; decides the kind of its blocks.
@@ -48,6 +48,8 @@ pub(crate) struct Env<'a> {
     /// Embedded alternative-format chunks (`w:altChunk`) and sub-documents (`w:subDoc`): their
     /// text lives in other parts or files and is not read.
     pub unread_chunks: u32,
+    /// Nesting depth and deadline, shared by all parts of the document.
+    pub limits: super::xml::Limits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +84,8 @@ struct Para {
     visible: bool,
     hidden: bool,
     mark_deleted: bool,
+    /// Text was cut at [`MAX_BLOCK_TEXT`].
+    cut: bool,
 }
 
 struct Cell {
@@ -155,22 +159,32 @@ pub(crate) fn parse(xml: &[u8], story: Story, env: &mut Env) -> Result<(), Strin
         run_hidden: false,
         skip: 0,
     };
+    // Open elements, skipped ones included.
+    let mut depth: u32 = 0;
     let result = loop {
+        if env.limits.tick() || env.limits.full(env.blocks.len()) {
+            break Ok(());
+        }
         let (res, ev) = match r.read_resolved_event() {
             Ok(x) => x,
             Err(e) => break Err(e.to_string()),
         };
         match ev {
             Event::Start(ref e) => {
+                depth = depth.saturating_add(1);
                 if st.skip > 0 {
                     st.skip += 1;
+                    continue;
+                }
+                if env.limits.too_deep(depth) {
+                    st.skip = 1;
                     continue;
                 }
                 let ns = classify(&res);
                 st.start(ns, e, false, env);
             }
             Event::Empty(ref e) => {
-                if st.skip > 0 {
+                if st.skip > 0 || env.limits.too_deep(depth.saturating_add(1)) {
                     continue;
                 }
                 let ns = classify(&res);
@@ -179,6 +193,7 @@ pub(crate) fn parse(xml: &[u8], story: Story, env: &mut Env) -> Result<(), Strin
                 }
             }
             Event::End(_) => {
+                depth = depth.saturating_sub(1);
                 if st.skip > 0 {
                     st.skip -= 1;
                     continue;
@@ -187,16 +202,25 @@ pub(crate) fn parse(xml: &[u8], story: Story, env: &mut Env) -> Result<(), Strin
             }
             Event::Text(ref t) if st.skip == 0 => {
                 if let Some(top @ (Tag::T | Tag::DelText)) = st.tags.last().copied() {
-                    let s = decode_text(t, &mut env.unknown_entity);
                     let deleted = top == Tag::DelText || st.del_depth > 0;
-                    st.push_text(&s, deleted);
+                    // Decode no more than the paragraph can still take (an entity is at most 10
+                    // bytes): one endless text run must not be copied whole.
+                    let room = st.room(deleted);
+                    let raw: &[u8] = t;
+                    let raw = &raw[..raw.len().min(room.saturating_mul(10).saturating_add(16))];
+                    let s = decode_text(raw, &mut env.unknown_entity);
+                    let n = st.push_text(&s, deleted);
+                    env.limits.text_total += n;
                 }
             }
             Event::CData(ref t) if st.skip == 0 => {
                 if let Some(top @ (Tag::T | Tag::DelText)) = st.tags.last().copied() {
-                    let s = String::from_utf8_lossy(t).into_owned();
                     let deleted = top == Tag::DelText || st.del_depth > 0;
-                    st.push_text(&s, deleted);
+                    let raw: &[u8] = t;
+                    let raw = &raw[..raw.len().min(st.room(deleted).saturating_add(4))];
+                    let s = String::from_utf8_lossy(raw);
+                    let n = st.push_text(&s, deleted);
+                    env.limits.text_total += n;
                 }
             }
             Event::DocType(_) => env.doctype = true,
@@ -226,9 +250,31 @@ impl State {
         env.blocks.len() - 1
     }
 
-    fn push_text(&mut self, s: &str, deleted: bool) {
+    /// Bytes the current paragraph's text (or deleted text) can still take.
+    fn room(&self, deleted: bool) -> usize {
+        self.paras.last().map_or(0, |p| {
+            MAX_BLOCK_TEXT.saturating_sub(if deleted {
+                p.deleted.len()
+            } else {
+                p.text.len()
+            })
+        })
+    }
+
+    /// Append to the current paragraph within [`MAX_BLOCK_TEXT`]; the bytes appended.
+    fn push_text(&mut self, s: &str, deleted: bool) -> usize {
         let hidden = self.run_hidden;
-        if let Some(p) = self.paras.last_mut() {
+        let room = self.room(deleted);
+        let Some(p) = self.paras.last_mut() else {
+            return 0;
+        };
+        let s = if s.len() > room {
+            p.cut = true;
+            clip(s, room)
+        } else {
+            s
+        };
+        {
             if deleted {
                 p.deleted.push_str(s);
             } else {
@@ -242,12 +288,13 @@ impl State {
                 }
             }
         }
+        s.len()
     }
 
     fn push_char(&mut self, c: char) {
         let deleted = self.del_depth > 0;
         let mut b = [0u8; 4];
-        self.push_text(c.encode_utf8(&mut b), deleted);
+        let _ = self.push_text(c.encode_utf8(&mut b), deleted);
     }
 
     /// Open an element; false when it was not pushed (its content is skipped or it was empty).
@@ -480,6 +527,9 @@ impl State {
         let Some(p) = self.paras.pop() else {
             return;
         };
+        if p.cut {
+            env.limits.cut_blocks += 1;
+        }
         let styles = env.styles;
         let style = p.style.clone().or_else(|| styles.default_para.clone());
         let from_style = style.as_deref().and_then(|s| styles.numbering(s));

@@ -4,6 +4,144 @@
 use quick_xml::events::BytesStart;
 use quick_xml::name::ResolveResult;
 
+use super::DEADLINE_CHECK_EVERY;
+use crate::extract::ExtractOptions;
+
+/// Most bytes of text one paragraph (or table cell paragraph) keeps; the rest is cut with a warning.
+/// A real paragraph is a few kilobytes; this bounds what a zip bomb of one endless `w:t` costs.
+pub(crate) const MAX_BLOCK_TEXT: usize = 1 << 20;
+/// Most bytes of text read from one document (about 8,000 pages of dense text); the rest is not read.
+pub(crate) const MAX_DOC_TEXT: usize = 32 << 20;
+/// Most blocks (paragraphs, cells, notes) read from one document.
+pub(crate) const MAX_BLOCKS: usize = 200_000;
+
+/// The longest prefix of `s` of at most `n` bytes that ends on a character boundary.
+pub(crate) fn clip(s: &str, n: usize) -> &str {
+    if s.len() <= n {
+        return s;
+    }
+    let mut end = n;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The nesting and time limits of one document's XML parts (DOCX and ODT), and what they cut.
+///
+/// A part reader calls [`Limits::tick`] on every XML event and stops when it returns true (the
+/// deadline passed: the text read so far is kept); it calls [`Limits::too_deep`] on every start tag
+/// and skips that element's content when it returns true. The readers keep their own open-element
+/// stacks on the heap, so depth is not a stack-overflow risk; the limit bounds the state a hostile
+/// file can make them carry and says so in a warning.
+#[derive(Debug)]
+pub(crate) struct Limits {
+    /// Paragraphs whose text was cut at [`MAX_BLOCK_TEXT`].
+    pub cut_blocks: u64,
+    /// Bytes of text read into paragraphs so far (the document's text budget).
+    pub text_total: usize,
+    /// The document reached [`MAX_DOC_TEXT`] or [`MAX_BLOCKS`]; no further text is read.
+    pub text_full: bool,
+    max_depth: u32,
+    deadline: Option<std::time::Instant>,
+    /// Elements whose content was skipped for being nested too deep.
+    pub skipped_deep: u64,
+    /// The deadline passed while reading; no further part is read.
+    pub timed_out: bool,
+    events: u32,
+}
+
+impl Limits {
+    pub(crate) fn new(opts: &ExtractOptions) -> Self {
+        Limits {
+            cut_blocks: 0,
+            text_total: 0,
+            text_full: false,
+            max_depth: opts.max_depth,
+            deadline: opts.deadline,
+            skipped_deep: 0,
+            timed_out: false,
+            events: 0,
+        }
+    }
+
+    /// Count one XML event; true once the deadline has passed (the clock is read every
+    /// [`DEADLINE_CHECK_EVERY`] events, and at the first one).
+    pub(crate) fn tick(&mut self) -> bool {
+        if self.timed_out {
+            return true;
+        }
+        if self.events.is_multiple_of(DEADLINE_CHECK_EVERY)
+            && self
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+        {
+            self.timed_out = true;
+        }
+        self.events = self.events.wrapping_add(1);
+        self.timed_out
+    }
+
+    /// True once reading must stop: the deadline passed or the document's text is full.
+    pub(crate) fn stopped(&self) -> bool {
+        self.timed_out || self.text_full
+    }
+
+    /// Check the document-wide text budget against `blocks` blocks read so far; true (and
+    /// remembered) once it is spent.
+    pub(crate) fn full(&mut self, blocks: usize) -> bool {
+        if !self.text_full && (blocks >= MAX_BLOCKS || self.text_total >= MAX_DOC_TEXT) {
+            self.text_full = true;
+        }
+        self.text_full
+    }
+
+    /// An element opens at `depth` (1 for the root): true when it is beyond the limit and its
+    /// content must be skipped.
+    pub(crate) fn too_deep(&mut self, depth: u32) -> bool {
+        if depth > self.max_depth {
+            self.skipped_deep += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Warnings for the document about what the limits cut.
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.skipped_deep > 0 {
+            w.push(format!(
+                "XML nested deeper than {} elements (--max-depth): the content of {} element(s) below \
+                 that depth was skipped",
+                self.max_depth, self.skipped_deep
+            ));
+        }
+        if self.cut_blocks > 0 {
+            w.push(format!(
+                "{} paragraph(s) longer than {} bytes of text were cut there (a decompression bomb \
+                 or a damaged file)",
+                self.cut_blocks, MAX_BLOCK_TEXT
+            ));
+        }
+        if self.text_full {
+            w.push(format!(
+                "the document reached the text limit ({} MiB or {} blocks): the rest is not read",
+                MAX_DOC_TEXT >> 20,
+                MAX_BLOCKS
+            ));
+        }
+        if self.timed_out {
+            w.push(
+                "the time limit for this document passed while reading it: the text read by then is \
+                 kept, the rest is missing"
+                    .into(),
+            );
+        }
+        w
+    }
+}
+
 /// The namespaces the reader cares about. Transitional and Strict OOXML are treated alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ns {

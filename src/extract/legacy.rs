@@ -85,7 +85,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
                 .into(),
         )),
         CfbKind::WordDocument { encrypted: false } => {
-            let docx_bytes = convert(bytes, "doc", "docx", CONVERT_TIMEOUT)?;
+            let docx_bytes = convert(bytes, "doc", "docx", convert_timeout(opts))?;
             let mut doc = docx::extract(&docx_bytes, opts)?;
             doc.format = Format::Doc;
             doc.warnings.insert(
@@ -101,9 +101,18 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
     }
 }
 
+/// [`CONVERT_TIMEOUT`], or less when the document's deadline comes first: a worker process must give
+/// up (and kill LibreOffice's process group) before its parent kills it, or soffice would outlive it.
+fn convert_timeout(opts: &ExtractOptions) -> Duration {
+    match opts.deadline {
+        Some(d) => CONVERT_TIMEOUT.min(d.saturating_duration_since(Instant::now())),
+        None => CONVERT_TIMEOUT,
+    }
+}
+
 /// Rich Text Format: converted by LibreOffice and read as DOCX, like a legacy `.doc`.
 pub fn extract_rtf(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {
-    let docx_bytes = convert(bytes, "rtf", "docx", CONVERT_TIMEOUT)?;
+    let docx_bytes = convert(bytes, "rtf", "docx", convert_timeout(opts))?;
     let mut doc = docx::extract(&docx_bytes, opts)?;
     doc.format = Format::Rtf;
     doc.warnings.insert(
@@ -228,4 +237,23 @@ fn file_url(p: &Path) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversion_stops_by_the_document_deadline() {
+        let mut opts = ExtractOptions::default();
+        assert_eq!(convert_timeout(&opts), CONVERT_TIMEOUT);
+        opts.deadline = Some(Instant::now() + Duration::from_secs(5));
+        let t = convert_timeout(&opts);
+        assert!(
+            t <= Duration::from_secs(5) && t > Duration::from_secs(4),
+            "{t:?}"
+        );
+        opts.deadline = Some(Instant::now() - Duration::from_secs(1));
+        assert_eq!(convert_timeout(&opts), Duration::ZERO);
+    }
 }

@@ -11,7 +11,7 @@ use crate::extract::ExtractOptions;
 use std::path::{Path, PathBuf};
 
 /// Bump when any extractor changes what it returns: old entries then stop matching.
-pub const EXTRACTOR_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+x1");
+pub const EXTRACTOR_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+x2");
 
 const MAGIC: &str = "tenderscan-cache v1";
 

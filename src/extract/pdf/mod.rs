@@ -1005,6 +1005,17 @@ fn rebuild_from_objects(bytes: &[u8]) -> Option<Vec<u8>> {
     let page_re = regex::bytes::Regex::new(r"(?-u)/Type\s*/Page\b").ok()?;
     let catalog_re = regex::bytes::Regex::new(r"(?-u)/Type\s*/Catalog\b").ok()?;
     let mut objects: std::collections::BTreeMap<u32, &[u8]> = std::collections::BTreeMap::new();
+    let positions = |kw: &[u8]| -> Vec<usize> {
+        let mut v = Vec::new();
+        let mut from = 0;
+        while let Some(p) = bytes.get(from..).and_then(|b| find_bytes(b, kw)) {
+            v.push(from + p);
+            from += p + kw.len();
+        }
+        v
+    };
+    let endstreams = positions(b"endstream");
+    let endobjs = positions(b"endobj");
     let mut pos = 0;
     while let Some(c) = header.captures_at(bytes, pos) {
         let (Some(m), Some(n)) = (c.get(0), c.get(1)) else {
@@ -1019,21 +1030,24 @@ fn rebuild_from_objects(bytes: &[u8]) -> Option<Vec<u8>> {
         };
         let body_start = m.end();
         let rest = &bytes[body_start..];
-        // A stream's data may hold anything: look for `endobj` after `endstream`.
+        // A stream's data may hold anything: look for `endobj` after `endstream`. Keyword
+        // positions are found once for the whole file, so this stays linear on hostile input.
         let next_header = header
             .find_at(bytes, body_start)
             .map(|h| h.start() - body_start)
             .unwrap_or(rest.len());
         let stream_at = find_bytes(&rest[..next_header], b"stream");
-        let search_from = match stream_at {
-            Some(sa) => find_bytes(&rest[sa..], b"endstream")
-                .map(|e| sa + e)
-                .unwrap_or(sa),
-            None => 0,
-        };
-        let end = match find_bytes(&rest[search_from..], b"endobj") {
-            Some(e) if stream_at.is_some() || search_from + e <= next_header => search_from + e,
-            _ => next_header,
+        let end = match stream_at {
+            Some(_) => {
+                let after = |v: &[usize], from: usize| -> Option<usize> {
+                    v.get(v.partition_point(|&p| p < from)).copied()
+                };
+                after(&endstreams, body_start)
+                    .and_then(|es| after(&endobjs, es))
+                    .map(|eo| eo - body_start)
+                    .unwrap_or(next_header)
+            }
+            None => find_bytes(&rest[..next_header], b"endobj").unwrap_or(next_header),
         };
         let body = rest[..end].trim_ascii();
         if !body.is_empty() && num > 0 && objects.len() < 5_000_000 {

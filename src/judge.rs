@@ -880,6 +880,35 @@ mod tests {
         Judge::new(defaults().unwrap()).unwrap().judge(&doc)
     }
 
+    /// Append a table (rows of cells) as table-cell blocks numbered after the existing blocks.
+    fn push_table<const N: usize>(doc: &mut Document, cells: &[[&str; N]]) {
+        let table = doc
+            .blocks
+            .iter()
+            .filter_map(|b| b.location.cell)
+            .map(|c| c.table + 1)
+            .max()
+            .unwrap_or(0);
+        for (r, row) in cells.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                let paragraph = doc.blocks.len() as u32 + 1;
+                doc.blocks.push(Block::new(
+                    BlockKind::TableCell,
+                    *text,
+                    Location {
+                        paragraph,
+                        cell: Some(CellRef {
+                            table,
+                            row: r as u32,
+                            col: c as u32,
+                        }),
+                        ..Location::default()
+                    },
+                ));
+            }
+        }
+    }
+
     fn mentions(j: &Judgement) -> Vec<(String, &'static str)> {
         j.findings
             .iter()
@@ -1026,25 +1055,7 @@ mod tests {
             ["1", "Huawei", "PRC"],
             ["2", "Hikvision", "PRC"],
         ];
-        let mut p = 1;
-        for (r, row) in cells.iter().enumerate() {
-            for (c, text) in row.iter().enumerate() {
-                p += 1;
-                doc.blocks.push(Block::new(
-                    BlockKind::TableCell,
-                    *text,
-                    Location {
-                        paragraph: p,
-                        cell: Some(CellRef {
-                            table: 0,
-                            row: r as u32,
-                            col: c as u32,
-                        }),
-                        ..Location::default()
-                    },
-                ));
-            }
-        }
+        push_table(&mut doc, &cells);
         let j = Judge::new(defaults().unwrap()).unwrap().judge(&doc);
         assert_eq!(
             mentions(&j),
@@ -1131,25 +1142,7 @@ mod tests {
             ["Bill of quantities item", "Brand", "Model", "Qty"],
             ["IP camera", "Hikvision", "DS-2CD2143G2-I", "40"],
         ];
-        let mut p = 0;
-        for (r, row) in cells.iter().enumerate() {
-            for (c, text) in row.iter().enumerate() {
-                p += 1;
-                doc.blocks.push(Block::new(
-                    BlockKind::TableCell,
-                    *text,
-                    Location {
-                        paragraph: p,
-                        cell: Some(CellRef {
-                            table: 0,
-                            row: r as u32,
-                            col: c as u32,
-                        }),
-                        ..Location::default()
-                    },
-                ));
-            }
-        }
+        push_table(&mut doc, &cells);
         let j = Judge::new(defaults().unwrap()).unwrap().judge(&doc);
         assert_eq!(mentions(&j), [s("hikvision", "violation")]);
         let f = &j.findings[0];

@@ -30,6 +30,8 @@ pub struct Judge {
     strong_supply: Regex,
     prohibited_list: Regex,
     clause_number: Regex,
+    /// A list item's leading enumerator ("(a)", "1.", "第一條", "一、").
+    enumerator: Regex,
 }
 
 #[derive(Debug)]
@@ -246,6 +248,8 @@ impl Judge {
             supply: compile_alt(&c.supply)?,
             strong_supply: compile_alt(&strong)?,
             prohibited_list: compile_alt(&c.prohibited_list)?,
+            enumerator: Regex::new(ENUMERATOR)
+                .map_err(|e| CompileError::new(format!("enumerator: {e}")))?,
             clause_number: compile_one(
                 r"^\s*((?:article|section|clause)\s+[0-9]+(?:\.[0-9]+)*|第[一二三四五六七八九十百零〇0-9]+[條条款項项點点章節节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|[0-9]{1,3}(?:\.[0-9]{1,3})+|[0-9]{1,3}[.)]|\([0-9a-z]{1,4}\))",
             )?,
@@ -265,7 +269,6 @@ impl Judge {
     /// Judge one extracted document.
     pub fn judge(&self, doc: &Document) -> Judgement {
         let units = units(doc);
-        let enumerator = Regex::new(ENUMERATOR).ok();
         let mut findings = Vec::new();
         let mut facts = ClauseFacts::default();
 
@@ -294,7 +297,7 @@ impl Judge {
 
             // Heading and lead-in tracking (before judging this unit's own mentions).
             let short = t.chars().count() <= 60;
-            let enumerated = enumerator.as_ref().is_some_and(|r| r.is_match(t));
+            let enumerated = self.enumerator.is_match(t);
             let heading_like = !unit.is_row
                 && !comment
                 && (block.kind == BlockKind::Heading

@@ -249,8 +249,8 @@ pub fn report_walk_error(input: &Input) -> DocumentReport {
 
 fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentReport {
     let path = input.path.to_string_lossy().into_owned();
-    if let Some(err) = &input.walk_error {
-        return DocumentReport::error(path, None, "io", err.clone());
+    if input.walk_error.is_some() {
+        return report_walk_error(input);
     }
     let bytes = match read_bounded(&input.path, opts.max_file_bytes) {
         Ok(b) => b,

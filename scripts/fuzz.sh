@@ -16,7 +16,9 @@ targets=("$@")
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz
 export RUSTC_BOOTSTRAP=1
 corpus=../shared/corpus
-before=$(find fuzz/artifacts -type f 2>/dev/null | wc -l)
+# A fresh clone has no fuzz/artifacts: create it, or find fails and pipefail stops the script.
+mkdir -p fuzz/artifacts
+before=$(find fuzz/artifacts -type f | wc -l)
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/corpus/$t"
   case $t in
@@ -31,7 +33,7 @@ for t in "${targets[@]}"; do
   grep -E "^Done [0-9]+ runs|stat::number_of_executed_units" "fuzz/$t.log" | tail -1 || true
 done
 ls -l fuzz/artifacts/*/ 2>/dev/null || echo "no crashing inputs"
-after=$(find fuzz/artifacts -type f 2>/dev/null | wc -l)
+after=$(find fuzz/artifacts -type f | wc -l)
 if [ "${FUZZ_STRICT:-0}" = 1 ] && [ "$after" -gt "$before" ]; then
   echo "fuzzing found $((after - before)) new crashing input(s)" >&2
   exit 1

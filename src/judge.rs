@@ -12,7 +12,8 @@ use crate::finding::{ClauseFacts, Disposition, Finding, FindingKind, Severity, T
 use crate::matcher::{CompileError, Hit, Matcher, Via};
 use crate::normalize::{normalize, NormText};
 use crate::patterns::{ClauseRule, PatternSet, Status};
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use std::sync::OnceLock;
 
 /// Compiled rules plus the matcher: build once per run, share across threads.
 #[derive(Debug)]
@@ -23,6 +24,11 @@ pub struct Judge {
     scopes: Vec<CompiledRule>,
     sourcing: Vec<CompiledRule>,
     permissive: Vec<CompiledRule>,
+    /// Every clause-rule pattern above in one set: a unit is searched pattern by pattern only for the
+    /// patterns this set says occur in it (most units match none).
+    rule_set: RegexSet,
+    /// The patterns of `rule_set`, each compiled on first use.
+    rule_patterns: Vec<LazyRegex>,
     prohibition: Regex,
     removal: Regex,
     replacement: Regex,
@@ -39,8 +45,29 @@ struct CompiledRule {
     id: String,
     label: String,
     min_hits: usize,
-    patterns: Vec<Regex>,
+    /// Indexes into `Judge::rule_patterns` (and `rule_set`).
+    patterns: Vec<usize>,
 }
+
+/// A pattern compiled when first needed. Its source compiled as part of `Judge::rule_set` under the
+/// same size limit, so compiling it alone cannot fail (a pattern's program is part of the set's);
+/// should it ever, the pattern matches nothing rather than stopping the scan.
+#[derive(Debug)]
+struct LazyRegex {
+    source: String,
+    re: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    fn get(&self) -> Option<&Regex> {
+        self.re
+            .get_or_init(|| compile_with_limit(&self.source, RULE_SET_LIMIT).ok())
+            .as_ref()
+    }
+}
+
+/// Compiled-size limit of the rule set (and so of any one rule pattern).
+const RULE_SET_LIMIT: usize = 1 << 25;
 
 /// The judge's result for one document.
 #[derive(Debug, Clone)]
@@ -50,10 +77,53 @@ pub struct Judgement {
     pub verdict: Verdict,
 }
 
+/// Rewrite every `\b`/`\B` outside a character class as an ASCII word boundary, `(?-u:\b)`.
+///
+/// A Unicode word boundary makes the regex engine's DFAs give up on any non-ASCII text (every
+/// Chinese contract) and fall back to a backtracker, which cost a sixth of a whole scan. The ASCII
+/// form also reads mixed text better: Han characters are not ASCII word characters, so `\bcamera`
+/// matches in "監視camera" (a Unicode `\b` does not, Han being word characters there). Rules are
+/// English words; accented Latin letters next to them are the only case where the two differ.
+pub(crate) fn ascii_word_boundaries(p: &str) -> String {
+    let mut out = String::with_capacity(p.len() + 16);
+    let mut chars = p.chars();
+    let mut class_depth = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(b @ ('b' | 'B')) if class_depth == 0 => {
+                    out.push_str("(?-u:\\");
+                    out.push(b);
+                    out.push(')');
+                }
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push('\\'),
+            },
+            '[' => {
+                class_depth += 1;
+                out.push(c);
+            }
+            ']' if class_depth > 0 => {
+                class_depth -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn compile_one(p: &str) -> Result<Regex, CompileError> {
-    RegexBuilder::new(p)
+    compile_with_limit(p, 1 << 22)
+}
+
+fn compile_with_limit(p: &str, limit: usize) -> Result<Regex, CompileError> {
+    RegexBuilder::new(&ascii_word_boundaries(p))
         .case_insensitive(true)
-        .size_limit(1 << 22)
+        .size_limit(limit)
         .build()
         .map_err(|e| CompileError::new(format!("{p:?}: {e}")))
 }
@@ -71,20 +141,22 @@ fn compile_alt(ps: &[String]) -> Result<Regex, CompileError> {
     compile_one(&joined)
 }
 
-fn compile_rules(rules: &[ClauseRule]) -> Result<Vec<CompiledRule>, CompileError> {
+/// Number the rules' patterns into `sources` (shared by every rule group, compiled later as one set).
+fn compile_rules(rules: &[ClauseRule], sources: &mut Vec<String>) -> Vec<CompiledRule> {
     rules
         .iter()
-        .map(|r| {
-            Ok(CompiledRule {
-                id: r.id.clone(),
-                label: r.label.clone(),
-                min_hits: r.min_hits,
-                patterns: r
-                    .patterns
-                    .iter()
-                    .map(|p| compile_one(p))
-                    .collect::<Result<_, _>>()?,
-            })
+        .map(|r| CompiledRule {
+            id: r.id.clone(),
+            label: r.label.clone(),
+            min_hits: r.min_hits,
+            patterns: r
+                .patterns
+                .iter()
+                .map(|p| {
+                    sources.push(ascii_word_boundaries(p));
+                    sources.len() - 1
+                })
+                .collect(),
         })
         .collect()
 }
@@ -237,11 +309,30 @@ impl Judge {
             r"\b[0-9]+ ?(?:units?|pcs|sets?|each|ea)\b".into(),
             r"或同等品|[0-9]+ ?(?:台|支|套|組|部|顆|個)".into(),
         ];
+        let mut sources = Vec::new();
+        let procurement = compile_rules(&set.procurement, &mut sources);
+        let scopes = compile_rules(&set.scopes, &mut sources);
+        let sourcing = compile_rules(&set.sourcing_clauses, &mut sources);
+        let permissive = compile_rules(&set.permissive_clauses, &mut sources);
+        let rule_set = RegexSetBuilder::new(&sources)
+            .case_insensitive(true)
+            .size_limit(RULE_SET_LIMIT)
+            .build()
+            .map_err(|e| CompileError::new(format!("clause rules: {e}")))?;
+        let rule_patterns = sources
+            .into_iter()
+            .map(|source| LazyRegex {
+                source,
+                re: OnceLock::new(),
+            })
+            .collect();
         Ok(Judge {
-            procurement: compile_rules(&set.procurement)?,
-            scopes: compile_rules(&set.scopes)?,
-            sourcing: compile_rules(&set.sourcing_clauses)?,
-            permissive: compile_rules(&set.permissive_clauses)?,
+            procurement,
+            scopes,
+            sourcing,
+            permissive,
+            rule_set,
+            rule_patterns,
             prohibition: compile_alt(&c.prohibition)?,
             removal: compile_alt(&c.removal)?,
             replacement: compile_alt(&c.replacement)?,
@@ -327,15 +418,26 @@ impl Judge {
                 last_clause_number = Some(m.as_str().trim().to_string());
             }
 
-            if !deleted && !comment {
+            // Which clause-rule patterns occur in this unit at all (one pass over its text).
+            let present = (!deleted && !comment)
+                .then(|| self.rule_set.matches(t))
+                .filter(|m| m.matched_any());
+            if let Some(present) = present {
+                // The patterns that occur here, each compiled on first use.
+                let found = |ps: &[usize]| -> Vec<&Regex> {
+                    ps.iter()
+                        .filter(|&&i| present.matched(i))
+                        .filter_map(|&i| self.rule_patterns[i].get())
+                        .collect()
+                };
                 // Procurement, scope, sourcing, permissive rules.
                 for (ri, rule) in self.procurement.iter().enumerate() {
-                    if !procurement_found[ri] && rule.patterns.iter().any(|p| p.is_match(t)) {
+                    if !procurement_found[ri] && !found(&rule.patterns).is_empty() {
                         procurement_found[ri] = true;
                     }
                 }
                 for (ri, rule) in self.scopes.iter().enumerate() {
-                    for p in &rule.patterns {
+                    for p in found(&rule.patterns) {
                         for m in p.find_iter(t) {
                             scope_counts[ri] += 1;
                             if scope_hits.iter().all(|(r, _, _)| *r != ri) {
@@ -346,7 +448,7 @@ impl Judge {
                 }
                 let mut sourcing_spans = Vec::new();
                 for (ri, rule) in self.sourcing.iter().enumerate() {
-                    for p in &rule.patterns {
+                    for p in found(&rule.patterns) {
                         if let Some(m) = p.find(t) {
                             sourcing_found[ri] = true;
                             sourcing_spans.push((m.start(), m.end()));
@@ -356,7 +458,7 @@ impl Judge {
                 // One finding per clause: overlapping patterns (原產地不限, 產地不限) report once.
                 let mut reported: Vec<(usize, usize)> = Vec::new();
                 for rule in &self.permissive {
-                    for p in &rule.patterns {
+                    for p in found(&rule.patterns) {
                         for m in p.find_iter(t) {
                             let (cs, ce) =
                                 clause_of(spans.get_or_init(|| clause_spans(t)), m.start());
@@ -1189,6 +1291,38 @@ mod tests {
         ]);
         assert!(j.findings.is_empty());
         assert_eq!(j.verdict, Verdict::Pass);
+    }
+
+    #[test]
+    fn word_boundaries_are_ascii_outside_classes() {
+        assert_eq!(
+            ascii_word_boundaries(r"\bcameras?\b"),
+            r"(?-u:\b)cameras?(?-u:\b)"
+        );
+        assert_eq!(ascii_word_boundaries(r"\Bx[\b]\\b"), r"(?-u:\B)x[\b]\\b");
+        assert_eq!(ascii_word_boundaries(r"a\"), r"a\");
+        // Han text next to an English scope word: a Unicode \b would see no boundary there.
+        let j = judge_paras(&["本案採購cameras，數量20台。"]);
+        assert_eq!(j.facts.scopes, ["scope.surveillance"]);
+        // Word boundaries still hold inside Latin words.
+        let j = judge_paras(&["The contractor will repair minicamerasystems."]);
+        assert!(j.facts.scopes.is_empty(), "{:?}", j.facts.scopes);
+    }
+
+    #[test]
+    fn rule_patterns_are_found_in_every_unit_they_occur_in() {
+        // The screening set must not hide a second pattern of the same rule, nor a rule's
+        // pattern in a later unit.
+        let j = judge_paras(&[
+            "Lunch for the council.",
+            "Supply of 20 IP cameras and a network video recorder.",
+            "The supplier shall comply with FAR 52.204-25.",
+            "Products of any country of origin are acceptable.",
+        ]);
+        assert_eq!(j.facts.scopes, ["scope.surveillance"]);
+        let kinds: Vec<_> = j.findings.iter().map(|f| f.kind).collect();
+        assert_eq!(kinds, [FindingKind::PermissiveClause], "{:?}", j.findings);
+        assert_eq!(j.findings[0].paragraph, Some(4));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::glyphlist;
 use super::lexer::{Lexer, Token};
+use super::GlyphText;
 use std::collections::HashMap;
 
 /// Codespace ranges: how many bytes the next character code takes.
@@ -86,7 +87,7 @@ struct CidRange {
 #[derive(Debug, Clone, Default)]
 pub struct CMap {
     pub codespace: CodeSpace,
-    bf_single: HashMap<u32, String>,
+    bf_single: HashMap<u32, GlyphText>,
     bf_ranges: Vec<BfRange>,
     cid_single: HashMap<u32, u32>,
     cid_ranges: Vec<CidRange>,
@@ -129,7 +130,7 @@ impl CMap {
                             _ => break,
                         };
                         if src.len() <= 4 && m.bf_single.len() < 1_000_000 {
-                            m.bf_single.insert(be(&src), dst);
+                            m.bf_single.insert(be(&src), GlyphText::from(dst));
                         }
                     }
                 }
@@ -163,7 +164,7 @@ impl CMap {
                                         Token::Name(nm) => {
                                             if code <= hi && n < MAX_ARRAY_EXPANSION {
                                                 if let Some(s) = glyphlist::name_to_unicode(&nm) {
-                                                    m.bf_single.insert(code, s);
+                                                    m.bf_single.insert(code, s.into());
                                                 }
                                             }
                                         }
@@ -242,7 +243,7 @@ impl CMap {
     }
 
     /// Unicode for a code (ToUnicode use).
-    pub fn lookup_unicode(&self, code: u32) -> Option<String> {
+    pub fn lookup_unicode(&self, code: u32) -> Option<GlyphText> {
         if let Some(s) = self.bf_single.get(&code) {
             return Some(s.clone());
         }
@@ -271,23 +272,20 @@ impl CMap {
 }
 
 /// The destination string with its last character advanced by `off` (bfrange semantics).
-fn offset_string(dst: &str, off: u32) -> String {
+fn offset_string(dst: &str, off: u32) -> GlyphText {
     if off == 0 {
-        return dst.to_string();
+        return GlyphText::from(dst);
     }
-    let mut chars: Vec<char> = dst.chars().collect();
-    match chars.last_mut() {
-        Some(last) => {
-            let v = (*last as u32).saturating_add(off);
-            *last = char::from_u32(v).unwrap_or('\u{fffd}');
-        }
-        None => return String::new(),
-    }
-    chars.into_iter().collect()
+    let Some(last) = dst.chars().next_back() else {
+        return GlyphText::default();
+    };
+    let mut out = GlyphText::from(&dst[..dst.len() - last.len_utf8()]);
+    out.push(char::from_u32((last as u32).saturating_add(off)).unwrap_or('\u{fffd}'));
+    out
 }
 
 /// Decode UTF-16BE bytes (a bfchar destination); odd lengths are padded in front.
-pub fn utf16be(b: &[u8]) -> String {
+pub fn utf16be<T: FromIterator<char>>(b: &[u8]) -> T {
     let mut units = Vec::with_capacity(b.len().div_ceil(2));
     let mut i = 0;
     if b.len() % 2 == 1 {
@@ -404,33 +402,34 @@ impl Predefined {
     }
 
     /// Unicode for a code of `len` bytes (not for Identity).
-    pub fn unicode(self, code: u32, len: usize) -> Option<String> {
-        let bytes: Vec<u8> = code.to_be_bytes()[4 - len.min(4)..].to_vec();
+    pub fn unicode(self, code: u32, len: usize) -> Option<GlyphText> {
+        let all = code.to_be_bytes();
+        let bytes = &all[4 - len.min(4)..];
         match self {
             Predefined::Identity => None,
             Predefined::Ucs2 | Predefined::Utf16 => {
-                let s = utf16be(&bytes);
+                let s: GlyphText = utf16be(bytes);
                 if s.is_empty() {
                     None
                 } else {
                     Some(s)
                 }
             }
-            Predefined::Big5 => decode_with(encoding_rs::BIG5, &bytes),
-            Predefined::Gbk => decode_with(encoding_rs::GB18030, &bytes),
-            Predefined::ShiftJis => decode_with(encoding_rs::SHIFT_JIS, &bytes),
-            Predefined::EucJp => decode_with(encoding_rs::EUC_JP, &bytes),
-            Predefined::EucKr => decode_with(encoding_rs::EUC_KR, &bytes),
+            Predefined::Big5 => decode_with(encoding_rs::BIG5, bytes),
+            Predefined::Gbk => decode_with(encoding_rs::GB18030, bytes),
+            Predefined::ShiftJis => decode_with(encoding_rs::SHIFT_JIS, bytes),
+            Predefined::EucJp => decode_with(encoding_rs::EUC_JP, bytes),
+            Predefined::EucKr => decode_with(encoding_rs::EUC_KR, bytes),
         }
     }
 }
 
-fn decode_with(enc: &'static encoding_rs::Encoding, bytes: &[u8]) -> Option<String> {
+fn decode_with(enc: &'static encoding_rs::Encoding, bytes: &[u8]) -> Option<GlyphText> {
     let (s, had_errors) = enc.decode_without_bom_handling(bytes);
     if had_errors {
         None
     } else {
-        Some(s.into_owned())
+        Some(GlyphText::from(&*s))
     }
 }
 
@@ -458,7 +457,7 @@ mod tests {
         assert_eq!(m.lookup_unicode(2).as_deref(), Some("\u{1F600}"));
         assert_eq!(m.lookup_unicode(0x12).as_deref(), Some("c"));
         assert_eq!(m.lookup_unicode(0x21).as_deref(), Some("fi"));
-        assert_eq!(utf16be(&[0x66, 0, 0x6c, 0]), "fl");
+        assert_eq!(utf16be::<String>(&[0x66, 0, 0x6c, 0]), "fl");
         assert_eq!(m.lookup_unicode(0x13), None);
         assert_eq!(m.lookup_cid(0x8141), Some(101));
         assert_eq!(m.codespace.next_code(&[0x81, 0x41, 0x05], 0), (0x8141, 2));

@@ -3,7 +3,7 @@
 
 use super::font::{Decoded, Font};
 use super::lexer::{Lexer, Operand, Token};
-use super::{deref, dget, Budget};
+use super::{deref, dget, Budget, GlyphText};
 use lopdf::{Dictionary, Document as PdfDoc, Object, ObjectId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -44,7 +44,7 @@ fn form_matrix(doc: &PdfDoc, d: &Dictionary) -> Matrix {
 /// A glyph in device space (before page rotation and orientation handling).
 #[derive(Debug, Clone)]
 pub struct RawGlyph {
-    pub text: String,
+    pub text: GlyphText,
     /// Origin.
     pub x0: f32,
     pub y0: f32,
@@ -119,6 +119,10 @@ impl Default for InterpLimits {
 pub struct Interp<'a> {
     doc: &'a PdfDoc,
     fonts: HashMap<usize, Arc<Font>>,
+    /// The fonts recently selected by `Tf`, by (resource dictionary, resource name): producers
+    /// select a font before every run of text, and resolving the name through the resource
+    /// dictionaries each time cost a tenth of the interpreter's work.
+    by_name: Vec<(usize, Vec<u8>, Arc<Font>)>,
     cache: &'a FontCache,
     pub glyphs: Vec<RawGlyph>,
     pub budget: Budget<'a>,
@@ -149,6 +153,7 @@ impl<'a> Interp<'a> {
         Interp {
             doc,
             fonts: HashMap::new(),
+            by_name: Vec::new(),
             cache,
             glyphs: Vec::new(),
             budget,
@@ -178,6 +183,23 @@ impl<'a> Interp<'a> {
     }
 
     fn font_for(&mut self, resources: Option<&'a Dictionary>, name: &[u8]) -> Arc<Font> {
+        let res_key = resources.map_or(0, |r| r as *const Dictionary as usize);
+        if let Some((_, _, f)) = self
+            .by_name
+            .iter()
+            .find(|(r, n, _)| *r == res_key && n == name)
+        {
+            return f.clone();
+        }
+        let f = self.resolve_font(resources, name);
+        if self.by_name.len() >= 32 {
+            self.by_name.remove(0);
+        }
+        self.by_name.push((res_key, name.to_vec(), f.clone()));
+        f
+    }
+
+    fn resolve_font(&mut self, resources: Option<&'a Dictionary>, name: &[u8]) -> Arc<Font> {
         let doc = self.doc;
         let dict = resources
             .and_then(|r| dget(doc, r, b"Font"))
@@ -273,8 +295,7 @@ impl<'a> Interp<'a> {
                     if let Some(Operand::Name(name)) =
                         operands.len().checked_sub(2).and_then(|k| operands.get(k))
                     {
-                        let name = name.clone();
-                        gs.font = Some(self.font_for(resources, &name));
+                        gs.font = Some(self.font_for(resources, name));
                     }
                 }
                 b"Tc" => gs.tc = n(1),
@@ -308,14 +329,15 @@ impl<'a> Interp<'a> {
                         tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.tl], &tlm);
                         tm = tlm;
                     }
-                    if let Some(Operand::Str(s)) = operands.last() {
-                        let s = s.clone();
+                    // Operands are cleared after every operator: take them, do not copy them.
+                    if let Some(Operand::Str(s)) = operands.last_mut() {
+                        let s = std::mem::take(s);
                         self.show(&s, &gs, &mut tm, &mut marked, &mut decoded, true, false);
                     }
                 }
                 b"TJ" => {
-                    if let Some(Operand::Array(items)) = operands.last() {
-                        let items = items.clone();
+                    if let Some(Operand::Array(items)) = operands.last_mut() {
+                        let items = std::mem::take(items);
                         let mut first = true;
                         let mut sep = false;
                         for it in items {
@@ -653,7 +675,7 @@ impl<'a> Interp<'a> {
                     if *emitted {
                         text.clear();
                     } else {
-                        text = at.clone();
+                        text = GlyphText::from(at.as_str());
                         *emitted = true;
                     }
                 }

@@ -3,14 +3,14 @@
 use super::cmap::{predefined, CMap, Predefined};
 use super::glyphlist::name_to_unicode;
 use super::tables;
-use super::{dget, num, Budget};
+use super::{dget, glyph_char, num, Budget, GlyphText};
 use lopdf::{Dictionary, Document as PdfDoc, Object};
 use std::collections::HashMap;
 
 /// One decoded character code.
 #[derive(Debug, Clone)]
 pub struct Decoded {
-    pub text: String,
+    pub text: GlyphText,
     /// Advance in text space units per unit font size (horizontal) — already scaled.
     pub width: f32,
     /// A single-byte code 32 (word spacing applies).
@@ -21,7 +21,7 @@ pub struct Decoded {
 #[allow(clippy::large_enum_variant)]
 enum Kind {
     Simple {
-        uni: Vec<Option<String>>,
+        uni: Vec<Option<GlyphText>>,
         widths: Vec<f32>,
     },
     Cid {
@@ -44,12 +44,12 @@ struct EmbeddedCmap {
 }
 
 impl EmbeddedCmap {
-    fn lookup(&self, cid: u32) -> Option<String> {
+    fn lookup(&self, cid: u32) -> Option<GlyphText> {
         let gid = match &self.cid_to_gid {
             None => u16::try_from(cid).ok()?,
             Some(m) => *m.get(cid as usize)?,
         };
-        self.gid_uni.get(&gid).map(|c| c.to_string())
+        self.gid_uni.get(&gid).map(|&c| glyph_char(c))
     }
 }
 
@@ -148,14 +148,14 @@ fn is_bad_text(s: &str) -> bool {
 }
 
 /// Drop control characters and spell out Latin ligatures (as pdftotext does).
-fn clean(s: String) -> String {
+fn clean(s: GlyphText) -> GlyphText {
     if !s
         .chars()
         .any(|c| (c as u32) < 0x20 || c == '\u{7f}' || ('\u{FB00}'..='\u{FB06}').contains(&c))
     {
         return s;
     }
-    let mut out = String::with_capacity(s.len() + 2);
+    let mut out = GlyphText::with_capacity(s.len() + 2);
     for c in s.chars() {
         match c {
             '\u{FB00}' => out.push_str("ff"),
@@ -217,7 +217,7 @@ impl Font {
     pub fn fallback() -> Font {
         let uni = (0..256u32)
             .map(|c| char::from_u32(tables::WIN_ANSI_ENCODING[c as usize] as u32))
-            .map(|c| c.filter(|&c| c != '\0').map(|c| c.to_string()))
+            .map(|c| c.filter(|&c| c != '\0').map(glyph_char))
             .collect();
         let widths = (0..256).map(|c| tables::W_HELVETICA[c] as f32).collect();
         Font {
@@ -303,13 +303,13 @@ impl Font {
             }
             _ => {}
         }
-        let mut uni: Vec<Option<String>> = table
+        let mut uni: Vec<Option<GlyphText>> = table
             .iter()
             .map(|&u| {
                 if u == 0 {
                     None
                 } else {
-                    char::from_u32(u as u32).map(|c| c.to_string())
+                    char::from_u32(u as u32).map(glyph_char)
                 }
             })
             .collect();
@@ -323,7 +323,7 @@ impl Font {
                 ) {
                     for (code, g) in c2g {
                         if let (Some(slot), Some(ch)) = (uni.get_mut(code as usize), g2u.get(&g)) {
-                            *slot = Some(ch.to_string());
+                            *slot = Some(glyph_char(*ch));
                         }
                     }
                 }
@@ -335,7 +335,7 @@ impl Font {
         }
         for (code, s) in diffs {
             if let Some(slot) = uni.get_mut(code) {
-                *slot = s;
+                *slot = s.map(GlyphText::from);
             }
         }
         // Widths.
@@ -623,7 +623,7 @@ impl Font {
                     }
                     if text.is_none() && *identity_to_unicode {
                         text = char::from_u32(code)
-                            .map(|c| c.to_string())
+                            .map(glyph_char)
                             .filter(|s| !is_bad_text(s));
                     }
                     if text.is_none() {
@@ -634,8 +634,8 @@ impl Font {
                     if text.is_none() {
                         if let (Some(m), Some(c)) = (collection, cid) {
                             text = match m.lookup_bf_string(c) {
-                                Some(hayro_cmap::BfString::Char(ch)) => Some(ch.to_string()),
-                                Some(hayro_cmap::BfString::String(s)) => Some(s),
+                                Some(hayro_cmap::BfString::Char(ch)) => Some(glyph_char(ch)),
+                                Some(hayro_cmap::BfString::String(s)) => Some(GlyphText::from(s)),
                                 None => None,
                             }
                             .filter(|s| !is_bad_text(s));

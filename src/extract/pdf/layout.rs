@@ -1,11 +1,12 @@
 //! From positioned glyphs to lines, paragraphs and table rows.
 
 use super::content::RawGlyph;
+use super::GlyphText;
 
 /// A glyph in its reading frame: advance along +x, baseline at `y`, "up" is +y.
 #[derive(Debug, Clone)]
 struct G {
-    text: String,
+    text: GlyphText,
     x0: f32,
     x1: f32,
     y: f32,
@@ -14,10 +15,11 @@ struct G {
     op_start: bool,
 }
 
-/// A run of glyphs that were drawn consecutively on one baseline.
-#[derive(Debug)]
+/// A run of glyphs that were drawn consecutively on one baseline: `glyphs[start..end]` of its frame.
+#[derive(Debug, Clone, Copy)]
 struct Run {
-    glyphs: Vec<G>,
+    start: usize,
+    end: usize,
     y: f32,
     size: f32,
     xmin: f32,
@@ -53,7 +55,13 @@ pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
             _ => (x, y),
         }
     };
-    let mut groups: [Vec<G>; 4] = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    // Nearly every glyph of a page reads left to right: size that frame for all of them at once.
+    let mut groups: [Vec<G>; 4] = [
+        Vec::with_capacity(raw.len()),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    ];
     let mut last_k = 0usize;
     for g in raw {
         let (ax, ay) = rotp(g.x0, g.y0);
@@ -105,14 +113,13 @@ pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
 }
 
 fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
-    // 1. Runs in content order.
+    // 1. Runs in content order: each glyph extends the last run or starts a new one, so a run is
+    // a range of `glyphs`.
     let mut runs: Vec<Run> = Vec::new();
-    for g in glyphs {
+    for (i, g) in glyphs.iter().enumerate() {
         let same = runs.last().is_some_and(|r| {
             let tol = 0.35 * r.size.min(g.size).max(0.1);
-            let Some(p) = r.glyphs.last() else {
-                return false;
-            };
+            let p = &glyphs[r.end - 1];
             // Superscripts and subscripts: a smaller glyph right next to the previous one.
             let script = (g.size - p.size).abs() > 0.15 * p.size.max(g.size)
                 && (g.x0 - p.x1).abs() < 0.5 * p.size.max(g.size)
@@ -123,14 +130,15 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
             if let Some(r) = runs.last_mut() {
                 r.xmin = r.xmin.min(g.x0);
                 r.size = r.size.max(g.size);
-                r.glyphs.push(g);
+                r.end = i + 1;
             }
         } else {
             runs.push(Run {
+                start: i,
+                end: i + 1,
                 y: g.y,
                 size: g.size,
                 xmin: g.x0,
-                glyphs: vec![g],
             });
         }
     }
@@ -162,10 +170,10 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
         for r in l {
             let dup = keep.iter().any(|k| {
                 (k.xmin - r.xmin).abs() < 0.3 * r.size
-                    && k.glyphs.len() == r.glyphs.len()
-                    && k.glyphs
+                    && k.end - k.start == r.end - r.start
+                    && glyphs[k.start..k.end]
                         .iter()
-                        .zip(&r.glyphs)
+                        .zip(&glyphs[r.start..r.end])
                         .all(|(a, b)| a.text == b.text)
             });
             if !dup {
@@ -175,9 +183,9 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
         let mut words: Vec<Word> = Vec::new();
         let mut cur: Option<Word> = None;
         let mut prev: Option<(f32, f32, char)> = None; // (x1, size, last char)
-        let mut recent: Vec<(f32, f32, String)> = Vec::new();
+        let mut recent: Vec<(f32, f32, GlyphText)> = Vec::new();
         for r in keep {
-            for g in r.glyphs {
+            for g in &glyphs[r.start..r.end] {
                 let Some(first) = g.text.chars().next() else {
                     continue;
                 };
@@ -249,7 +257,7 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                                 .last()
                                 .is_some_and(|w| g.x0 - w.x1 > 2.5 * g.size.max(0.1)));
                         cur = Some(Word {
-                            text: g.text.clone(),
+                            text: g.text.to_string(),
                             x0: g.x0,
                             x1: g.x1,
                             big_gap_before: gap_big && !words.is_empty(),

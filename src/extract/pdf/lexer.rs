@@ -340,6 +340,9 @@ fn decode_name(raw: &[u8]) -> Vec<u8> {
 }
 
 pub fn parse_num(s: &[u8]) -> f32 {
+    if let Some(v) = parse_plain_num(s) {
+        return v;
+    }
     // Tolerate "--5", "5-", "1.2.3" the way viewers do: take the longest valid prefix.
     let mut t = s;
     while t.len() > 1 && (t[0] == b'-' || t[0] == b'+') && (t[1] == b'-' || t[1] == b'+') {
@@ -370,9 +373,92 @@ pub fn parse_num(s: &[u8]) -> f32 {
     }
 }
 
+/// The common case without going through `str::parse`: an optional `-`, at most 9 integer digits, an
+/// optional `.` with at most 6 digits (what PDF producers write). `None` for anything else.
+fn parse_plain_num(s: &[u8]) -> Option<f32> {
+    let (neg, digits) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    let (int, frac) = match digits.iter().position(|&c| c == b'.') {
+        Some(i) => (&digits[..i], &digits[i + 1..]),
+        None => (digits, &digits[digits.len()..]),
+    };
+    if int.len() > 9 || frac.len() > 6 || int.len() + frac.len() == 0 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in int.iter().chain(frac) {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as u64;
+    }
+    const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+    // Exact integer over an exact power of ten: the f64 quotient is correctly rounded.
+    let x = (v as f64 / POW10[frac.len()]) as f32;
+    Some(if neg { -x } else { x })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_numbers_parse_like_str_parse() {
+        for t in [
+            "0",
+            "-0",
+            "12",
+            "-12",
+            "3.5",
+            "-.5",
+            ".25",
+            "5.",
+            "123456789",
+            "0.000001",
+            "595.276",
+            "-841.89",
+            "1.2.3",
+            "--5",
+            "5-",
+            "-",
+            ".",
+            "+3",
+            "1e5",
+            "7.1234567",
+        ] {
+            if let Some(fast) = parse_plain_num(t.as_bytes()) {
+                let want: f32 = t
+                    .parse::<f32>()
+                    .unwrap_or_else(|_| t.trim_end_matches('.').parse().unwrap_or(0.0));
+                assert_eq!(fast.to_bits(), want.to_bits(), "{t}");
+            }
+        }
+        // Pseudo-random numbers of every shape the fast path takes: same bits as `str::parse`
+        // (an exact integer over an exact power of ten, rounded once to f64 and once to f32).
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let frac_digits = (x % 7) as usize;
+            let int = (x >> 8) % 1_000_000_000 / 10u64.pow((x >> 40) as u32 % 9);
+            let frac = (x >> 20) % 10u64.pow(frac_digits as u32);
+            let t = if frac_digits == 0 {
+                format!("{int}")
+            } else {
+                format!("{int}.{frac:0width$}", width = frac_digits)
+            };
+            let want: f32 = t.parse().unwrap();
+            assert_eq!(parse_num(t.as_bytes()).to_bits(), want.to_bits(), "{t}");
+        }
+        assert_eq!(parse_num(b"1.2.3"), 1.2);
+        assert_eq!(parse_num(b"--5"), -5.0);
+        assert_eq!(parse_num(b"-"), 0.0);
+        assert_eq!(parse_num(b"."), 0.0);
+        assert_eq!(parse_num(b"7.1234567"), 7.123_456_7);
+    }
 
     #[test]
     fn tokens() {
@@ -399,6 +485,24 @@ mod tests {
     fn numbers() {
         assert_eq!(parse_num(b"-.5"), -0.5);
         assert_eq!(parse_num(b"--3"), -3.0);
+        // Pseudo-random numbers of every shape the fast path takes: same bits as `str::parse`
+        // (an exact integer over an exact power of ten, rounded once to f64 and once to f32).
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let frac_digits = (x % 7) as usize;
+            let int = (x >> 8) % 1_000_000_000 / 10u64.pow((x >> 40) as u32 % 9);
+            let frac = (x >> 20) % 10u64.pow(frac_digits as u32);
+            let t = if frac_digits == 0 {
+                format!("{int}")
+            } else {
+                format!("{int}.{frac:0width$}", width = frac_digits)
+            };
+            let want: f32 = t.parse().unwrap();
+            assert_eq!(parse_num(t.as_bytes()).to_bits(), want.to_bits(), "{t}");
+        }
         assert_eq!(parse_num(b"1.2.3"), 1.2);
         assert_eq!(parse_num(b"-"), 0.0);
     }

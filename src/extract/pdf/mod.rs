@@ -2,6 +2,15 @@
 //! tree); our own text layer on top (content interpreter, fonts and CMaps, layout).
 
 mod cmap;
+/// The text of one glyph: nearly always a character or two, kept inline (no heap allocation) so
+/// that decoding and laying out a page does not allocate per glyph.
+pub(crate) type GlyphText = compact_str::CompactString;
+
+/// One character as glyph text (inline, no allocation).
+pub(crate) fn glyph_char(c: char) -> GlyphText {
+    let mut buf = [0u8; 4];
+    GlyphText::from(&*c.encode_utf8(&mut buf))
+}
 mod content;
 mod font;
 mod glyphlist;
@@ -898,6 +907,9 @@ fn read_page(ctx: &PageCtx<'_>, pid: ObjectId) -> PageOut {
         .and_then(|o| num(pdf, o))
         .unwrap_or(0.0) as i64;
     let data = page_content(pdf, page, &mut interp.budget);
+    // A text-showing content stream spends several bytes per glyph: reserve for that many glyphs
+    // (capped) instead of growing the vector a dozen times.
+    interp.glyphs.reserve((data.len() / 8).min(1 << 14));
     interp.run_page(&data, resources, content::IDENTITY);
     let values = interp.run_annotations(page, resources, ctx.fields);
     let glyphs = std::mem::take(&mut interp.glyphs);

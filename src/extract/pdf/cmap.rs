@@ -7,6 +7,32 @@ use super::glyphlist;
 use super::lexer::{Lexer, Token};
 use super::GlyphText;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A map keyed by character code. Codes are not attacker-chosen hash keys in any way that matters
+/// (a CMap holds at most a million single entries), so a multiplicative hash replaces SipHash,
+/// which cost more than the lookups themselves.
+pub type CodeMap<V> = HashMap<u32, V, BuildHasherDefault<CodeHasher>>;
+
+#[derive(Default)]
+pub struct CodeHasher(u64);
+
+impl Hasher for CodeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        // Fold the high half down: the table indexes buckets by the low bits, which after a
+        // multiplication depend only on the low bits of the code.
+        let h = (n as u64 ^ 0x9E37_79B9).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = h ^ (h >> 29);
+    }
+}
 
 /// Codespace ranges: how many bytes the next character code takes.
 #[derive(Debug, Clone, Default)]
@@ -87,9 +113,9 @@ struct CidRange {
 #[derive(Debug, Clone, Default)]
 pub struct CMap {
     pub codespace: CodeSpace,
-    bf_single: HashMap<u32, GlyphText>,
+    bf_single: CodeMap<GlyphText>,
     bf_ranges: Vec<BfRange>,
-    cid_single: HashMap<u32, u32>,
+    cid_single: CodeMap<u32>,
     cid_ranges: Vec<CidRange>,
     pub usecmap: Option<Vec<u8>>,
     pub vertical: bool,

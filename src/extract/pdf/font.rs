@@ -110,7 +110,7 @@ fn hayro_next(m: &hayro_cmap::CMap, bytes: &[u8], pos: usize) -> (u32, usize, Op
 #[derive(Debug, Default)]
 struct CidWidths {
     dw: f32,
-    single: HashMap<u32, f32>,
+    single: super::cmap::CodeMap<f32>,
     ranges: Vec<(u32, u32, f32)>,
 }
 

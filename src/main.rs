@@ -179,7 +179,14 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         set.restrict_lists(&args.lists)
             .map_err(anyhow::Error::msg)?;
     }
-    let judge = Judge::new(set)?;
+    // Worker processes judge for themselves. The parent compiles the patterns only to judge in
+    // process (thread isolation) or to check pattern files of the user's before any worker starts;
+    // the embedded patterns are known to compile (tests), and compiling them costs ~25 ms.
+    let judge = if args.isolation == cli::Isolation::Thread || !args.patterns.is_empty() {
+        Some(Judge::new(set.clone())?)
+    } else {
+        None
+    };
     let collect = !matches!(args.format, Format::Text | Format::Jsonl);
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
@@ -249,8 +256,13 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     let mut worst_fail = false;
     let mut io_err: Option<std::io::Error> = None;
     let mut readable = 0usize;
-    let worker_pool = match args.isolation {
-        cli::Isolation::Process => {
+    /// Where documents are read and judged.
+    enum Exec {
+        Workers(tenderscan::isolate::WorkerPool),
+        InProcess(Box<Judge>),
+    }
+    let exec = match (args.isolation, judge) {
+        (cli::Isolation::Process, _) => {
             let exe = std::env::current_exe()
                 .context("cannot find the tenderscan executable for worker processes")?;
             // Workers get a slightly shorter cooperative budget than the parent's hard stop, so they
@@ -263,13 +275,14 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
                 &wopts,
                 args.max_memory,
             );
-            Some(tenderscan::isolate::WorkerPool::new(exe, &cfg, timeout)?)
+            Exec::Workers(tenderscan::isolate::WorkerPool::new(exe, &cfg, timeout)?)
         }
-        cli::Isolation::Thread => None,
+        (cli::Isolation::Thread, Some(judge)) => Exec::InProcess(Box::new(judge)),
+        (cli::Isolation::Thread, None) => Exec::InProcess(Box::new(Judge::new(set.clone())?)),
     };
-    let exec = |i: &pipeline::Input| match &worker_pool {
-        Some(pool) => pool.run(i),
-        None => pipeline::scan_one(i, &judge, &opts),
+    let exec = |i: &pipeline::Input| match &exec {
+        Exec::Workers(pool) => pool.run(i),
+        Exec::InProcess(judge) => pipeline::scan_one(i, judge, &opts),
     };
     pipeline::scan_with(&found.inputs, opts.jobs, exec, |r| {
         if let Some(pb) = &progress {
@@ -315,8 +328,8 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         Format::Text => printer.summary(&mut out, &summary)?,
         Format::Jsonl => {}
         Format::Csv => csv::write_csv(&mut out, &all)?,
-        Format::Sarif => sarif::write_sarif(&mut out, &all, &summary, judge.patterns())?,
-        Format::Html => html::write_html(&mut out, &all, &summary, judge.patterns())?,
+        Format::Sarif => sarif::write_sarif(&mut out, &all, &summary, &set)?,
+        Format::Html => html::write_html(&mut out, &all, &summary, &set)?,
         Format::Markdown => markdown::write_markdown(&mut out, &all, &summary)?,
     }
     if let Some(e) = io_err {

@@ -104,6 +104,12 @@ pub fn normalize(input: &str) -> NormText {
             i += 1;
             continue;
         }
+        if is_nfkc_stable_han(c) {
+            // Unified ideographs have no compatibility mapping: skip the NFKC machinery.
+            push(&mut out, fold_s2t(c), off as u32, end as u32);
+            i += 1;
+            continue;
+        }
         let mut buf = [0u8; 4];
         for n in c.encode_utf8(&mut buf).nfkc() {
             let n = fold_s2t(n);
@@ -116,6 +122,11 @@ pub fn normalize(input: &str) -> NormText {
         i += 1;
     }
     out
+}
+
+/// CJK Unified Ideographs and Extension A: each is its own NFKC form (checked by a test).
+fn is_nfkc_stable_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
 }
 
 fn next_is_newline(chars: &[(usize, char)], mut i: usize) -> bool {
@@ -206,6 +217,17 @@ const S2T_LEN: usize = S2T_SIMP.len() / 3;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn han_fast_path_is_nfkc() {
+        for u in (0x3400..=0x4DBFu32).chain(0x4E00..=0x9FFF) {
+            let c = char::from_u32(u).unwrap();
+            assert!(is_nfkc_stable_han(c));
+            let mut buf = [0u8; 4];
+            let n: String = c.encode_utf8(&mut buf).nfkc().collect();
+            assert_eq!(n, c.to_string(), "U+{u:04X}");
+        }
+    }
 
     #[test]
     fn table_is_consistent() {

@@ -234,7 +234,7 @@ impl CMap {
                 }
                 Token::Op(b"usecmap") => {
                     if let Some(Token::Name(n)) = &prev {
-                        m.usecmap = Some(n.clone());
+                        m.usecmap = Some(n.to_vec());
                     }
                 }
                 Token::Op(b"def") => {

@@ -385,7 +385,7 @@ impl<'a> Interp<'a> {
                     let mut at = None;
                     if let Some(Operand::Dict(d)) = operands.last() {
                         for (k, v) in d {
-                            if k == b"ActualText" {
+                            if k.as_slice() == b"ActualText" {
                                 if let Operand::Str(s) = v {
                                     at = Some((super::pdf_text_string(s), false));
                                 }

@@ -149,6 +149,14 @@ fn is_bad_text(s: &str) -> bool {
 
 /// Drop control characters and spell out Latin ligatures (as pdftotext does).
 fn clean(s: GlyphText) -> GlyphText {
+    if let [b] = s.as_bytes() {
+        // One ASCII byte: printable or dropped.
+        return if *b < 0x20 || *b == 0x7f {
+            GlyphText::default()
+        } else {
+            s
+        };
+    }
     if !s
         .chars()
         .any(|c| (c as u32) < 0x20 || c == '\u{7f}' || ('\u{FB00}'..='\u{FB06}').contains(&c))

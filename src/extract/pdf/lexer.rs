@@ -2,14 +2,18 @@
 //!
 //! It never fails: garbage bytes are skipped. Nesting of arrays and dictionaries is bounded.
 
+/// The bytes of a string or name operand: inline up to 16 bytes (a word of a simple font, eight
+/// glyphs of a two-byte font), so that most strings of a content stream are not heap allocations.
+pub type Bytes = smallvec::SmallVec<[u8; 16]>;
+
 /// One operand of a content-stream operator.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operand {
     Num(f32),
-    Name(Vec<u8>),
-    Str(Vec<u8>),
+    Name(Bytes),
+    Str(Bytes),
     Array(Vec<Operand>),
-    Dict(Vec<(Vec<u8>, Operand)>),
+    Dict(Vec<(Bytes, Operand)>),
     Other,
 }
 
@@ -26,8 +30,8 @@ impl Operand {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Token<'a> {
     Num(f32),
-    Name(Vec<u8>),
-    Str(Vec<u8>),
+    Name(Bytes),
+    Str(Bytes),
     ArrayOpen,
     ArrayClose,
     DictOpen,
@@ -164,10 +168,10 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn literal_string(&mut self) -> Vec<u8> {
+    fn literal_string(&mut self) -> Bytes {
         // at '('
         self.pos += 1;
-        let mut out = Vec::new();
+        let mut out = Bytes::new();
         let mut depth = 1usize;
         while let Some(b) = self.peek() {
             self.pos += 1;
@@ -220,9 +224,9 @@ impl<'a> Lexer<'a> {
         out
     }
 
-    fn hex_string(&mut self) -> Vec<u8> {
+    fn hex_string(&mut self) -> Bytes {
         self.pos += 1;
-        let mut out = Vec::new();
+        let mut out = Bytes::new();
         let mut hi: Option<u8> = None;
         while let Some(b) = self.peek() {
             self.pos += 1;
@@ -287,7 +291,7 @@ impl<'a> Lexer<'a> {
             }
             Token::DictOpen => {
                 let mut v = Vec::new();
-                let mut key: Option<Vec<u8>> = None;
+                let mut key: Option<Bytes> = None;
                 while let Some(t) = self.next_token() {
                     if t == Token::DictClose {
                         break;
@@ -319,11 +323,11 @@ impl<'a> Lexer<'a> {
     }
 }
 
-fn decode_name(raw: &[u8]) -> Vec<u8> {
+fn decode_name(raw: &[u8]) -> Bytes {
     if !raw.contains(&b'#') {
-        return raw.to_vec();
+        return Bytes::from_slice(raw);
     }
-    let mut out = Vec::with_capacity(raw.len());
+    let mut out = Bytes::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
         if raw[i] == b'#' && i + 2 < raw.len() {
@@ -463,20 +467,20 @@ mod tests {
     #[test]
     fn tokens() {
         let mut l = Lexer::new(b"/F1 12 Tf (a\\(b\\)c) Tj <41 42> [(x) -250 (y)] TJ");
-        assert_eq!(l.next_token(), Some(Token::Name(b"F1".to_vec())));
+        assert_eq!(l.next_token(), Some(Token::Name(b"F1".as_slice().into())));
         assert_eq!(l.next_token(), Some(Token::Num(12.0)));
         assert_eq!(l.next_token(), Some(Token::Op(b"Tf")));
-        assert_eq!(l.next_token(), Some(Token::Str(b"a(b)c".to_vec())));
+        assert_eq!(l.next_token(), Some(Token::Str(b"a(b)c".as_slice().into())));
         assert_eq!(l.next_token(), Some(Token::Op(b"Tj")));
-        assert_eq!(l.next_token(), Some(Token::Str(b"AB".to_vec())));
+        assert_eq!(l.next_token(), Some(Token::Str(b"AB".as_slice().into())));
         let t = l.next_token().unwrap();
         let a = l.operand(t, 0);
         assert_eq!(
             a,
             Operand::Array(vec![
-                Operand::Str(b"x".to_vec()),
+                Operand::Str(b"x".as_slice().into()),
                 Operand::Num(-250.0),
-                Operand::Str(b"y".to_vec())
+                Operand::Str(b"y".as_slice().into())
             ])
         );
     }

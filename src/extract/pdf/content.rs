@@ -651,8 +651,16 @@ impl<'a> Interp<'a> {
         let mut first = true;
         // ActualText: the innermost span that has one.
         let at_idx = marked.iter().rposition(|m| m.is_some());
+        // Between glyphs the text matrix only translates: its linear part, and so the rendering
+        // matrix's and the glyph size, stay the same for the whole string. Only the translation is
+        // recomputed per glyph (with the very expressions `mul` uses).
+        let mut trm = mul(tm, &gs.ctm);
+        let (sx, sy) = (trm[2] * fs, trm[3] * fs);
+        let size = (sx * sx + sy * sy).sqrt();
+        let ctm = gs.ctm;
         for d in decoded.iter() {
-            let trm = mul(tm, &gs.ctm);
+            trm[4] = tm[4] * ctm[0] + tm[5] * ctm[2] + ctm[4];
+            trm[5] = tm[4] * ctm[1] + tm[5] * ctm[3] + ctm[5];
             let (x0, y0) = apply(&trm, 0.0, gs.rise);
             let (adv_x, adv_y);
             if font.vertical {
@@ -667,8 +675,6 @@ impl<'a> Interp<'a> {
             } else {
                 apply(&trm, adv_x, gs.rise)
             };
-            let (sx, sy) = (trm[2] * fs, trm[3] * fs);
-            let size = (sx * sx + sy * sy).sqrt();
             let mut text = d.text.clone();
             if let Some(i) = at_idx {
                 if let Some(Some((at, emitted))) = marked.get_mut(i) {
@@ -693,7 +699,8 @@ impl<'a> Interp<'a> {
                 });
             }
             first = false;
-            *tm = mul(&[1.0, 0.0, 0.0, 1.0, adv_x, adv_y], tm);
+            tm[4] = adv_x * tm[0] + adv_y * tm[2] + tm[4];
+            tm[5] = adv_x * tm[1] + adv_y * tm[3] + tm[5];
         }
     }
 }

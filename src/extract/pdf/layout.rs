@@ -186,7 +186,8 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
         let mut words: Vec<Word> = Vec::new();
         let mut cur: Option<Word> = None;
         let mut prev: Option<(f32, f32, char)> = None; // (x1, size, last char)
-        let mut recent: Vec<(f32, f32, GlyphText)> = Vec::new();
+        let mut recent: Vec<(f32, f32, GlyphText)> = Vec::with_capacity(8);
+        let mut recent_next = 0usize;
         for r in keep {
             for g in &glyphs[r.start..r.end] {
                 let Some(first) = g.text.chars().next() else {
@@ -202,10 +203,13 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                 {
                     continue;
                 }
-                if recent.len() >= 8 {
-                    recent.remove(0);
+                // The last eight glyphs, in a ring.
+                if recent.len() < 8 {
+                    recent.push((g.x0, g.y, g.text.clone()));
+                } else {
+                    recent[recent_next] = (g.x0, g.y, g.text.clone());
                 }
-                recent.push((g.x0, g.y, g.text.clone()));
+                recent_next = (recent_next + 1) % 8;
                 let mut big = false;
                 let mut space = false;
                 if let Some((px1, psize, plast)) = prev {
@@ -273,7 +277,7 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
             words.push(w);
         }
         for w in words.iter_mut() {
-            w.text = collapse_spaces(&w.text);
+            w.text = collapse_spaces(std::mem::take(&mut w.text));
         }
         words.retain(|w| !w.text.is_empty());
         if let Some(w) = words.first_mut() {
@@ -573,7 +577,11 @@ impl Table {
     }
 }
 
-fn collapse_spaces(s: &str) -> String {
+fn collapse_spaces(s: String) -> String {
+    // Words are cut at spaces: nearly all have none left to collapse.
+    if !s.chars().any(char::is_whitespace) {
+        return s;
+    }
     let mut out = String::with_capacity(s.len());
     let mut prev_space = false;
     for c in s.chars() {

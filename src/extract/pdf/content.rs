@@ -699,8 +699,9 @@ impl<'a> Interp<'a> {
                 });
             }
             first = false;
-            tm[4] = adv_x * tm[0] + adv_y * tm[2] + tm[4];
-            tm[5] = adv_x * tm[1] + adv_y * tm[3] + tm[5];
+            // (a + b) + e == e + (a + b): the same sum as `mul` forms.
+            tm[4] += adv_x * tm[0] + adv_y * tm[2];
+            tm[5] += adv_x * tm[1] + adv_y * tm[3];
         }
     }
 }

@@ -49,6 +49,9 @@ fn is_cjk(c: char) -> bool {
 /// Normalise a block of text: NFKC, Simplified->Traditional folding, ligatures, soft hyphens and
 /// zero-width characters removed, wrapped lines joined, whitespace collapsed to single spaces.
 pub fn normalize(input: &str) -> NormText {
+    if input.is_ascii() {
+        return normalize_ascii(input);
+    }
     let mut out = NormText {
         text: String::with_capacity(input.len()),
         starts: Vec::with_capacity(input.len()),
@@ -121,6 +124,67 @@ pub fn normalize(input: &str) -> NormText {
         }
         i += 1;
     }
+    out
+}
+
+/// [`normalize`] for ASCII text (most English contracts): the same steps on bytes, without decoding
+/// characters or NFKC (ASCII is NFKC-stable and has nothing to fold).
+fn normalize_ascii(input: &str) -> NormText {
+    let b = input.as_bytes();
+    let mut out = NormText {
+        text: String::with_capacity(b.len()),
+        starts: Vec::with_capacity(b.len()),
+        ends: Vec::with_capacity(b.len()),
+    };
+    let mut bytes: Vec<u8> = Vec::with_capacity(b.len());
+    let ws = |c: u8| (c as char).is_whitespace();
+    let push = |bytes: &mut Vec<u8>, out: &mut NormText, c: u8, start: usize| {
+        bytes.push(c);
+        out.starts.push(start as u32);
+        out.ends.push(start as u32 + 1);
+    };
+    let mut pending_space: Option<usize> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'-' {
+            // Hyphen at a line end: "Hik-\nvision" -> "Hikvision", "DS-\n2CD" -> "DS-2CD".
+            let mut k = i + 1;
+            while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
+                k += 1;
+            }
+            if k < b.len() && (b[k] == b'\n' || b[k] == b'\r') {
+                let mut j = i + 1;
+                while j < b.len() && ws(b[j]) {
+                    j += 1;
+                }
+                if j < b.len() {
+                    let n = b[j];
+                    let prev = bytes.last().copied();
+                    if !(n.is_ascii_lowercase() && prev.is_some_and(|p| p.is_ascii_alphabetic())) {
+                        push(&mut bytes, &mut out, b'-', i);
+                    }
+                    pending_space = None;
+                    i = j;
+                    continue;
+                }
+            }
+        }
+        if ws(c) {
+            if !bytes.is_empty() && pending_space.is_none() {
+                pending_space = Some(i);
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(so) = pending_space.take() {
+            push(&mut bytes, &mut out, b' ', so);
+        }
+        push(&mut bytes, &mut out, c, i);
+        i += 1;
+    }
+    // Only ASCII bytes were pushed.
+    out.text = String::from_utf8(bytes).unwrap_or_default();
     out
 }
 
@@ -217,6 +281,45 @@ const S2T_LEN: usize = S2T_SIMP.len() / 3;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The general path, for comparing with the ASCII one.
+    fn normalize_general(input: &str) -> NormText {
+        // A leading zero-width space (3 bytes, dropped) forces the general path without changing
+        // the result; shift the offsets back.
+        let mut n = normalize(&format!("\u{200B}{input}"));
+        n.starts.iter_mut().for_each(|s| *s -= 3);
+        n.ends.iter_mut().for_each(|e| *e -= 3);
+        n
+    }
+
+    #[test]
+    fn ascii_path_equals_the_general_path() {
+        let alphabet = [
+            "a", "B", "-", " ", "\n", "\r", "\t", "\x0b", "\x0c", "x", "D", "S", "2", ".", "  ",
+            "- \n", "-\n", "Hik", "vision",
+        ];
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            let mut s = String::new();
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 12) as usize;
+            let mut y = x;
+            for _ in 0..len {
+                s.push_str(alphabet[(y % alphabet.len() as u64) as usize]);
+                y /= alphabet.len() as u64;
+                if y == 0 {
+                    y = x.rotate_left(17);
+                }
+            }
+            let fast = normalize(&s);
+            let slow = normalize_general(&s);
+            assert_eq!(fast.text, slow.text, "{s:?}");
+            assert_eq!(fast.starts, slow.starts, "{s:?}");
+            assert_eq!(fast.ends, slow.ends, "{s:?}");
+        }
+    }
 
     #[test]
     fn han_fast_path_is_nfkc() {

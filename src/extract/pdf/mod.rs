@@ -24,7 +24,6 @@ use super::{ExtractError, ExtractOptions};
 use crate::document::{Block, BlockKind, CellRef, Document, Format, Location};
 use lopdf::{Dictionary, Document as PdfDoc, LoadOptions, Object, ObjectId, Stream};
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Follow references (bounded).
@@ -266,9 +265,9 @@ fn inflate(data: &[u8], cap: u64) -> (Vec<u8>, bool) {
         && data[0] & 0x0F == 8
         && (((data[0] as u16) << 8) | data[1] as u16).is_multiple_of(31);
     let body = if zlib_header { &data[2..] } else { data };
-    let mut out = read_capped(flate2::read::DeflateDecoder::new(body), cap);
+    let mut out = decompress_capped(body, false, cap);
     if out.is_empty() && !zlib_header {
-        out = read_capped(flate2::read::ZlibDecoder::new(data), cap);
+        out = decompress_capped(data, true, cap);
     }
     let truncated = out.len() as u64 > cap;
     if truncated {
@@ -277,19 +276,37 @@ fn inflate(data: &[u8], cap: u64) -> (Vec<u8>, bool) {
     (out, truncated)
 }
 
-fn read_capped<R: Read>(r: R, cap: u64) -> Vec<u8> {
-    let mut r = r.take(cap.saturating_add(1));
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match r.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        }
+/// Inflate at most `cap + 1` bytes straight into the result, keeping whatever came out before an
+/// error or the end of the input. The decompressor (tens of kilobytes of state) is kept per thread
+/// and reset, not built and zeroed for every stream.
+fn decompress_capped(input: &[u8], zlib: bool, cap: u64) -> Vec<u8> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    thread_local! {
+        static INFLATERS: std::cell::RefCell<[Option<Decompress>; 2]> =
+            const { std::cell::RefCell::new([None, None]) };
     }
-    out
+    let limit = usize::try_from(cap.saturating_add(1)).unwrap_or(usize::MAX);
+    INFLATERS.with(|cell| {
+        let mut slots = cell.borrow_mut();
+        let d = slots[zlib as usize].get_or_insert_with(|| Decompress::new(zlib));
+        d.reset(zlib);
+        let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).max(64).min(limit));
+        while out.len() < limit {
+            if out.len() == out.capacity() {
+                let more = out.capacity().max(64).min(limit - out.len());
+                out.reserve_exact(more);
+            }
+            let (in_before, out_before) = (d.total_in(), d.total_out());
+            let rest = input.get(in_before as usize..).unwrap_or(&[]);
+            match d.decompress_vec(rest, &mut out, FlushDecompress::None) {
+                Ok(Status::StreamEnd) => break,
+                Ok(_) if d.total_in() == in_before && d.total_out() == out_before => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        out
+    })
 }
 
 fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfDoc, ExtractError> {

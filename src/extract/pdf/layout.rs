@@ -263,8 +263,12 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                             || (words
                                 .last()
                                 .is_some_and(|w| g.x0 - w.x1 > 2.5 * g.size.max(0.1)));
+                        // Room for a word's worth of glyphs: growing from one glyph's length
+                        // reallocated most words three times.
+                        let mut text = String::with_capacity(g.text.len().max(16));
+                        text.push_str(&g.text);
                         cur = Some(Word {
-                            text: g.text.to_string(),
+                            text,
                             x0: g.x0,
                             x1: g.x1,
                             big_gap_before: gap_big && !words.is_empty(),
@@ -520,13 +524,24 @@ impl Line {
     /// Fragments split at large gaps: (x start, text).
     fn fragments(&self) -> Vec<(f32, String)> {
         let mut out: Vec<(f32, String)> = Vec::new();
-        for w in &self.words {
+        for (i, w) in self.words.iter().enumerate() {
             match out.last_mut() {
                 Some((_, t)) if !w.big_gap_before => {
                     t.push(' ');
                     t.push_str(&w.text);
                 }
-                _ => out.push((w.x0, w.text.clone())),
+                _ => {
+                    // Sized for the words up to the next big gap.
+                    let len: usize = self.words[i..]
+                        .iter()
+                        .enumerate()
+                        .take_while(|(k, x)| *k == 0 || !x.big_gap_before)
+                        .map(|(_, x)| x.text.len() + 1)
+                        .sum();
+                    let mut t = String::with_capacity(len);
+                    t.push_str(&w.text);
+                    out.push((w.x0, t));
+                }
             }
         }
         out

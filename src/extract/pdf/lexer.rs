@@ -273,7 +273,8 @@ impl<'a> Lexer<'a> {
             Token::Name(n) => Operand::Name(n),
             Token::Str(s) => Operand::Str(s),
             Token::ArrayOpen => {
-                let mut v = Vec::new();
+                // TJ arrays alternate strings and kerning: start with room for a line's worth.
+                let mut v = Vec::with_capacity(16);
                 while let Some(t) = self.next_token() {
                     if t == Token::ArrayClose {
                         break;

@@ -924,9 +924,9 @@ fn read_page(ctx: &PageCtx<'_>, pid: ObjectId) -> PageOut {
         .and_then(|o| num(pdf, o))
         .unwrap_or(0.0) as i64;
     let data = page_content(pdf, page, &mut interp.budget);
-    // A text-showing content stream spends several bytes per glyph: reserve for that many glyphs
-    // (capped) instead of growing the vector a dozen times.
-    interp.glyphs.reserve((data.len() / 8).min(1 << 14));
+    // A text-showing content stream spends a few bytes per glyph (4 hex digits in a two-byte font):
+    // reserve for that many glyphs (capped) instead of growing the vector a dozen times.
+    interp.glyphs.reserve((data.len() / 4).min(1 << 14));
     interp.run_page(&data, resources, content::IDENTITY);
     let values = interp.run_annotations(page, resources, ctx.fields);
     let glyphs = std::mem::take(&mut interp.glyphs);

@@ -2,8 +2,10 @@
 
 mod cli;
 
-/// Extraction allocates many small, short-lived objects (glyphs, tokens, lines); mimalloc serves them
-/// markedly faster than the system allocator.
+/// Extraction allocates many small, short-lived objects (tokens, lines, words); mimalloc serves them
+/// faster than the system allocator (6% on the PDF bench corpus). Unlike glibc it cannot grow a huge
+/// block by remapping pages, so big buffers are sized up front (`extract::read_capped`,
+/// `extract::grow_toward`): a doubling for the last byte of a 256 MiB part once tripled peak memory.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -111,6 +111,41 @@ pub enum Sniffed {
     Unknown,
 }
 
+/// Make room in `buf` for more of a read that stops at `limit` bytes: double the capacity, but take
+/// the whole rest at once when it is not much more than that. Large buffers are not reallocated
+/// again for the last byte or two (a reallocation copies the whole buffer, and mimalloc, unlike the
+/// system allocator, cannot remap pages instead).
+pub(crate) fn grow_toward(buf: &mut Vec<u8>, limit: usize) {
+    let room = limit.saturating_sub(buf.len());
+    let step = buf.capacity().max(64 * 1024);
+    buf.reserve_exact(if room <= step + step / 2 { room } else { step });
+}
+
+/// Read at most `limit` bytes. `hint` (e.g. a zip entry's declared size) sizes the first buffer, so
+/// an honest size is one allocation; a lying one costs only address space, since untouched pages are
+/// not resident. Returns what was read and the error that stopped the read, if any.
+pub(crate) fn read_capped<R: std::io::Read>(
+    mut r: R,
+    limit: usize,
+    hint: usize,
+) -> (Vec<u8>, std::io::Result<()>) {
+    let mut data = Vec::with_capacity(hint.min(limit));
+    while data.len() < limit {
+        if data.len() == data.capacity() {
+            grow_toward(&mut data, limit);
+        }
+        let room = (data.capacity() - data.len()) as u64;
+        let mut part = std::io::Read::take(&mut r, room);
+        match std::io::Read::read_to_end(&mut part, &mut data) {
+            Ok(n) if (n as u64) < room => break,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (data, Err(e)),
+        }
+    }
+    (data, Ok(()))
+}
+
 /// Classify by content first; the extension only breaks ties for text.
 pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
     let head = &bytes[..bytes.len().min(1024)];
@@ -199,5 +234,45 @@ pub fn format_of(kind: Sniffed) -> Option<Format> {
         Sniffed::Rtf => Some(Format::Rtf),
         Sniffed::Text => Some(Format::Txt),
         Sniffed::Unknown => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn capped_reads_allocate_no_more_than_they_keep() {
+        let limit = (3 << 20) + 1; // a cap of 3 MiB plus the byte that tells "more"
+        let zeros = || std::io::repeat(0).take(10 << 20);
+        // Honest size: one allocation of exactly the cap.
+        let (d, r) = read_capped(zeros(), limit, 10 << 20);
+        assert!(r.is_ok());
+        assert_eq!((d.len(), d.capacity()), (limit, limit));
+        // No size: doubling, with the last step taking the rest (never double for one byte).
+        let (d, _) = read_capped(zeros(), limit, 0);
+        assert_eq!(d.len(), limit);
+        assert!(d.capacity() < limit + limit / 2, "{}", d.capacity());
+        // Short input: all of it.
+        let (d, r) = read_capped(&b"abc"[..], limit, 0);
+        assert!(r.is_ok());
+        assert_eq!(d, b"abc");
+        // An error keeps what came before it.
+        struct Broken(usize);
+        impl Read for Broken {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::other("damaged"));
+                }
+                let n = buf.len().min(self.0);
+                buf[..n].fill(7);
+                self.0 -= n;
+                Ok(n)
+            }
+        }
+        let (d, r) = read_capped(Broken(100_000), limit, 0);
+        assert_eq!(d.len(), 100_000);
+        assert!(r.is_err());
     }
 }

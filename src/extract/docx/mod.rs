@@ -18,7 +18,7 @@ mod story;
 pub(crate) mod xml;
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use quick_xml::events::Event;
 use quick_xml::NsReader;
@@ -141,10 +141,9 @@ impl<'a> Package<'a> {
             Err(e) => return Part::Broken(e.to_string()),
         };
         let limit = self.per_part.min(self.budget);
-        let mut data = Vec::with_capacity(f.size().min(limit).min(8 << 20) as usize);
-        let res = (&mut f)
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut data);
+        let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+        let declared = usize::try_from(f.size()).unwrap_or(cap);
+        let (mut data, res) = crate::extract::read_capped(&mut f, cap, declared);
         if data.len() as u64 > limit {
             data.truncate(limit as usize);
             let which = if limit == self.per_part {

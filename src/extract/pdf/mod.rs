@@ -293,8 +293,7 @@ fn decompress_capped(input: &[u8], zlib: bool, cap: u64) -> Vec<u8> {
         let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).max(64).min(limit));
         while out.len() < limit {
             if out.len() == out.capacity() {
-                let more = out.capacity().max(64).min(limit - out.len());
-                out.reserve_exact(more);
+                crate::extract::grow_toward(&mut out, limit);
             }
             let (in_before, out_before) = (d.total_in(), d.total_out());
             let rest = input.get(in_before as usize..).unwrap_or(&[]);

@@ -23,6 +23,9 @@ enum Kind {
     Simple {
         uni: Vec<Option<GlyphText>>,
         widths: Vec<f32>,
+        /// Every code decoded once, when the font is loaded (text and width depend on nothing
+        /// else), so that showing text is a table lookup per byte.
+        table: Vec<Decoded>,
     },
     Cid {
         enc: CidEnc,
@@ -229,11 +232,16 @@ impl Font {
             .collect();
         let widths = (0..256).map(|c| tables::W_HELVETICA[c] as f32).collect();
         Font {
-            kind: Kind::Simple { uni, widths },
+            kind: Kind::Simple {
+                uni,
+                widths,
+                table: Vec::new(),
+            },
             to_unicode: None,
             vertical: false,
             scale: 0.001,
         }
+        .with_simple_table()
     }
 
     pub fn load(doc: &PdfDoc, dict: &Dictionary, budget: &mut Budget) -> Font {
@@ -384,11 +392,16 @@ impl Font {
             }
         }
         Font {
-            kind: Kind::Simple { uni, widths },
+            kind: Kind::Simple {
+                uni,
+                widths,
+                table: Vec::new(),
+            },
             to_unicode,
             vertical: false,
             scale,
         }
+        .with_simple_table()
     }
 
     fn load_type0(
@@ -554,32 +567,53 @@ impl Font {
         }
     }
 
+    /// Fill a simple font's table of decoded codes.
+    fn with_simple_table(mut self) -> Font {
+        if let Kind::Simple { uni, widths, .. } = &self.kind {
+            let table = (0..=255u8)
+                .map(|b| self.decode_simple(uni, widths, b))
+                .collect();
+            if let Kind::Simple { table: t, .. } = &mut self.kind {
+                *t = table;
+            }
+        }
+        self
+    }
+
+    /// One code of a simple font: ToUnicode unless it gives nothing usable, else the encoding.
+    fn decode_simple(&self, uni: &[Option<GlyphText>], widths: &[f32], b: u8) -> Decoded {
+        let code = b as u32;
+        let mut text = None;
+        if let Some(tu) = &self.to_unicode {
+            if let Some(s) = tu.lookup_unicode(code) {
+                if !is_bad_text(&s) {
+                    text = Some(s);
+                }
+            }
+        }
+        let text = text
+            .or_else(|| uni.get(b as usize).cloned().flatten())
+            .or_else(|| {
+                self.to_unicode
+                    .as_ref()
+                    .and_then(|t| t.lookup_unicode(code))
+            })
+            .unwrap_or_default();
+        Decoded {
+            text: clean(text),
+            width: widths.get(b as usize).copied().unwrap_or(500.0) * self.scale,
+            is_space_code: b == 32,
+        }
+    }
+
     /// Decode a string operand into characters.
     pub fn decode(&self, bytes: &[u8], out: &mut Vec<Decoded>) {
         match &self.kind {
-            Kind::Simple { uni, widths } => {
+            Kind::Simple { uni, widths, table } => {
                 for &b in bytes {
-                    let code = b as u32;
-                    let mut text = None;
-                    if let Some(tu) = &self.to_unicode {
-                        if let Some(s) = tu.lookup_unicode(code) {
-                            if !is_bad_text(&s) {
-                                text = Some(s);
-                            }
-                        }
-                    }
-                    let text = text
-                        .or_else(|| uni.get(b as usize).cloned().flatten())
-                        .or_else(|| {
-                            self.to_unicode
-                                .as_ref()
-                                .and_then(|t| t.lookup_unicode(code))
-                        })
-                        .unwrap_or_default();
-                    out.push(Decoded {
-                        text: clean(text),
-                        width: widths.get(b as usize).copied().unwrap_or(500.0) * self.scale,
-                        is_space_code: b == 32,
+                    out.push(match table.get(b as usize) {
+                        Some(d) => d.clone(),
+                        None => self.decode_simple(uni, widths, b),
                     });
                 }
             }

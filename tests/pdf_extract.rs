@@ -348,44 +348,15 @@ fn two_columns_read_left_then_right() {
 /// A content stream that inflates far past the per-stream limit is truncated with a warning.
 #[test]
 fn inflate_limit_truncates_content_streams() {
-    use std::io::Write;
     let mut content = b"BT /F1 12 Tf 72 700 Td (Bomb text) Tj ET\n".to_vec();
     content.extend(std::iter::repeat_n(b' ', 8 << 20));
-    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(&content).expect("deflate");
-    let z = enc.finish().expect("deflate");
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offs = Vec::new();
-    let objs: Vec<Vec<u8>> = vec![
+    let pdf = pdf_of(&[
         b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_vec(),
-        {
-            let mut s = format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", z.len()).into_bytes();
-            s.extend_from_slice(&z);
-            s.extend_from_slice(b"\nendstream");
-            s
-        },
+        flate_stream(&content, flate2::Compression::best()),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
-    ];
-    for (i, o) in objs.iter().enumerate() {
-        offs.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        pdf.extend_from_slice(o);
-        pdf.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
-    for o in offs {
-        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objs.len() + 1
-        )
-        .as_bytes(),
-    );
+    ]);
     let opts = ExtractOptions {
         max_stream_bytes: 1 << 20,
         ..Default::default()
@@ -402,7 +373,6 @@ fn inflate_limit_truncates_content_streams() {
 /// A minimal PDF: one page per content stream, Helvetica as /F1, streams stored uncompressed
 /// unless they are long.
 fn synthetic_pdf(pages: &[Vec<u8>]) -> Vec<u8> {
-    use std::io::Write;
     let n = pages.len();
     let mut objs: Vec<Vec<u8>> = Vec::new();
     objs.push(b"<< /Type /Catalog /Pages 2 0 R >>".to_vec());
@@ -418,21 +388,31 @@ fn synthetic_pdf(pages: &[Vec<u8>]) -> Vec<u8> {
             )
             .into_bytes(),
         );
-        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(c).expect("deflate");
-        let z = enc.finish().expect("deflate");
-        let mut s =
-            format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", z.len()).into_bytes();
-        s.extend_from_slice(&z);
-        s.extend_from_slice(b"\nendstream");
-        objs.push(s);
+        objs.push(flate_stream(c, flate2::Compression::fast()));
     }
+    pdf_of(&objs)
+}
+
+/// A FlateDecode stream object holding `data`.
+fn flate_stream(data: &[u8], level: flate2::Compression) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), level);
+    enc.write_all(data).expect("deflate");
+    let z = enc.finish().expect("deflate");
+    let mut s = format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", z.len()).into_bytes();
+    s.extend_from_slice(&z);
+    s.extend_from_slice(b"\nendstream");
+    s
+}
+
+/// A PDF file of these objects (numbered from 1, the catalog first) with a classic xref table.
+fn pdf_of<O: AsRef<[u8]>>(objs: &[O]) -> Vec<u8> {
     let mut pdf = b"%PDF-1.4\n".to_vec();
     let mut offs = Vec::new();
     for (i, o) in objs.iter().enumerate() {
         offs.push(pdf.len());
         pdf.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
-        pdf.extend_from_slice(o);
+        pdf.extend_from_slice(o.as_ref());
         pdf.extend_from_slice(b"\nendobj\n");
     }
     let xref = pdf.len();
@@ -692,24 +672,7 @@ fn form_field_without_appearance_is_read() {
          /Rect [150 695 400 715] /P 3 0 R >>",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ];
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offs = Vec::new();
-    for (i, o) in objs.iter().enumerate() {
-        offs.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objs.len() + 1).as_bytes());
-    for o in offs {
-        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objs.len() + 1
-        )
-        .as_bytes(),
-    );
+    let pdf = pdf_of(&objs);
     let d = extract(sniff(&pdf, None), &pdf, &ExtractOptions::default()).expect("ok");
     let texts: Vec<&str> = d.blocks.iter().map(|b| b.text.as_str()).collect();
     assert_eq!(texts, ["Supplier:", "Huawei Technologies"]);

@@ -300,6 +300,17 @@ struct Decision {
 }
 
 impl Judge {
+    /// The patterns among `ps` that the screening set found in a unit, each compiled on first use.
+    fn occurring<'a>(
+        &'a self,
+        present: &'a regex::SetMatches,
+        ps: &'a [usize],
+    ) -> impl Iterator<Item = &'a Regex> + 'a {
+        ps.iter()
+            .filter(|&&i| present.matched(i))
+            .filter_map(|&i| self.rule_patterns[i].get())
+    }
+
     pub fn new(set: PatternSet) -> Result<Judge, CompileError> {
         let matcher = Matcher::new(&set)?;
         let c = &set.cues;
@@ -424,15 +435,10 @@ impl Judge {
                 .filter(|m| m.matched_any());
             if let Some(present) = present {
                 // The patterns that occur here, each compiled on first use.
-                let found = |ps: &[usize]| -> Vec<&Regex> {
-                    ps.iter()
-                        .filter(|&&i| present.matched(i))
-                        .filter_map(|&i| self.rule_patterns[i].get())
-                        .collect()
-                };
+                let found = |ps| self.occurring(&present, ps);
                 // Procurement, scope, sourcing, permissive rules.
                 for (ri, rule) in self.procurement.iter().enumerate() {
-                    if !procurement_found[ri] && !found(&rule.patterns).is_empty() {
+                    if !procurement_found[ri] && found(&rule.patterns).next().is_some() {
                         procurement_found[ri] = true;
                     }
                 }

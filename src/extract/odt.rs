@@ -24,12 +24,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
 use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
 
 use super::docx::numbering::format_number;
-use super::docx::xml::{attr, attr_i64, clip, decode_text, Limits, MAX_BLOCK_TEXT};
+use super::docx::xml::{
+    attr, attr_i64, clip, decode_text, walk, Limits, XmlReader, MAX_BLOCK_TEXT,
+};
 use super::docx::{Package, Part};
 use super::{ExtractError, ExtractOptions};
 use crate::document::{Block, BlockKind, CellRef, Document, Format};
@@ -474,74 +475,8 @@ impl<'s> Parser<'s> {
 
     /// One part (or the whole flat file). On an XML error the blocks read so far are kept.
     fn parse(&mut self, xml: &[u8]) -> Result<(), String> {
-        let mut r = NsReader::from_reader(xml);
         self.tags.clear();
-        self.skip = 0;
-        // Open elements, skipped ones included.
-        let mut depth: u32 = 0;
-        let result = loop {
-            let blocks: usize = self.outs.iter().map(Vec::len).sum();
-            if self.limits.tick() || self.limits.full(blocks) {
-                break Ok(());
-            }
-            let (res, ev) = match r.read_resolved_event() {
-                Ok(x) => x,
-                Err(e) => break Err(e.to_string()),
-            };
-            match ev {
-                Event::Start(ref e) => {
-                    depth = depth.saturating_add(1);
-                    if self.skip > 0 {
-                        self.skip += 1;
-                        continue;
-                    }
-                    if self.limits.too_deep(depth) {
-                        self.skip = 1;
-                        continue;
-                    }
-                    self.start(classify(&res), e, false);
-                }
-                Event::Empty(ref e) => {
-                    if self.skip > 0 || self.limits.too_deep(depth.saturating_add(1)) {
-                        continue;
-                    }
-                    if self.start(classify(&res), e, true) {
-                        self.end();
-                    }
-                }
-                Event::End(_) => {
-                    depth = depth.saturating_sub(1);
-                    if self.skip > 0 {
-                        self.skip -= 1;
-                        continue;
-                    }
-                    self.end();
-                }
-                Event::Text(ref t) if self.skip == 0 && self.text_target() => {
-                    // Decode no more than the paragraph can still take (an entity is at most
-                    // 10 bytes): one endless text run must not be copied whole.
-                    let raw: &[u8] = t;
-                    let room = self.room().saturating_mul(10).saturating_add(16);
-                    let s = decode_text(&raw[..raw.len().min(room)], &mut self.unknown_entity);
-                    self.push_text(&s);
-                }
-                Event::CData(ref t) if self.skip == 0 && self.text_target() => {
-                    let raw: &[u8] = t;
-                    let s = String::from_utf8_lossy(&raw[..raw.len().min(self.room() + 4)]);
-                    self.push_text(&s);
-                }
-                Event::DocType(_) => self.doctype = true,
-                Event::Eof if self.tags.is_empty() => break Ok(()),
-                Event::Eof => break Err("the part ends inside an open element (truncated)".into()),
-                _ => {}
-            }
-        };
-        // Close whatever a truncated or broken part left open, keeping its text.
-        self.skip = 0;
-        while !self.tags.is_empty() {
-            self.end();
-        }
-        result
+        walk(xml, self, true)
     }
 
     /// True when character data at this point is paragraph text.
@@ -1374,6 +1309,47 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
     }
     doc.warnings = warnings;
     Ok(doc)
+}
+
+impl XmlReader for Parser<'_> {
+    fn limits(&mut self) -> &mut Limits {
+        &mut self.limits
+    }
+    fn blocks(&self) -> usize {
+        self.outs.iter().map(Vec::len).sum()
+    }
+    fn skip(&mut self) -> &mut u32 {
+        &mut self.skip
+    }
+    fn start(&mut self, res: &ResolveResult, e: &BytesStart, empty: bool) -> bool {
+        Parser::start(self, classify(res), e, empty)
+    }
+    fn end(&mut self) {
+        Parser::end(self);
+    }
+    fn text(&mut self, raw: &[u8], cdata: bool) {
+        if !self.text_target() {
+            return;
+        }
+        let s = if cdata {
+            String::from_utf8_lossy(&raw[..raw.len().min(self.room() + 4)])
+        } else {
+            // Decode no more than the paragraph can still take (an entity is at most 10 bytes):
+            // one endless text run must not be copied whole.
+            let room = self.room().saturating_mul(10).saturating_add(16);
+            std::borrow::Cow::Owned(decode_text(
+                &raw[..raw.len().min(room)],
+                &mut self.unknown_entity,
+            ))
+        };
+        self.push_text(&s);
+    }
+    fn doctype(&mut self) {
+        self.doctype = true;
+    }
+    fn open(&self) -> bool {
+        !self.tags.is_empty()
+    }
 }
 
 #[cfg(test)]

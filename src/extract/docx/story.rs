@@ -1,11 +1,14 @@
 //! One streaming pass over a WordprocessingML "story" (the body, a header, a footer, the footnotes,
 //! the endnotes, the comments), turning paragraphs and table cells into [`Block`]s.
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::NsReader;
+use quick_xml::events::BytesStart;
+use quick_xml::name::ResolveResult;
 
 use super::numbering::{NumRef, Numbering, Styles};
-use super::xml::{attr, attr_i64, classify, clip, decode_text, on_off, Ns, MAX_BLOCK_TEXT};
+use super::xml::{
+    attr, attr_i64, classify, clip, decode_text, on_off, walk, Limits, Ns, XmlReader,
+    MAX_BLOCK_TEXT,
+};
 use crate::document::{Block, BlockKind, CellRef, Location};
 
 /// Which part a story comes from; decides the kind of its blocks.
@@ -147,7 +150,6 @@ fn skipped(local: &[u8]) -> bool {
 
 /// Parse one story. On an XML error the blocks read so far are kept and the error returned.
 pub(crate) fn parse(xml: &[u8], story: Story, env: &mut Env) -> Result<(), String> {
-    let mut r = NsReader::from_reader(xml);
     let mut st = State {
         story,
         tags: Vec::with_capacity(32),
@@ -159,81 +161,55 @@ pub(crate) fn parse(xml: &[u8], story: Story, env: &mut Env) -> Result<(), Strin
         run_hidden: false,
         skip: 0,
     };
-    // Open elements, skipped ones included.
-    let mut depth: u32 = 0;
-    let result = loop {
-        if env.limits.tick() || env.limits.full(env.blocks.len()) {
-            break Ok(());
-        }
-        let (res, ev) = match r.read_resolved_event() {
-            Ok(x) => x,
-            Err(e) => break Err(e.to_string()),
-        };
-        match ev {
-            Event::Start(ref e) => {
-                depth = depth.saturating_add(1);
-                if st.skip > 0 {
-                    st.skip += 1;
-                    continue;
-                }
-                if env.limits.too_deep(depth) {
-                    st.skip = 1;
-                    continue;
-                }
-                let ns = classify(&res);
-                st.start(ns, e, false, env);
-            }
-            Event::Empty(ref e) => {
-                if st.skip > 0 || env.limits.too_deep(depth.saturating_add(1)) {
-                    continue;
-                }
-                let ns = classify(&res);
-                if st.start(ns, e, true, env) {
-                    st.end(env);
-                }
-            }
-            Event::End(_) => {
-                depth = depth.saturating_sub(1);
-                if st.skip > 0 {
-                    st.skip -= 1;
-                    continue;
-                }
-                st.end(env);
-            }
-            Event::Text(ref t) if st.skip == 0 => {
-                if let Some(top @ (Tag::T | Tag::DelText)) = st.tags.last().copied() {
-                    let deleted = top == Tag::DelText || st.del_depth > 0;
-                    // Decode no more than the paragraph can still take (an entity is at most 10
-                    // bytes): one endless text run must not be copied whole.
-                    let room = st.room(deleted);
-                    let raw: &[u8] = t;
-                    let raw = &raw[..raw.len().min(room.saturating_mul(10).saturating_add(16))];
-                    let s = decode_text(raw, &mut env.unknown_entity);
-                    let n = st.push_text(&s, deleted);
-                    env.limits.text_total += n;
-                }
-            }
-            Event::CData(ref t) if st.skip == 0 => {
-                if let Some(top @ (Tag::T | Tag::DelText)) = st.tags.last().copied() {
-                    let deleted = top == Tag::DelText || st.del_depth > 0;
-                    let raw: &[u8] = t;
-                    let raw = &raw[..raw.len().min(st.room(deleted).saturating_add(4))];
-                    let s = String::from_utf8_lossy(raw);
-                    let n = st.push_text(&s, deleted);
-                    env.limits.text_total += n;
-                }
-            }
-            Event::DocType(_) => env.doctype = true,
-            Event::Eof => break Ok(()),
-            _ => {}
-        }
-    };
-    // Close whatever a truncated or broken part left open, keeping its text.
-    st.skip = 0;
-    while !st.tags.is_empty() {
-        st.end(env);
+    walk(xml, &mut StoryReader { st: &mut st, env }, false)
+}
+
+/// A story being read: its state and the document's environment, as [`walk`] drives them.
+struct StoryReader<'s, 'e, 'a> {
+    st: &'s mut State,
+    env: &'e mut Env<'a>,
+}
+
+impl XmlReader for StoryReader<'_, '_, '_> {
+    fn limits(&mut self) -> &mut Limits {
+        &mut self.env.limits
     }
-    result
+    fn blocks(&self) -> usize {
+        self.env.blocks.len()
+    }
+    fn skip(&mut self) -> &mut u32 {
+        &mut self.st.skip
+    }
+    fn start(&mut self, res: &ResolveResult, e: &BytesStart, empty: bool) -> bool {
+        self.st.start(classify(res), e, empty, self.env)
+    }
+    fn end(&mut self) {
+        self.st.end(self.env);
+    }
+    fn text(&mut self, raw: &[u8], cdata: bool) {
+        let st = &mut *self.st;
+        let Some(top @ (Tag::T | Tag::DelText)) = st.tags.last().copied() else {
+            return;
+        };
+        let deleted = top == Tag::DelText || st.del_depth > 0;
+        let room = st.room(deleted);
+        let s = if cdata {
+            String::from_utf8_lossy(&raw[..raw.len().min(room.saturating_add(4))])
+        } else {
+            // Decode no more than the paragraph can still take (an entity is at most 10 bytes):
+            // one endless text run must not be copied whole.
+            let raw = &raw[..raw.len().min(room.saturating_mul(10).saturating_add(16))];
+            std::borrow::Cow::Owned(decode_text(raw, &mut self.env.unknown_entity))
+        };
+        let n = st.push_text(&s, deleted);
+        self.env.limits.text_total += n;
+    }
+    fn doctype(&mut self) {
+        self.env.doctype = true;
+    }
+    fn open(&self) -> bool {
+        !self.st.tags.is_empty()
+    }
 }
 
 impl State {

@@ -239,6 +239,95 @@ pub(crate) fn decode_text(raw: &[u8], unknown: &mut bool) -> String {
     out
 }
 
+/// A reader of one XML part, driven by [`walk`]: it opens and closes elements and takes character
+/// data, while `walk` does what the DOCX and ODT readers share: the limit and deadline checks, the
+/// nesting-depth count, skipping the content of elements the reader declines, and closing what a
+/// broken or truncated part left open.
+pub(crate) trait XmlReader {
+    fn limits(&mut self) -> &mut Limits;
+    /// Blocks produced so far (for the block limit).
+    fn blocks(&self) -> usize;
+    /// Depth inside an element whose content is skipped; `start` sets it to 1 to skip an element.
+    fn skip(&mut self) -> &mut u32;
+    /// Open an element; true when it was pushed (an empty element is then closed at once).
+    fn start(&mut self, res: &ResolveResult, e: &BytesStart, empty: bool) -> bool;
+    fn end(&mut self);
+    /// Character data outside skipped content (`cdata`: a CDATA section, not entity-escaped).
+    fn text(&mut self, raw: &[u8], cdata: bool);
+    /// The part carried a DOCTYPE (ignored: nothing is ever fetched or expanded).
+    fn doctype(&mut self);
+    /// Elements still open.
+    fn open(&self) -> bool;
+}
+
+/// Walk one part. On an XML error the blocks read so far are kept and the error returned; so is
+/// a part that ends inside an open element when `unclosed_is_error`.
+pub(crate) fn walk<R: XmlReader>(
+    xml: &[u8],
+    rd: &mut R,
+    unclosed_is_error: bool,
+) -> Result<(), String> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::NsReader::from_reader(xml);
+    *rd.skip() = 0;
+    // Open elements, skipped ones included.
+    let mut depth: u32 = 0;
+    let result = loop {
+        let blocks = rd.blocks();
+        if rd.limits().tick() || rd.limits().full(blocks) {
+            break Ok(());
+        }
+        let (res, ev) = match r.read_resolved_event() {
+            Ok(x) => x,
+            Err(e) => break Err(e.to_string()),
+        };
+        match ev {
+            Event::Start(ref e) => {
+                depth = depth.saturating_add(1);
+                if *rd.skip() > 0 {
+                    *rd.skip() += 1;
+                    continue;
+                }
+                if rd.limits().too_deep(depth) {
+                    *rd.skip() = 1;
+                    continue;
+                }
+                rd.start(&res, e, false);
+            }
+            Event::Empty(ref e) => {
+                if *rd.skip() > 0 || rd.limits().too_deep(depth.saturating_add(1)) {
+                    continue;
+                }
+                if rd.start(&res, e, true) {
+                    rd.end();
+                }
+            }
+            Event::End(_) => {
+                depth = depth.saturating_sub(1);
+                if *rd.skip() > 0 {
+                    *rd.skip() -= 1;
+                    continue;
+                }
+                rd.end();
+            }
+            Event::Text(ref t) if *rd.skip() == 0 => rd.text(t, false),
+            Event::CData(ref t) if *rd.skip() == 0 => rd.text(t, true),
+            Event::DocType(_) => rd.doctype(),
+            Event::Eof if unclosed_is_error && rd.open() => {
+                break Err("the part ends inside an open element (truncated)".into())
+            }
+            Event::Eof => break Ok(()),
+            _ => {}
+        }
+    };
+    // Close whatever a truncated or broken part left open, keeping its text.
+    *rd.skip() = 0;
+    while rd.open() {
+        rd.end();
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

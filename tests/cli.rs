@@ -2,40 +2,10 @@
 //! `--jobs`, list restriction, pattern validation.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tenderscan"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.env_remove("NO_COLOR");
-    // Keep the extracted-text cache out of the user's home.
-    c.env(
-        "XDG_CACHE_HOME",
-        std::env::temp_dir().join("tenderscan-test-cache"),
-    );
-    c
-}
-
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run tenderscan")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn jsonl(o: &Output) -> Vec<serde_json::Value> {
-    stdout(o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l}: {e}")))
-        .collect()
-}
+mod common;
+use common::{bin, jsonl, run, stdout, write};
 
 #[test]
 fn jsonl_contract_on_fixtures() {

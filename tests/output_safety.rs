@@ -4,7 +4,6 @@
 //! escape by the standard and keep the text exactly.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 const CONTRACT: &str = "=cmd|' /C calc'!A0 Supply 40 Hikvision cameras <script>alert(1)</script> \
      \u{202e}fdp.exe \u{1b}[2J\u{1b}]0;pwned\u{7} tail.\n\n\
@@ -13,14 +12,8 @@ const CONTRACT: &str = "=cmd|' /C calc'!A0 Supply 40 Hikvision cameras <script>a
 /// A file name with an escape sequence, a bidi override, markup and a formula in it.
 const NAME: &str = "=HYPERLINK(1) \u{1b}[31mred\u{1b}[0m \u{202e}<img src=x onerror=alert(1)>.txt";
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tenderscan"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .args(args)
-        .output()
-        .expect("run tenderscan")
-}
+mod common;
+use common::run;
 
 fn hostile_file(dir: &Path) -> PathBuf {
     let p = dir.join(NAME);

@@ -1,27 +1,10 @@
 //! The report formats for tools and memos (CSV, SARIF, Markdown), the replacement inventory, and
 //! `tenderscan explain`, run through the binary on fixtures and on hostile documents.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tenderscan"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("NO_COLOR")
-        .args(args)
-        .output()
-        .expect("run tenderscan")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
+mod common;
+use common::{run, stdout, write};
 
 const BOQ_DOCX: &str = "fixtures/contracts/zh_boq_violation.docx";
 const BOQ_TXT: &str = "fixtures/contracts/zh_simplified_violation.txt";

@@ -230,6 +230,8 @@ impl<'a> Interp<'a> {
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
         let mut operands: Vec<Operand> = Vec::new();
+        // The last array operand's vector, reused by the next one.
+        let mut spare: Vec<Operand> = Vec::new();
         let mut lx = Lexer::new(content);
         // Marked content: ActualText replacement (text, emitted yet).
         let mut marked: Vec<Option<(String, bool)>> = Vec::new();
@@ -239,7 +241,7 @@ impl<'a> Interp<'a> {
                 Token::Op(op) => op,
                 t => {
                     if operands.len() < 64 {
-                        let o = lx.operand(t, 0);
+                        let o = lx.operand_reusing(t, &mut spare);
                         operands.push(o);
                     } else {
                         let _ = lx.operand(t, 0);
@@ -336,15 +338,14 @@ impl<'a> Interp<'a> {
                     }
                 }
                 b"TJ" => {
-                    if let Some(Operand::Array(items)) = operands.last_mut() {
-                        let items = std::mem::take(items);
+                    if let Some(Operand::Array(items)) = operands.last() {
                         let mut first = true;
                         let mut sep = false;
                         for it in items {
-                            match it {
-                                Operand::Str(s) => {
+                            match *it {
+                                Operand::Str(ref s) => {
                                     self.show(
-                                        &s,
+                                        s,
                                         &gs,
                                         &mut tm,
                                         &mut marked,
@@ -410,6 +411,11 @@ impl<'a> Interp<'a> {
                     }
                 }
                 _ => {}
+            }
+            if let Some(Operand::Array(v)) = operands.last_mut() {
+                if v.capacity() > spare.capacity() {
+                    spare = std::mem::take(v);
+                }
             }
             operands.clear();
         }
@@ -644,7 +650,14 @@ impl<'a> Interp<'a> {
         op_start: bool,
         sep: bool,
     ) {
-        let font = gs.font.clone().unwrap_or_else(|| self.fallback.clone());
+        let fallback;
+        let font: &Font = match &gs.font {
+            Some(f) => f,
+            None => {
+                fallback = self.fallback.clone();
+                &fallback
+            }
+        };
         decoded.clear();
         font.decode(s, decoded);
         let fs = gs.size;

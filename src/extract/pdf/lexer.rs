@@ -47,23 +47,60 @@ pub struct Lexer<'a> {
 
 const MAX_DEPTH: usize = 32;
 
+/// Byte classes of the PDF syntax (ISO 32000-1, 7.2.2), looked up once per byte.
+const WHITE: u8 = 1;
+const DELIM: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let white = [b' ', b'\t', b'\r', b'\n', 0x0c, 0];
+    let mut i = 0;
+    while i < white.len() {
+        t[white[i] as usize] = WHITE;
+        i += 1;
+    }
+    let delim = [b'(', b')', b'<', b'>', b'[', b']', b'{', b'}', b'/', b'%'];
+    let mut i = 0;
+    while i < delim.len() {
+        t[delim[i] as usize] = DELIM;
+        i += 1;
+    }
+    t
+};
+
+/// Hex digit values; 0xff for any other byte.
+static HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 pub fn is_white(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'\0')
+    CLASS[b as usize] == WHITE
 }
 
 pub fn is_delim(b: u8) -> bool {
-    matches!(
-        b,
-        b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
-    )
+    CLASS[b as usize] == DELIM
+}
+
+/// White space or a delimiter: the end of a name, number or operator.
+fn ends_token(b: u8) -> bool {
+    CLASS[b as usize] != 0
 }
 
 fn hexval(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+    match HEX[b as usize] {
+        0xff => None,
+        v => Some(v),
     }
 }
 
@@ -77,20 +114,29 @@ impl<'a> Lexer<'a> {
     }
 
     fn skip_ws(&mut self) {
-        while let Some(b) = self.peek() {
+        let d = self.data;
+        let mut i = self.pos;
+        while i < d.len() {
+            let b = d[i];
             if is_white(b) {
-                self.pos += 1;
+                i += 1;
             } else if b == b'%' {
-                while let Some(c) = self.peek() {
-                    if c == b'\n' || c == b'\r' {
-                        break;
-                    }
-                    self.pos += 1;
-                }
+                i += memchr::memchr2(b'\n', b'\r', &d[i..]).unwrap_or(d.len() - i);
             } else {
                 break;
             }
         }
+        self.pos = i;
+    }
+
+    /// The end of the token starting at `self.pos` (the first white-space or delimiter byte).
+    fn token_end(&self) -> usize {
+        let d = self.data;
+        let mut i = self.pos;
+        while i < d.len() && !ends_token(d[i]) {
+            i += 1;
+        }
+        i
     }
 
     /// The next token, or `None` at the end of data.
@@ -130,34 +176,13 @@ impl<'a> Lexer<'a> {
                 b'/' => {
                     self.pos += 1;
                     let start = self.pos;
-                    while let Some(c) = self.peek() {
-                        if is_white(c) || is_delim(c) {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
+                    self.pos = self.token_end();
                     return Some(Token::Name(decode_name(&self.data[start..self.pos])));
                 }
-                b'0'..=b'9' | b'+' | b'-' | b'.' => {
-                    let start = self.pos;
-                    self.pos += 1;
-                    while let Some(c) = self.peek() {
-                        if c.is_ascii_digit() || c == b'.' || c == b'-' || c == b'+' {
-                            self.pos += 1;
-                        } else {
-                            break;
-                        }
-                    }
-                    return Some(Token::Num(parse_num(&self.data[start..self.pos])));
-                }
+                b'0'..=b'9' | b'+' | b'-' | b'.' => return Some(Token::Num(self.number())),
                 _ => {
                     let start = self.pos;
-                    while let Some(c) = self.peek() {
-                        if is_white(c) || is_delim(c) {
-                            break;
-                        }
-                        self.pos += 1;
-                    }
+                    self.pos = self.token_end();
                     if self.pos == start {
                         self.pos += 1;
                         continue;
@@ -168,9 +193,29 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// A number starting at `self.pos` (a digit, sign or point).
+    fn number(&mut self) -> f32 {
+        let d = self.data;
+        let start = self.pos;
+        let mut i = start + 1;
+        while i < d.len() && matches!(d[i], b'0'..=b'9' | b'.' | b'-' | b'+') {
+            i += 1;
+        }
+        self.pos = i;
+        parse_num(&d[start..i])
+    }
+
     fn literal_string(&mut self) -> Bytes {
         // at '('
         self.pos += 1;
+        // Most strings have no escapes and no nested parentheses: copy them whole.
+        let rest = &self.data[self.pos..];
+        if let Some(i) = memchr::memchr3(b')', b'(', b'\\', rest) {
+            if rest[i] == b')' {
+                self.pos += i + 1;
+                return Bytes::from_slice(&rest[..i]);
+            }
+        }
         let mut out = Bytes::new();
         let mut depth = 1usize;
         while let Some(b) = self.peek() {
@@ -226,13 +271,26 @@ impl<'a> Lexer<'a> {
 
     fn hex_string(&mut self) -> Bytes {
         self.pos += 1;
-        let mut out = Bytes::new();
-        let mut hi: Option<u8> = None;
-        while let Some(b) = self.peek() {
-            self.pos += 1;
-            if b == b'>' {
-                break;
+        let rest = &self.data[self.pos..];
+        let end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
+        let body = &rest[..end];
+        self.pos = (self.pos + end + 1).min(self.data.len());
+        // Digits only, an even number of them (white space and other bytes are skipped the slow way).
+        if body.len() % 2 == 0 && body.len() <= 32 {
+            let mut buf = [0u8; 16];
+            let mut ok = 0u8;
+            for (o, pair) in buf.iter_mut().zip(body.chunks_exact(2)) {
+                let (h, l) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
+                ok |= h | l;
+                *o = h << 4 | (l & 0x0f);
             }
+            if ok & 0xf0 == 0 {
+                return Bytes::from_slice(&buf[..body.len() / 2]);
+            }
+        }
+        let mut out = Bytes::with_capacity(body.len() / 2 + 1);
+        let mut hi: Option<u8> = None;
+        for &b in body {
             if let Some(v) = hexval(b) {
                 match hi.take() {
                     Some(h) => out.push(h << 4 | v),
@@ -266,6 +324,61 @@ impl<'a> Lexer<'a> {
         self.pos = d.len();
     }
 
+    /// Like [`Lexer::operand`], but an array is read into `spare`, a vector kept from an earlier
+    /// operator (the items of a TJ array, read once per line of text, reuse one allocation).
+    pub fn operand_reusing(&mut self, tok: Token<'a>, spare: &mut Vec<Operand>) -> Operand {
+        if tok != Token::ArrayOpen {
+            return self.operand(tok, 0);
+        }
+        let mut v = std::mem::take(spare);
+        v.clear();
+        self.array_items(&mut v, 0);
+        Operand::Array(v)
+    }
+
+    /// The items of an array up to its `]`, the `[` being read.
+    fn array_items(&mut self, v: &mut Vec<Operand>, depth: usize) {
+        // TJ arrays, most of a page's text, hold only strings and numbers: read those here, without
+        // going through a token; anything else takes the general path below.
+        let d = self.data;
+        loop {
+            self.skip_ws();
+            let Some(&b) = d.get(self.pos) else { return };
+            match b {
+                b']' => {
+                    self.pos += 1;
+                    return;
+                }
+                b'(' if depth < MAX_DEPTH => {
+                    let s = self.literal_string();
+                    v.push(Operand::Str(s));
+                }
+                b'<' if depth < MAX_DEPTH && d.get(self.pos + 1) != Some(&b'<') => {
+                    let s = self.hex_string();
+                    v.push(Operand::Str(s));
+                }
+                b'0'..=b'9' | b'+' | b'-' | b'.' if depth < MAX_DEPTH => {
+                    let n = self.number();
+                    v.push(Operand::Num(n));
+                }
+                _ => break,
+            }
+        }
+        while let Some(t) = self.next_token() {
+            if t == Token::ArrayClose {
+                break;
+            }
+            if depth >= MAX_DEPTH {
+                continue;
+            }
+            if let Token::Op(_) = t {
+                v.push(Operand::Other);
+                continue;
+            }
+            v.push(self.operand(t, depth + 1));
+        }
+    }
+
     /// Parse an operand starting with `tok` (arrays and dictionaries recursively).
     pub fn operand(&mut self, tok: Token<'a>, depth: usize) -> Operand {
         match tok {
@@ -275,19 +388,7 @@ impl<'a> Lexer<'a> {
             Token::ArrayOpen => {
                 // TJ arrays alternate strings and kerning: start with room for a line's worth.
                 let mut v = Vec::with_capacity(16);
-                while let Some(t) = self.next_token() {
-                    if t == Token::ArrayClose {
-                        break;
-                    }
-                    if depth >= MAX_DEPTH {
-                        continue;
-                    }
-                    if let Token::Op(_) = t {
-                        v.push(Operand::Other);
-                        continue;
-                    }
-                    v.push(self.operand(t, depth + 1));
-                }
+                self.array_items(&mut v, depth);
                 Operand::Array(v)
             }
             Token::DictOpen => {

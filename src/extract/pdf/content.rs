@@ -658,8 +658,6 @@ impl<'a> Interp<'a> {
                 &fallback
             }
         };
-        decoded.clear();
-        font.decode(s, decoded);
         let fs = gs.size;
         let mut first = true;
         // ActualText: the innermost span that has one.
@@ -671,7 +669,8 @@ impl<'a> Interp<'a> {
         let (sx, sy) = (trm[2] * fs, trm[3] * fs);
         let size = (sx * sx + sy * sy).sqrt();
         let ctm = gs.ctm;
-        for d in decoded.iter() {
+        let glyphs = &mut self.glyphs;
+        font.each_decoded(s, decoded, |d| {
             trm[4] = tm[4] * ctm[0] + tm[5] * ctm[2] + ctm[4];
             trm[5] = tm[4] * ctm[1] + tm[5] * ctm[3] + ctm[5];
             let (x0, y0) = apply(&trm, 0.0, gs.rise);
@@ -700,7 +699,7 @@ impl<'a> Interp<'a> {
                 }
             }
             if !text.is_empty() && size.is_finite() && x0.is_finite() && y0.is_finite() {
-                self.glyphs.push(RawGlyph {
+                glyphs.push(RawGlyph {
                     text,
                     x0,
                     y0,
@@ -715,6 +714,6 @@ impl<'a> Interp<'a> {
             // (a + b) + e == e + (a + b): the same sum as `mul` forms.
             tm[4] += adv_x * tm[0] + adv_y * tm[2];
             tm[5] += adv_x * tm[1] + adv_y * tm[3];
-        }
+        });
     }
 }

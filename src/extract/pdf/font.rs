@@ -606,6 +606,30 @@ impl Font {
         }
     }
 
+    /// Call `f` with each character of a string operand, in order. A simple font's characters come
+    /// straight from its table; a composite font's are decoded into `scratch` first.
+    pub fn each_decoded(
+        &self,
+        bytes: &[u8],
+        scratch: &mut Vec<Decoded>,
+        mut f: impl FnMut(&Decoded),
+    ) {
+        if let Kind::Simple { uni, widths, table } = &self.kind {
+            for &b in bytes {
+                match table.get(b as usize) {
+                    Some(d) => f(d),
+                    None => f(&self.decode_simple(uni, widths, b)),
+                }
+            }
+            return;
+        }
+        scratch.clear();
+        self.decode(bytes, scratch);
+        for d in scratch.iter() {
+            f(d);
+        }
+    }
+
     /// Decode a string operand into characters.
     pub fn decode(&self, bytes: &[u8], out: &mut Vec<Decoded>) {
         match &self.kind {

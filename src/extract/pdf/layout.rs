@@ -186,29 +186,42 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
         let mut words: Vec<Word> = Vec::new();
         let mut cur: Option<Word> = None;
         let mut prev: Option<(f32, f32, char)> = None; // (x1, size, last char)
-        let mut recent: Vec<(f32, f32, GlyphText)> = Vec::with_capacity(8);
+        // The last eight glyphs, in a ring: positions (NaN where empty, which compares false)
+        // and indexes into `glyphs`.
+        let mut recent_x = [f32::NAN; 8];
+        let mut recent_y = [f32::NAN; 8];
+        let mut recent_i = [0usize; 8];
         let mut recent_next = 0usize;
         for r in keep {
-            for g in &glyphs[r.start..r.end] {
+            for gi in r.start..r.end {
+                let g = &glyphs[gi];
                 let Some(first) = g.text.chars().next() else {
                     continue;
                 };
                 // The same glyph drawn again at (almost) the same place: fake bold or shadow.
-                if !first.is_whitespace()
-                    && recent.iter().any(|(x, y, t)| {
-                        (x - g.x0).abs() < 0.2 * g.size
-                            && (y - g.y).abs() < 0.2 * g.size
-                            && *t == g.text
-                    })
-                {
-                    continue;
+                if !first.is_whitespace() {
+                    let tol = 0.2 * g.size;
+                    let mut near = 0u32;
+                    for k in 0..8 {
+                        let close = (recent_x[k] - g.x0).abs() < tol && (recent_y[k] - g.y).abs() < tol;
+                        near |= (close as u32) << k;
+                    }
+                    let mut dup = false;
+                    while near != 0 {
+                        let k = near.trailing_zeros() as usize;
+                        if glyphs[recent_i[k]].text == g.text {
+                            dup = true;
+                            break;
+                        }
+                        near &= near - 1;
+                    }
+                    if dup {
+                        continue;
+                    }
                 }
-                // The last eight glyphs, in a ring.
-                if recent.len() < 8 {
-                    recent.push((g.x0, g.y, g.text.clone()));
-                } else {
-                    recent[recent_next] = (g.x0, g.y, g.text.clone());
-                }
+                recent_x[recent_next] = g.x0;
+                recent_y[recent_next] = g.y;
+                recent_i[recent_next] = gi;
                 recent_next = (recent_next + 1) % 8;
                 let mut big = false;
                 let mut space = false;
@@ -253,9 +266,22 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                         words.push(w);
                     }
                 }
+                // Most glyphs are one character (pushed without a copy loop); a ligature or
+                // ActualText can be several, and can hold white space.
+                let single = g.text.len() == first.len_utf8();
+                let spaced = if single {
+                    first.is_whitespace()
+                } else {
+                    g.text.chars().any(char::is_whitespace)
+                };
                 match cur.as_mut() {
                     Some(w) => {
-                        w.text.push_str(&g.text);
+                        if single {
+                            w.text.push(first);
+                        } else {
+                            w.text.push_str(&g.text);
+                        }
+                        w.has_space |= spaced;
                         w.x1 = w.x1.max(g.x1);
                     }
                     None => {
@@ -272,6 +298,7 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                             x0: g.x0,
                             x1: g.x1,
                             big_gap_before: gap_big && !words.is_empty(),
+                            has_space: spaced,
                         });
                     }
                 }
@@ -280,7 +307,7 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
         if let Some(w) = cur.take() {
             words.push(w);
         }
-        for w in words.iter_mut() {
+        for w in words.iter_mut().filter(|w| w.has_space) {
             w.text = collapse_spaces(std::mem::take(&mut w.text));
         }
         words.retain(|w| !w.text.is_empty());
@@ -431,9 +458,14 @@ fn split_columns(lines: Vec<Line>) -> Vec<Line> {
         .filter_map(|l| l.words.first().map(|w| w.x0))
         .fold(f32::INFINITY, f32::min);
     for l in &lines {
-        let chars: usize = l.words.iter().map(|w| w.text.chars().count() + 1).sum();
         if let Some(w) = l.words.first() {
-            if w.x0 > margin + 10.0 * l.size.max(0.1) && chars >= 20 {
+            if w.x0 > margin + 10.0 * l.size.max(0.1)
+                && l.words
+                    .iter()
+                    .map(|w| w.text.chars().count() + 1)
+                    .sum::<usize>()
+                    >= 20
+            {
                 starts.push(w.x0);
             }
         }
@@ -512,6 +544,8 @@ struct Word {
     x0: f32,
     x1: f32,
     big_gap_before: bool,
+    /// `text` holds white space (only then can `collapse_spaces` change it).
+    has_space: bool,
 }
 
 struct Line {

@@ -361,10 +361,16 @@ where
 /// Like [`scan`], with any per-document executor (in-process, or a worker-process pool). The executor
 /// must return a report for every input.
 ///
-/// `jobs` rayon threads take inputs in order; reports are handed to `sink` strictly in input order as soon as
-/// every earlier one is done. A thread never starts an input more than a small window ahead of the
-/// last report handed out, so memory is bounded by the documents in flight, not by the corpus, and one
+/// Each of the `jobs` rayon threads runs one loop that takes inputs in order (the same pool reads a
+/// document's pages in parallel); reports are handed to `sink` strictly in input order as soon as
+/// every earlier one is done. A loop never starts an input more than a small window ahead of the last
+/// report handed out, so memory is bounded by the documents in flight, not by the corpus, and one
 /// slow document does not stall the others until the window is exhausted.
+///
+/// The loops are broadcast, one to each thread, never queued as ordinary jobs: a thread waiting for a
+/// page join runs queued jobs meanwhile, and had it taken up a second loop that then waited for the
+/// window, that loop would have waited for the very document held below it on the same stack (the
+/// scan hung; `documents_with_parallel_pages_never_deadlock`).
 pub fn scan_with<E, F>(inputs: &[Input], jobs: usize, exec: E, mut sink: F) -> Result<(), String>
 where
     E: Fn(&Input) -> DocumentReport + Sync,
@@ -379,8 +385,7 @@ where
         .thread_name(|i| format!("tenderscan-{i}"))
         .build()
         .map_err(|e| e.to_string())?;
-    let threads = pool.current_num_threads().clamp(1, inputs.len().max(1));
-    let window = threads * 4;
+    let window = pool.current_num_threads().max(1) * 4;
     let next = AtomicUsize::new(0);
     let emitted = Mutex::new(0usize);
     let progressed = Condvar::new();
@@ -389,29 +394,30 @@ where
     // Silence the default panic message for caught per-document panics; they become error reports.
     let prev_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    // The pool's threads read documents; this thread puts reports back in order and hands them out.
-    pool.in_place_scope(|scope| {
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let (next, emitted, progressed, exec) = (&next, &emitted, &progressed, &exec);
-            scope.spawn(move |_| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                if i >= inputs.len() {
-                    break;
-                }
-                {
-                    let mut done = emitted.lock().unwrap_or_else(|p| p.into_inner());
-                    while i >= *done + window {
-                        done = progressed.wait(done).unwrap_or_else(|p| p.into_inner());
+    std::thread::scope(|scope| {
+        let (next, emitted, progressed, exec, pool) = (&next, &emitted, &progressed, &exec, &pool);
+        // `tx` moves into this thread: when the loops are done (or one panicked), it is dropped and
+        // the receiving loop below ends.
+        scope.spawn(move || {
+            pool.broadcast(|_| {
+                let tx = tx.clone();
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= inputs.len() {
+                        break;
+                    }
+                    {
+                        let mut done = emitted.lock().unwrap_or_else(|p| p.into_inner());
+                        while i >= *done + window {
+                            done = progressed.wait(done).unwrap_or_else(|p| p.into_inner());
+                        }
+                    }
+                    if tx.send((i, exec(&inputs[i]))).is_err() {
+                        break;
                     }
                 }
-                let report = exec(&inputs[i]);
-                if tx.send((i, report)).is_err() {
-                    break;
-                }
             });
-        }
-        drop(tx);
+        });
         let mut pending: BTreeMap<usize, DocumentReport> = BTreeMap::new();
         let mut want = 0usize;
         for (i, r) in rx.iter() {
@@ -441,6 +447,47 @@ mod tests {
                 walk_error: None,
             })
             .collect()
+    }
+
+    /// A document's own parallel work (pages read on the pool) must never leave a pool thread
+    /// waiting for the in-order window while it holds an earlier document: that hung scans
+    /// (a thread waiting on a page join took up the second document loop, which then waited for
+    /// the first document, held below it on the same stack).
+    #[test]
+    fn documents_with_parallel_pages_never_deadlock() {
+        use rayon::prelude::*;
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for round in 0..60 {
+                let names: Vec<String> = (0..24).map(|i| format!("doc-{i}.pdf")).collect();
+                let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+                let all = inputs(&refs);
+                let mut order = Vec::new();
+                scan_with(
+                    &all,
+                    2,
+                    |input| {
+                        let pages: u64 = (0..64u64)
+                            .into_par_iter()
+                            .map(|p| (0..200u64).fold(p, |a, x| a.wrapping_mul(31).wrapping_add(x)))
+                            .sum();
+                        DocumentReport::error(
+                            input.path.display().to_string(),
+                            None,
+                            "test",
+                            format!("{pages}"),
+                        )
+                    },
+                    |r| order.push(r.path.clone()),
+                )
+                .unwrap();
+                assert_eq!(order, names, "round {round}: every report, in input order");
+            }
+            done_tx.send(()).unwrap();
+        });
+        done_rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("scan_with deadlocked");
     }
 
     #[test]

@@ -186,8 +186,8 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
         let mut words: Vec<Word> = Vec::new();
         let mut cur: Option<Word> = None;
         let mut prev: Option<(f32, f32, char)> = None; // (x1, size, last char)
-        // The last eight glyphs, in a ring: positions (NaN where empty, which compares false)
-        // and indexes into `glyphs`.
+                                                       // The last eight glyphs, in a ring: positions (NaN where empty, which compares false)
+                                                       // and indexes into `glyphs`.
         let mut recent_x = [f32::NAN; 8];
         let mut recent_y = [f32::NAN; 8];
         let mut recent_i = [0usize; 8];
@@ -203,7 +203,8 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                     let tol = 0.2 * g.size;
                     let mut near = 0u32;
                     for k in 0..8 {
-                        let close = (recent_x[k] - g.x0).abs() < tol && (recent_y[k] - g.y).abs() < tol;
+                        let close =
+                            (recent_x[k] - g.x0).abs() < tol && (recent_y[k] - g.y).abs() < tol;
                         near |= (close as u32) << k;
                     }
                     let mut dup = false;

@@ -489,9 +489,7 @@ fn parse_plain_num(s: &[u8]) -> Option<f32> {
     // Integers (most kerning values and coordinates): no division. `v as f32` rounds once, as the
     // quotient by 1.0 below would.
     if !digits.is_empty() && digits.len() <= 9 && digits.iter().all(u8::is_ascii_digit) {
-        let v = digits
-            .iter()
-            .fold(0u32, |v, &c| v * 10 + (c - b'0') as u32) as f32;
+        let v = digits.iter().fold(0u32, |v, &c| v * 10 + (c - b'0') as u32) as f32;
         return Some(if neg { -v } else { v });
     }
     let (int, frac) = match digits.iter().position(|&c| c == b'.') {

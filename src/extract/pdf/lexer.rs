@@ -276,7 +276,7 @@ impl<'a> Lexer<'a> {
         let body = &rest[..end];
         self.pos = (self.pos + end + 1).min(self.data.len());
         // Digits only, an even number of them (white space and other bytes are skipped the slow way).
-        if body.len() % 2 == 0 && body.len() <= 32 {
+        if body.len().is_multiple_of(2) && body.len() <= 32 {
             let mut buf = [0u8; 16];
             let mut ok = 0u8;
             for (o, pair) in buf.iter_mut().zip(body.chunks_exact(2)) {

@@ -57,19 +57,27 @@ pub fn normalize(input: &str) -> NormText {
         starts: Vec::with_capacity(input.len()),
         ends: Vec::with_capacity(input.len()),
     };
-    let chars: Vec<(usize, char)> = input.char_indices().collect();
+    let b = input.as_bytes();
     let mut pending_space: Option<(u32, u32)> = None;
     let mut i = 0;
-    while i < chars.len() {
-        let (off, c) = chars[i];
-        let end = chars.get(i + 1).map(|&(o, _)| o).unwrap_or(input.len());
-        // Hyphen at a line end: "Hik-\nvision" -> "Hikvision", "DS-\n2CD" -> "DS-2CD".
-        if (c == '-' || c == '\u{2010}' || c == '\u{2011}') && next_is_newline(&chars, i + 1) {
-            let mut j = i + 1;
-            while j < chars.len() && chars[j].1.is_whitespace() {
-                j += 1;
+    while i < b.len() {
+        // The character at byte `off`, ending at `end` (ASCII without decoding).
+        let off = i;
+        let (c, end) = if b[i] < 0x80 {
+            (b[i] as char, i + 1)
+        } else {
+            match input[i..].chars().next() {
+                Some(c) => (c, i + c.len_utf8()),
+                None => break,
             }
-            if let Some(&(_, n)) = chars.get(j) {
+        };
+        // Hyphen at a line end: "Hik-\nvision" -> "Hikvision", "DS-\n2CD" -> "DS-2CD".
+        if (c == '-' || c == '\u{2010}' || c == '\u{2011}') && next_is_newline(b, end) {
+            let next = input[end..]
+                .char_indices()
+                .find(|(_, n)| !n.is_whitespace())
+                .map(|(k, n)| (end + k, n));
+            if let Some((j, n)) = next {
                 let prev = out.text.chars().last();
                 if n.is_lowercase() && prev.is_some_and(|p| p.is_alphabetic()) {
                     // soft line-end hyphenation: drop the hyphen and the break
@@ -91,7 +99,7 @@ pub fn normalize(input: &str) -> NormText {
                 pending_space = Some((off as u32, end as u32));
             }
             // A line break between two CJK characters is a wrap, not a space.
-            i += 1;
+            i = end;
             continue;
         }
         if let Some((so, se)) = pending_space.take() {
@@ -101,16 +109,17 @@ pub fn normalize(input: &str) -> NormText {
                 push(&mut out, ' ', so, se);
             }
         }
+        i = end;
         if c.is_ascii() {
             // ASCII is NFKC-stable and has nothing to fold.
-            push(&mut out, c, off as u32, end as u32);
-            i += 1;
+            out.text.push(c);
+            out.starts.push(off as u32);
+            out.ends.push(end as u32);
             continue;
         }
         if is_nfkc_stable_han(c) {
             // Unified ideographs have no compatibility mapping: skip the NFKC machinery.
             push(&mut out, fold_s2t(c), off as u32, end as u32);
-            i += 1;
             continue;
         }
         let mut buf = [0u8; 4];
@@ -122,7 +131,6 @@ pub fn normalize(input: &str) -> NormText {
                 push(&mut out, n, off as u32, end as u32);
             }
         }
-        i += 1;
     }
     out
 }
@@ -180,8 +188,15 @@ fn normalize_ascii(input: &str) -> NormText {
         if let Some(so) = pending_space.take() {
             push(&mut bytes, &mut out, b' ', so);
         }
-        push(&mut bytes, &mut out, c, i);
-        i += 1;
+        // This byte and the rest of its word (up to white space or a hyphen), copied at once.
+        let run_end = b[i + 1..]
+            .iter()
+            .position(|&c| c == b'-' || ws(c))
+            .map_or(b.len(), |k| i + 1 + k);
+        bytes.extend_from_slice(&b[i..run_end]);
+        out.starts.extend(i as u32..run_end as u32);
+        out.ends.extend(i as u32 + 1..run_end as u32 + 1);
+        i = run_end;
     }
     // Only ASCII bytes were pushed.
     out.text = String::from_utf8(bytes).unwrap_or_default();
@@ -193,16 +208,14 @@ fn is_nfkc_stable_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
 }
 
-fn next_is_newline(chars: &[(usize, char)], mut i: usize) -> bool {
-    while let Some(&(_, c)) = chars.get(i) {
-        if c == '\n' || c == '\r' {
-            return true;
+/// Only spaces and tabs between byte `i` and a line break.
+fn next_is_newline(b: &[u8], i: usize) -> bool {
+    for &c in b.get(i..).unwrap_or(&[]) {
+        match c {
+            b'\n' | b'\r' => return true,
+            b' ' | b'\t' => continue,
+            _ => return false,
         }
-        if c == ' ' || c == '\t' {
-            i += 1;
-            continue;
-        }
-        return false;
     }
     false
 }

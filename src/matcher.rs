@@ -107,10 +107,17 @@ impl Matcher {
                 ac_patterns.push(AcPattern::Guard);
             }
         }
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&strings)
+        // A DFA: ~4 ms more to build than the default NFA for the embedded names, and 5% faster
+        // on a 575 KB contract. Should a user's list be too large for one, the default choice.
+        let builder = |kind| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(kind)
+                .build(&strings)
+        };
+        let ac = builder(Some(aho_corasick::AhoCorasickKind::DFA))
+            .or_else(|_| builder(None))
             .map_err(|e| CompileError(e.to_string()))?;
         let mut models = Vec::new();
         let mut sources = Vec::new();

@@ -2,7 +2,7 @@
 //! positioned glyphs in device space.
 
 use super::font::{Decoded, Font};
-use super::lexer::{Lexer, Operand, Token};
+use super::lexer::{Lexer, Operand, TextArray, TextItem, Token};
 use super::{deref, dget, Budget, GlyphText};
 use lopdf::{Dictionary, Document as PdfDoc, Object, ObjectId};
 use std::collections::HashMap;
@@ -230,8 +230,8 @@ impl<'a> Interp<'a> {
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
         let mut operands: Vec<Operand> = Vec::new();
-        // The last array operand's vector, reused by the next one.
-        let mut spare: Vec<Operand> = Vec::new();
+        // The last array operand (its place in `operands` holds an empty `Operand::Array`).
+        let mut array = TextArray::default();
         let mut lx = Lexer::new(content);
         // Marked content: ActualText replacement (text, emitted yet).
         let mut marked: Vec<Option<(String, bool)>> = Vec::new();
@@ -240,8 +240,11 @@ impl<'a> Interp<'a> {
             let op = match tok {
                 Token::Op(op) => op,
                 t => {
-                    if operands.len() < 64 {
-                        let o = lx.operand_reusing(t, &mut spare);
+                    if operands.len() < 64 && t == Token::ArrayOpen {
+                        lx.text_array(&mut array);
+                        operands.push(Operand::Array(Vec::new()));
+                    } else if operands.len() < 64 {
+                        let o = lx.operand(t, 0);
                         operands.push(o);
                     } else {
                         let _ = lx.operand(t, 0);
@@ -338,14 +341,14 @@ impl<'a> Interp<'a> {
                     }
                 }
                 b"TJ" => {
-                    if let Some(Operand::Array(items)) = operands.last() {
+                    if let Some(Operand::Array(_)) = operands.last() {
                         let mut first = true;
                         let mut sep = false;
-                        for it in items {
+                        for it in &array.items {
                             match *it {
-                                Operand::Str(ref s) => {
+                                TextItem::Str(start, end) => {
                                     self.show(
-                                        s,
+                                        array.str(start, end),
                                         &gs,
                                         &mut tm,
                                         &mut marked,
@@ -356,7 +359,7 @@ impl<'a> Interp<'a> {
                                     first = false;
                                     sep = false;
                                 }
-                                Operand::Num(v) => {
+                                TextItem::Num(v) => {
                                     let fs = gs.size;
                                     let vertical = gs.font.as_ref().is_some_and(|f| f.vertical);
                                     if vertical {
@@ -371,7 +374,6 @@ impl<'a> Interp<'a> {
                                         sep = true;
                                     }
                                 }
-                                _ => {}
                             }
                         }
                     }
@@ -411,11 +413,6 @@ impl<'a> Interp<'a> {
                     }
                 }
                 _ => {}
-            }
-            if let Some(Operand::Array(v)) = operands.last_mut() {
-                if v.capacity() > spare.capacity() {
-                    spare = std::mem::take(v);
-                }
             }
             operands.clear();
         }

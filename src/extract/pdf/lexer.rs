@@ -26,6 +26,33 @@ impl Operand {
     }
 }
 
+/// The strings and numbers of a TJ array, in order, the strings' bytes in one buffer: read for
+/// every line of text, without an operand (and an allocation) per item.
+#[derive(Debug, Default)]
+pub struct TextArray {
+    pub items: Vec<TextItem>,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TextItem {
+    Num(f32),
+    /// `bytes[start..end]`
+    Str(u32, u32),
+}
+
+impl TextArray {
+    fn push_str(&mut self, s: &[u8]) {
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(s);
+        self.items.push(TextItem::Str(start, self.bytes.len() as u32));
+    }
+
+    pub fn str(&self, start: u32, end: u32) -> &[u8] {
+        self.bytes.get(start as usize..end as usize).unwrap_or(&[])
+    }
+}
+
 /// A lexical token.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Token<'a> {
@@ -324,22 +351,12 @@ impl<'a> Lexer<'a> {
         self.pos = d.len();
     }
 
-    /// Like [`Lexer::operand`], but an array is read into `spare`, a vector kept from an earlier
-    /// operator (the items of a TJ array, read once per line of text, reuse one allocation).
-    pub fn operand_reusing(&mut self, tok: Token<'a>, spare: &mut Vec<Operand>) -> Operand {
-        if tok != Token::ArrayOpen {
-            return self.operand(tok, 0);
-        }
-        let mut v = std::mem::take(spare);
-        v.clear();
-        self.array_items(&mut v, 0);
-        Operand::Array(v)
-    }
-
-    /// The items of an array up to its `]`, the `[` being read.
-    fn array_items(&mut self, v: &mut Vec<Operand>, depth: usize) {
-        // TJ arrays, most of a page's text, hold only strings and numbers: read those here, without
-        // going through a token; anything else takes the general path below.
+    /// The strings and numbers of a top-level array (a TJ operand), the `[` being read, into
+    /// `buf` (cleared first). Other items (names, nested arrays, dictionaries, operators) are
+    /// read past and left out: text showing ignores them.
+    pub fn text_array(&mut self, buf: &mut TextArray) {
+        buf.items.clear();
+        buf.bytes.clear();
         let d = self.data;
         loop {
             self.skip_ws();
@@ -349,21 +366,31 @@ impl<'a> Lexer<'a> {
                     self.pos += 1;
                     return;
                 }
-                b'(' if depth < MAX_DEPTH => {
+                b'(' => {
                     let s = self.literal_string();
-                    v.push(Operand::Str(s));
+                    buf.push_str(&s);
                 }
-                b'<' if depth < MAX_DEPTH && d.get(self.pos + 1) != Some(&b'<') => {
+                b'<' if d.get(self.pos + 1) != Some(&b'<') => {
                     let s = self.hex_string();
-                    v.push(Operand::Str(s));
+                    buf.push_str(&s);
                 }
-                b'0'..=b'9' | b'+' | b'-' | b'.' if depth < MAX_DEPTH => {
+                b'0'..=b'9' | b'+' | b'-' | b'.' => {
                     let n = self.number();
-                    v.push(Operand::Num(n));
+                    buf.items.push(TextItem::Num(n));
                 }
-                _ => break,
+                _ => match self.next_token() {
+                    None | Some(Token::ArrayClose) => return,
+                    Some(Token::Op(_)) => {}
+                    Some(t) => {
+                        let _ = self.operand(t, 1);
+                    }
+                },
             }
         }
+    }
+
+    /// The items of an array up to its `]`, the `[` being read.
+    fn array_items(&mut self, v: &mut Vec<Operand>, depth: usize) {
         while let Some(t) = self.next_token() {
             if t == Token::ArrayClose {
                 break;
@@ -591,6 +618,36 @@ mod tests {
                 Operand::Str(b"y".as_slice().into())
             ])
         );
+    }
+
+    #[test]
+    fn text_arrays_keep_strings_and_numbers_only() {
+        let mut l = Lexer::new(
+            b"[(a\\)b) -250 <4142> /N [(x) 1] <</K (y)>> true 3.5 (c)] TJ [] TJ [<41",
+        );
+        let mut buf = TextArray::default();
+        assert_eq!(l.next_token(), Some(Token::ArrayOpen));
+        l.text_array(&mut buf);
+        let got: Vec<String> = buf
+            .items
+            .iter()
+            .map(|it| match *it {
+                TextItem::Num(n) => format!("{n}"),
+                TextItem::Str(s, e) => String::from_utf8_lossy(buf.str(s, e)).into_owned(),
+            })
+            .collect();
+        assert_eq!(got, ["a)b", "-250", "AB", "3.5", "c"]);
+        // The stream goes on right after the array; an empty and a cut-off array are read too.
+        assert_eq!(l.next_token(), Some(Token::Op(b"TJ")));
+        assert_eq!(l.next_token(), Some(Token::ArrayOpen));
+        l.text_array(&mut buf);
+        assert!(buf.items.is_empty() && buf.bytes.is_empty());
+        assert_eq!(l.next_token(), Some(Token::Op(b"TJ")));
+        assert_eq!(l.next_token(), Some(Token::ArrayOpen));
+        l.text_array(&mut buf);
+        assert_eq!(buf.items.len(), 1);
+        assert_eq!(buf.bytes, b"A");
+        assert_eq!(l.next_token(), None);
     }
 
     #[test]

@@ -43,8 +43,116 @@ fn is_heading_name(s: &str) -> bool {
     rest.len() == 1 && matches!(rest.as_bytes()[0], b'1'..=b'9')
 }
 
+/// The end of the start tag that begins at `start` (the index just past its `>`), quotes respected
+/// (a `>` may stand unescaped in an attribute value).
+fn tag_end(xml: &[u8], start: usize) -> Option<usize> {
+    let mut quote: Option<u8> = None;
+    for (i, &b) in xml.get(start..)?.iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'>') => return Some(start + i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The end of the element whose start tag is `xml[start..open_end]` and whose closing tag is
+/// `</` + `name` + optional white space + `>` (elements of this name do not nest).
+fn element_end(xml: &[u8], start: usize, open_end: usize, name: &[u8]) -> Option<usize> {
+    if open_end >= 2 && xml.get(open_end - 2) == Some(&b'/') && open_end - 2 >= start {
+        return Some(open_end);
+    }
+    let mut close = Vec::with_capacity(name.len() + 2);
+    close.extend_from_slice(b"</");
+    close.extend_from_slice(name);
+    let mut from = open_end;
+    loop {
+        let at = from + memchr::memmem::find(xml.get(from..)?, &close)?;
+        let mut i = at + close.len();
+        while xml.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+            i += 1;
+        }
+        if xml.get(i) == Some(&b'>') {
+            return Some(i + 1);
+        }
+        from = at + close.len();
+    }
+}
+
+/// `styles.xml` without the parts `Styles::parse` has no use for: the latent-style table and
+/// character, table and numbering styles (Word's default template carries a hundred table styles,
+/// 90% of a file four times the size of the document). Only elements written with the usual `w:`
+/// prefix are cut, whole; anything else is left to the parser, which skips it the slow way.
+fn without_unused_styles(xml: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let finder = memchr::memmem::Finder::new(b"<w:");
+    let mut out: Vec<u8> = Vec::new();
+    let mut kept = 0usize;
+    let mut pos = 0usize;
+    while let Some(k) = finder.find(&xml[pos..]) {
+        let start = pos + k;
+        let rest = &xml[start + 3..];
+        let name: &[u8] = if rest.starts_with(b"latentStyles") {
+            b"w:latentStyles"
+        } else if rest.starts_with(b"style") {
+            b"w:style"
+        } else {
+            pos = start + 3;
+            continue;
+        };
+        let after = xml.get(start + 1 + name.len()).copied();
+        if !after.is_some_and(|b| b.is_ascii_whitespace() || b == b'>' || b == b'/') {
+            pos = start + 3;
+            continue;
+        }
+        let Some(open_end) = tag_end(xml, start) else {
+            break;
+        };
+        if name == b"w:style" && style_type(&xml[start..open_end]) == b"paragraph" {
+            pos = open_end;
+            continue;
+        }
+        let Some(end) = element_end(xml, start, open_end, name) else {
+            break;
+        };
+        out.extend_from_slice(&xml[kept..start]);
+        kept = end;
+        pos = end;
+    }
+    if kept == 0 {
+        return std::borrow::Cow::Borrowed(xml);
+    }
+    out.extend_from_slice(&xml[kept..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The `w:type` of a `<w:style ...>` start tag (`paragraph` when absent, as Word reads it).
+fn style_type(tag: &[u8]) -> &[u8] {
+    let Some(k) = memchr::memmem::find_iter(tag, b"w:type=")
+        .find(|&k| k > 0 && tag[k - 1].is_ascii_whitespace())
+    else {
+        return b"paragraph";
+    };
+    let v = &tag[k + 7..];
+    let Some(&q) = v.first().filter(|q| **q == b'"' || **q == b'\'') else {
+        // Not a value this cut understands: keep the style for the parser.
+        return b"paragraph";
+    };
+    let v = &v[1..];
+    match memchr::memchr(q, v) {
+        Some(e) => &v[..e],
+        None => b"paragraph",
+    }
+}
+
 impl Styles {
     pub(crate) fn parse(xml: &[u8]) -> Result<Styles, String> {
+        let xml = without_unused_styles(xml);
+        Styles::parse_all(&xml)
+    }
+
+    fn parse_all(xml: &[u8]) -> Result<Styles, String> {
         let mut r = NsReader::from_reader(xml);
         let mut styles = Styles::default();
         // (style id, style) being read; depth inside it
@@ -643,6 +751,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn unused_styles_are_cut_whole_and_change_nothing() {
+        let xml = br#"<?xml version="1.0"?>
+<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+  <w:docDefaults/>
+  <w:latentStyles w:count="2"><w:lsdException w:name="heading 1"/></w:latentStyles >
+  <w:style w:type="table" w:styleId="Grid"><w:name w:val="Heading 1"/><w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>
+  <w:style w:type='character' w:styleId="C" w:name-note="a > b"><w:name w:val="Title"/></w:style>
+  <w:style w:type="numbering" w:styleId="N"/>
+  <w:style w:styleId="Plain"><w:name w:val="Body"/></w:style>
+  <w:style w:type="paragraph" w:styleId="H1"><w:name w:val="heading 1"/><w:basedOn w:val="Plain"/></w:style>
+  <w:style w:type="paragraph" w:default="1" w:styleId="Normal" w:note="w:type='table'"><w:name w:val="Normal"/></w:style>
+</w:styles>"#;
+        let cut = without_unused_styles(xml);
+        let cut = std::str::from_utf8(&cut).unwrap();
+        for gone in ["latentStyles", "Grid", "styleId=\"C\"", "styleId=\"N\""] {
+            assert!(!cut.contains(gone), "{gone} still in {cut}");
+        }
+        for kept in ["docDefaults", "Plain", "H1", "Normal", "</w:styles>"] {
+            assert!(cut.contains(kept), "{kept} cut from {cut}");
+        }
+        let (a, b) = (Styles::parse_all(xml).unwrap(), Styles::parse(xml).unwrap());
+        let keys = |s: &Styles| {
+            let mut k: Vec<String> = s.map.keys().cloned().collect();
+            k.sort();
+            k
+        };
+        assert_eq!(keys(&a), ["H1", "Normal", "Plain"]);
+        assert_eq!(keys(&a), keys(&b));
+        assert_eq!(b.default_para.as_deref(), Some("Normal"));
+        assert!(b.is_heading("H1") && !b.is_heading("Grid") && !b.is_heading("C"));
+        // A cut-off file is left to the parser as it is.
+        let broken = &xml[..xml.len() / 2];
+        assert_eq!(
+            Styles::parse(broken).is_ok(),
+            Styles::parse_all(broken).is_ok()
+        );
+    }
+
+    #[test]
     fn formats() {
         let t = |n| format_number(n, "taiwaneseCountingThousand");
         assert_eq!(t(1), "一");
@@ -662,3 +809,4 @@ mod tests {
         assert_eq!(format_number(3, "decimalEnclosedCircle"), "③");
     }
 }
+

@@ -809,4 +809,3 @@ mod tests {
         assert_eq!(format_number(3, "decimalEnclosedCircle"), "③");
     }
 }
-

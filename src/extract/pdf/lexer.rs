@@ -45,7 +45,8 @@ impl TextArray {
     fn push_str(&mut self, s: &[u8]) {
         let start = self.bytes.len() as u32;
         self.bytes.extend_from_slice(s);
-        self.items.push(TextItem::Str(start, self.bytes.len() as u32));
+        self.items
+            .push(TextItem::Str(start, self.bytes.len() as u32));
     }
 
     pub fn str(&self, start: u32, end: u32) -> &[u8] {
@@ -622,9 +623,8 @@ mod tests {
 
     #[test]
     fn text_arrays_keep_strings_and_numbers_only() {
-        let mut l = Lexer::new(
-            b"[(a\\)b) -250 <4142> /N [(x) 1] <</K (y)>> true 3.5 (c)] TJ [] TJ [<41",
-        );
+        let mut l =
+            Lexer::new(b"[(a\\)b) -250 <4142> /N [(x) 1] <</K (y)>> true 3.5 (c)] TJ [] TJ [<41");
         let mut buf = TextArray::default();
         assert_eq!(l.next_token(), Some(Token::ArrayOpen));
         l.text_array(&mut buf);

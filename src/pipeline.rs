@@ -412,7 +412,20 @@ where
                             done = progressed.wait(done).unwrap_or_else(|p| p.into_inner());
                         }
                     }
-                    if tx.send((i, exec(&inputs[i]))).is_err() {
+                    // An executor that panics still yields a report: the later documents wait
+                    // for this one.
+                    let input = &inputs[i];
+                    let report =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec(input)))
+                            .unwrap_or_else(|_| {
+                                DocumentReport::error(
+                                    input.path.display().to_string(),
+                                    None,
+                                    "internal",
+                                    "reading this document failed unexpectedly (a panic)".into(),
+                                )
+                            });
+                    if tx.send((i, report)).is_err() {
                         break;
                     }
                 }
@@ -488,6 +501,32 @@ mod tests {
         done_rx
             .recv_timeout(std::time::Duration::from_secs(120))
             .expect("scan_with deadlocked");
+    }
+
+    #[test]
+    fn a_panicking_executor_still_reports_every_input_in_order() {
+        let names: Vec<String> = (0..30).map(|i| format!("doc-{i}.pdf")).collect();
+        let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let all = inputs(&refs);
+        let mut got = Vec::new();
+        scan_with(
+            &all,
+            2,
+            |input| {
+                if input.path.to_str() == Some("doc-3.pdf") {
+                    panic!("boom");
+                }
+                DocumentReport::error(input.path.display().to_string(), None, "test", "ok".into())
+            },
+            |r| got.push((r.path.clone(), r.error_class.clone())),
+        )
+        .unwrap();
+        assert_eq!(got.len(), 30);
+        assert_eq!(
+            got[3],
+            ("doc-3.pdf".to_string(), Some("internal".to_string()))
+        );
+        assert_eq!(got[4], ("doc-4.pdf".to_string(), Some("test".to_string())));
     }
 
     #[test]

@@ -483,7 +483,7 @@ mod tests {
                         let pages: u64 = (0..64u64)
                             .into_par_iter()
                             .map(|p| (0..200u64).fold(p, |a, x| a.wrapping_mul(31).wrapping_add(x)))
-                            .sum();
+                            .reduce(|| 0, u64::wrapping_add);
                         DocumentReport::error(
                             input.path.display().to_string(),
                             None,

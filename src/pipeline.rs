@@ -462,6 +462,14 @@ mod tests {
             .collect()
     }
 
+    /// `n` inputs named `{prefix}{i}.pdf`, and their names.
+    fn numbered(prefix: &str, n: usize) -> (Vec<String>, Vec<Input>) {
+        let names: Vec<String> = (0..n).map(|i| format!("{prefix}{i}.pdf")).collect();
+        let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+        let all = inputs(&refs);
+        (names, all)
+    }
+
     /// A document's own parallel work (pages read on the pool) must never leave a pool thread
     /// waiting for the in-order window while it holds an earlier document: that hung scans
     /// (a thread waiting on a page join took up the second document loop, which then waited for
@@ -472,9 +480,7 @@ mod tests {
         let (done_tx, done_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for round in 0..60 {
-                let names: Vec<String> = (0..24).map(|i| format!("doc-{i}.pdf")).collect();
-                let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-                let all = inputs(&refs);
+                let (names, all) = numbered("doc-", 24);
                 let mut order = Vec::new();
                 scan_with(
                     &all,
@@ -505,9 +511,7 @@ mod tests {
 
     #[test]
     fn a_panicking_executor_still_reports_every_input_in_order() {
-        let names: Vec<String> = (0..30).map(|i| format!("doc-{i}.pdf")).collect();
-        let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-        let all = inputs(&refs);
+        let (_, all) = numbered("doc-", 30);
         let mut got = Vec::new();
         scan_with(
             &all,
@@ -531,9 +535,7 @@ mod tests {
 
     #[test]
     fn shards_partition_the_inputs() {
-        let names: Vec<String> = (0..200).map(|i| format!("contracts/doc-{i}.pdf")).collect();
-        let refs: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
-        let all = inputs(&refs);
+        let (_, all) = numbered("contracts/doc-", 200);
         let mut seen = Vec::new();
         for k in 1..=3 {
             let part = shard(all.clone(), k, 3);

@@ -624,23 +624,16 @@ impl Font {
             return;
         }
         scratch.clear();
-        self.decode(bytes, scratch);
+        self.decode_composite(bytes, scratch);
         for d in scratch.iter() {
             f(d);
         }
     }
 
-    /// Decode a string operand into characters.
-    pub fn decode(&self, bytes: &[u8], out: &mut Vec<Decoded>) {
+    /// Decode a composite (CID-keyed) font's string operand into characters.
+    fn decode_composite(&self, bytes: &[u8], out: &mut Vec<Decoded>) {
         match &self.kind {
-            Kind::Simple { uni, widths, table } => {
-                for &b in bytes {
-                    out.push(match table.get(b as usize) {
-                        Some(d) => d.clone(),
-                        None => self.decode_simple(uni, widths, b),
-                    });
-                }
-            }
+            Kind::Simple { .. } => {}
             Kind::Cid {
                 enc,
                 widths,
@@ -748,10 +741,14 @@ mod tests {
     use super::*;
     use lopdf::{dictionary, Object};
 
-    fn text_of(font: &Font, bytes: &[u8]) -> String {
+    fn decoded(font: &Font, bytes: &[u8]) -> Vec<Decoded> {
         let mut out = Vec::new();
-        font.decode(bytes, &mut out);
-        out.into_iter().map(|d| d.text).collect()
+        font.each_decoded(bytes, &mut Vec::new(), |d| out.push(d.clone()));
+        out
+    }
+
+    fn text_of(font: &Font, bytes: &[u8]) -> String {
+        decoded(font, bytes).into_iter().map(|d| d.text).collect()
     }
 
     fn budget() -> Budget<'static> {
@@ -783,9 +780,7 @@ mod tests {
         let f = Font::load(&doc, &d, &mut budget());
         assert_eq!(text_of(&f, b"A\x80\x81x\x82"), "A\u{2018}fix");
         // Standard-14 widths: Helvetica 'A' is 667/1000.
-        let mut out = Vec::new();
-        f.decode(b"A", &mut out);
-        assert!((out[0].width - 0.667).abs() < 1e-3);
+        assert!((decoded(&f, b"A")[0].width - 0.667).abs() < 1e-3);
     }
 
     #[test]

@@ -230,7 +230,7 @@ impl<'a> Interp<'a> {
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
         let mut operands: Vec<Operand> = Vec::new();
-        // The last array operand (its place in `operands` holds an empty `Operand::Array`).
+        // The last array operand (its place in `operands` holds `Operand::TextArray`).
         let mut array = TextArray::default();
         let mut lx = Lexer::new(content);
         // Marked content: ActualText replacement (text, emitted yet).
@@ -242,7 +242,7 @@ impl<'a> Interp<'a> {
                 t => {
                     if operands.len() < 64 && t == Token::ArrayOpen {
                         lx.text_array(&mut array);
-                        operands.push(Operand::Array(Vec::new()));
+                        operands.push(Operand::TextArray);
                     } else if operands.len() < 64 {
                         let o = lx.operand(t, 0);
                         operands.push(o);
@@ -341,7 +341,7 @@ impl<'a> Interp<'a> {
                     }
                 }
                 b"TJ" => {
-                    if let Some(Operand::Array(_)) = operands.last() {
+                    if let Some(Operand::TextArray) = operands.last() {
                         let mut first = true;
                         let mut sep = false;
                         for it in &array.items {

@@ -13,6 +13,9 @@ pub enum Operand {
     Name(Bytes),
     Str(Bytes),
     Array(Vec<Operand>),
+    /// A top-level array of a content stream, read into the interpreter's [`TextArray`] (only TJ
+    /// uses one).
+    TextArray,
     Dict(Vec<(Bytes, Operand)>),
     Other,
 }
@@ -390,23 +393,6 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// The items of an array up to its `]`, the `[` being read.
-    fn array_items(&mut self, v: &mut Vec<Operand>, depth: usize) {
-        while let Some(t) = self.next_token() {
-            if t == Token::ArrayClose {
-                break;
-            }
-            if depth >= MAX_DEPTH {
-                continue;
-            }
-            if let Token::Op(_) = t {
-                v.push(Operand::Other);
-                continue;
-            }
-            v.push(self.operand(t, depth + 1));
-        }
-    }
-
     /// Parse an operand starting with `tok` (arrays and dictionaries recursively).
     pub fn operand(&mut self, tok: Token<'a>, depth: usize) -> Operand {
         match tok {
@@ -416,7 +402,19 @@ impl<'a> Lexer<'a> {
             Token::ArrayOpen => {
                 // TJ arrays alternate strings and kerning: start with room for a line's worth.
                 let mut v = Vec::with_capacity(16);
-                self.array_items(&mut v, depth);
+                while let Some(t) = self.next_token() {
+                    if t == Token::ArrayClose {
+                        break;
+                    }
+                    if depth >= MAX_DEPTH {
+                        continue;
+                    }
+                    if let Token::Op(_) = t {
+                        v.push(Operand::Other);
+                        continue;
+                    }
+                    v.push(self.operand(t, depth + 1));
+                }
                 Operand::Array(v)
             }
             Token::DictOpen => {

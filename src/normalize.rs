@@ -112,9 +112,7 @@ pub fn normalize(input: &str) -> NormText {
         i = end;
         if c.is_ascii() {
             // ASCII is NFKC-stable and has nothing to fold.
-            out.text.push(c);
-            out.starts.push(off as u32);
-            out.ends.push(end as u32);
+            push(&mut out, c, off as u32, end as u32);
             continue;
         }
         if is_nfkc_stable_han(c) {

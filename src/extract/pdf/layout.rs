@@ -185,9 +185,10 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
         }
         let mut words: Vec<Word> = Vec::new();
         let mut cur: Option<Word> = None;
-        let mut prev: Option<(f32, f32, char)> = None; // (x1, size, last char)
-                                                       // The last eight glyphs, in a ring: positions (NaN where empty, which compares false)
-                                                       // and indexes into `glyphs`.
+        // (x1, size, last char) of the glyph before.
+        let mut prev: Option<(f32, f32, char)> = None;
+        // The last eight glyphs, in a ring: positions (NaN where empty, which compares false) and
+        // indexes into `glyphs`.
         let mut recent_x = [f32::NAN; 8];
         let mut recent_y = [f32::NAN; 8];
         let mut recent_i = [0usize; 8];

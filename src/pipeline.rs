@@ -317,20 +317,18 @@ fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentR
             }
         }
         Ok(Err(e)) => DocumentReport::error(path, format, e.class(), e.to_string()),
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            DocumentReport::error(
-                path,
-                format,
-                "internal",
-                format!("internal error while reading: {msg}"),
-            )
-        }
+        Err(panic) => DocumentReport::error(path, format, "internal", panic_message(&*panic)),
     }
+}
+
+/// The error message of a report for a document whose reading panicked.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let msg = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    format!("internal error while reading: {msg}")
 }
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
@@ -417,12 +415,12 @@ where
                     let input = &inputs[i];
                     let report =
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec(input)))
-                            .unwrap_or_else(|_| {
+                            .unwrap_or_else(|panic| {
                                 DocumentReport::error(
                                     input.path.display().to_string(),
                                     None,
                                     "internal",
-                                    "reading this document failed unexpectedly (a panic)".into(),
+                                    panic_message(&*panic),
                                 )
                             });
                     if tx.send((i, report)).is_err() {
@@ -497,10 +495,17 @@ mod tests {
                             format!("{pages}"),
                         )
                     },
-                    |r| order.push(r.path.clone()),
+                    |r| order.push((r.path.clone(), r.error_class.clone())),
                 )
                 .unwrap();
-                assert_eq!(order, names, "round {round}: every report, in input order");
+                let want: Vec<(String, Option<String>)> = names
+                    .iter()
+                    .map(|n| (n.clone(), Some("test".into())))
+                    .collect();
+                assert_eq!(
+                    order, want,
+                    "round {round}: the executor's own report for every input, in input order"
+                );
             }
             done_tx.send(()).unwrap();
         });
@@ -522,15 +527,20 @@ mod tests {
                 }
                 DocumentReport::error(input.path.display().to_string(), None, "test", "ok".into())
             },
-            |r| got.push((r.path.clone(), r.error_class.clone())),
+            |r| got.push((r.path.clone(), r.error_class.clone(), r.error.clone())),
         )
         .unwrap();
         assert_eq!(got.len(), 30);
+        let (path, class, msg) = &got[3];
         assert_eq!(
-            got[3],
-            ("doc-3.pdf".to_string(), Some("internal".to_string()))
+            (path.as_str(), class.as_deref()),
+            ("doc-3.pdf", Some("internal"))
         );
-        assert_eq!(got[4], ("doc-4.pdf".to_string(), Some("test".to_string())));
+        assert_eq!(msg.as_deref(), Some("internal error while reading: boom"));
+        for (i, (path, class, _)) in got.iter().enumerate().filter(|(i, _)| *i != 3) {
+            assert_eq!(path, &format!("doc-{i}.pdf"));
+            assert_eq!(class.as_deref(), Some("test"));
+        }
     }
 
     #[test]

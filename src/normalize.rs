@@ -333,6 +333,42 @@ mod tests {
     }
 
     #[test]
+    fn mixed_text_offsets_stay_on_character_boundaries() {
+        let alphabet: Vec<char> =
+            "ab-Z \n\t\r\u{2010}\u{2011}\u{200B}\u{AD}華为臺ＨＵ’—é\u{3000}ﬁ１."
+                .chars()
+                .collect();
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut y = x;
+            let s: String = (0..x % 16)
+                .map(|_| {
+                    y ^= y << 13;
+                    y ^= y >> 7;
+                    y ^= y << 17;
+                    alphabet[(y % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let n = normalize(&s);
+            assert_eq!(n.starts.len(), n.text.len(), "{s:?}");
+            assert_eq!(n.ends.len(), n.text.len(), "{s:?}");
+            let mut last = 0;
+            for (k, _) in n.text.char_indices() {
+                let (a, b) = n.original_range(k, k + 1);
+                assert!(
+                    a < b && s.is_char_boundary(a) && s.is_char_boundary(b),
+                    "{s:?} {k}"
+                );
+                assert!(a >= last, "{s:?}: offsets go back at {k}");
+                last = a;
+            }
+        }
+    }
+
+    #[test]
     fn han_fast_path_is_nfkc() {
         for u in (0x3400..=0x4DBFu32).chain(0x4E00..=0x9FFF) {
             let c = char::from_u32(u).unwrap();

@@ -181,10 +181,11 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         set.restrict_lists(&args.lists)
             .map_err(anyhow::Error::msg)?;
     }
-    // Worker processes judge for themselves. The parent compiles the patterns only to judge in
-    // process (thread isolation) or to check pattern files of the user's before any worker starts;
-    // the embedded patterns are known to compile (tests), and compiling them costs ~25 ms.
-    let judge = if args.isolation == cli::Isolation::Thread || !args.patterns.is_empty() {
+    // Worker processes judge for themselves. The parent compiles a user's pattern files before any
+    // document is read, so that their errors stop the run at once. The embedded patterns are known
+    // to compile (tests): judging in process, they compile on a thread of their own while the first
+    // documents are read.
+    let judge = if !args.patterns.is_empty() {
         Some(Judge::new(set.clone())?)
     } else {
         None
@@ -262,6 +263,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     enum Exec {
         Workers(tenderscan::isolate::WorkerPool),
         InProcess(Box<Judge>),
+        InProcessWhenCompiled(pipeline::BackgroundJudge),
     }
     let exec = match (args.isolation, judge) {
         (cli::Isolation::Process, _) => {
@@ -280,11 +282,16 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             Exec::Workers(tenderscan::isolate::WorkerPool::new(exe, &cfg, timeout)?)
         }
         (cli::Isolation::Thread, Some(judge)) => Exec::InProcess(Box::new(judge)),
-        (cli::Isolation::Thread, None) => Exec::InProcess(Box::new(Judge::new(set.clone())?)),
+        (cli::Isolation::Thread, None) => {
+            Exec::InProcessWhenCompiled(pipeline::BackgroundJudge::start(set.clone()))
+        }
     };
     let exec = |i: &pipeline::Input| match &exec {
         Exec::Workers(pool) => pool.run(i),
         Exec::InProcess(judge) => pipeline::scan_one(i, judge, &opts),
+        Exec::InProcessWhenCompiled(judge) => {
+            pipeline::scan_one_when_ready(i, || judge.get(), &opts)
+        }
     };
     pipeline::scan_with(&found.inputs, opts.jobs, exec, |r| {
         if let Some(pb) = &progress {

@@ -150,9 +150,57 @@ impl Default for ScanOptions {
 
 /// Scan one input: read, sniff, extract, judge. Never panics; never returns without a report.
 pub fn scan_one(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentReport {
+    scan_one_when_ready(input, || Ok(judge), opts)
+}
+
+/// Like [`scan_one`], with a judge that may still be compiling (a [`BackgroundJudge`]): the document
+/// is read first, which needs no patterns, and `judge` is called, and may block, only when the text
+/// is to be judged. An `Err` from it becomes an `internal` error report for the document.
+pub fn scan_one_when_ready<'j, J>(input: &Input, judge: J, opts: &ScanOptions) -> DocumentReport
+where
+    J: FnOnce() -> Result<&'j Judge, String>,
+{
     let mut report = scan_one_inner(input, judge, opts);
     report.path_bytes = raw_path_bytes(&input.path);
     report
+}
+
+/// Patterns compiled on a thread of their own while the first documents are read.
+///
+/// Compiling the shipped patterns takes about as long as reading a few documents, on one core: done
+/// before the scan, it left the other cores idle. Only patterns known to compile should be handed
+/// to it (the shipped ones: the tests compile them); a user's pattern folder is compiled before the
+/// scan, so that its errors stop the run before any document is read.
+pub struct BackgroundJudge {
+    compiled: std::sync::Arc<std::sync::OnceLock<Result<Judge, String>>>,
+}
+
+impl BackgroundJudge {
+    /// Start compiling `set`.
+    pub fn start(set: crate::patterns::PatternSet) -> Self {
+        let compiled = std::sync::Arc::new(std::sync::OnceLock::new());
+        let cell = compiled.clone();
+        let spawned = std::thread::Builder::new()
+            .name("tenderscan-patterns".into())
+            .spawn(move || {
+                // The cell is always filled, even if compiling panicked: documents wait on it.
+                let result = std::panic::catch_unwind(|| Judge::new(set))
+                    .map_err(|p| format!("compiling the patterns panicked: {}", panic_text(&*p)))
+                    .and_then(|r| r.map_err(|e| e.to_string()));
+                let _ = cell.set(result);
+            });
+        if let Err(e) = spawned {
+            let _ = compiled.set(Err(format!(
+                "cannot start a thread to compile the patterns: {e}"
+            )));
+        }
+        BackgroundJudge { compiled }
+    }
+
+    /// The judge, waiting for it to be compiled.
+    pub fn get(&self) -> Result<&Judge, String> {
+        self.compiled.wait().as_ref().map_err(Clone::clone)
+    }
 }
 
 /// The raw bytes of a path that is not valid UTF-8.
@@ -247,7 +295,10 @@ pub fn report_walk_error(input: &Input) -> DocumentReport {
     r
 }
 
-fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentReport {
+fn scan_one_inner<'j, J>(input: &Input, judge: J, opts: &ScanOptions) -> DocumentReport
+where
+    J: FnOnce() -> Result<&'j Judge, String>,
+{
     let path = input.path.to_string_lossy().into_owned();
     if input.walk_error.is_some() {
         return report_walk_error(input);
@@ -285,12 +336,17 @@ fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentR
                 doc
             }
         };
+        let judge = match judge() {
+            Ok(j) => j,
+            Err(e) => return Ok(Err(e)),
+        };
         let mut judgement = judge.judge(&doc);
         crate::inventory::fill(&doc, &mut judgement.findings);
-        Ok::<_, extract::ExtractError>((doc, judgement))
+        Ok::<_, extract::ExtractError>(Ok((doc, judgement)))
     }));
     match result {
-        Ok(Ok((doc, j))) => {
+        Ok(Ok(Err(no_judge))) => DocumentReport::error(path, format, "internal", no_judge),
+        Ok(Ok(Ok((doc, j)))) => {
             let status = if doc.has_text() {
                 Status::Ok
             } else {
@@ -323,12 +379,16 @@ fn scan_one_inner(input: &Input, judge: &Judge, opts: &ScanOptions) -> DocumentR
 
 /// The error message of a report for a document whose reading panicked.
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    let msg = panic
+    format!("internal error while reading: {}", panic_text(panic))
+}
+
+/// What a panic said.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
-    format!("internal error while reading: {msg}")
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
@@ -541,6 +601,35 @@ mod tests {
             assert_eq!(path, &format!("doc-{i}.pdf"));
             assert_eq!(class.as_deref(), Some("test"));
         }
+    }
+
+    #[test]
+    fn documents_read_while_the_patterns_compile_are_judged_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.txt");
+        std::fs::write(&path, "The Contractor shall supply 40 Hikvision cameras.").unwrap();
+        let input = Input {
+            path,
+            explicit: true,
+            walk_error: None,
+        };
+        let set = crate::patterns::load::defaults().unwrap();
+        let opts = ScanOptions::default();
+        let now = scan_one(&input, &Judge::new(set.clone()).unwrap(), &opts);
+        let background = BackgroundJudge::start(set);
+        let later = scan_one_when_ready(&input, || background.get(), &opts);
+        assert_eq!(
+            serde_json::to_string(&later).unwrap(),
+            serde_json::to_string(&now).unwrap()
+        );
+        assert_eq!(later.verdict, Verdict::Fail);
+        assert_eq!(later.findings[0].entity.as_deref(), Some("hikvision"));
+
+        // No judge (the patterns did not compile): the document is still reported, as an error.
+        let failed = scan_one_when_ready(&input, || Err("cannot compile patterns".into()), &opts);
+        assert_eq!(failed.error_class.as_deref(), Some("internal"));
+        assert_eq!(failed.error.as_deref(), Some("cannot compile patterns"));
+        assert_eq!(failed.verdict, Verdict::Unreadable);
     }
 
     #[test]

@@ -938,4 +938,364 @@ mod tests {
         let glyphs = vec![g("中", 0.0, 100.0, 10.0), g("文", 12.0, 100.0, 10.0)];
         assert_eq!(layout(glyphs, 0), vec![Unit::Paragraph("中文".into())]);
     }
+    /// A glyph advancing from (x0, y0) to (x1, y1).
+    fn seg(text: &str, x0: f32, y0: f32, x1: f32, y1: f32, size: f32) -> RawGlyph {
+        RawGlyph {
+            text: text.into(),
+            x0,
+            y0,
+            x1,
+            y1,
+            size,
+            sep: false,
+            op_start: false,
+        }
+    }
+
+    /// `s` drawn one character per glyph, each 0.5 em wide, from `x` on baseline `y`.
+    fn line(s: &str, x: f32, y: f32, size: f32) -> Vec<RawGlyph> {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                g(
+                    c.encode_utf8(&mut [0; 4]),
+                    x + i as f32 * size * 0.5,
+                    y,
+                    size,
+                )
+            })
+            .collect()
+    }
+
+    fn para(s: &str) -> Unit {
+        Unit::Paragraph(s.into())
+    }
+
+    fn case_fake_bold_glyphs() -> Vec<RawGlyph> {
+        // Each glyph drawn twice, the copy 0.05 em to the right.
+        line("Bold text", 0.0, 100.0, 10.0)
+            .into_iter()
+            .flat_map(|a| {
+                let b = RawGlyph {
+                    text: a.text.clone(),
+                    x0: a.x0 + 0.5,
+                    x1: a.x1 + 0.5,
+                    ..a
+                };
+                [a, b]
+            })
+            .collect()
+    }
+
+    fn case_fake_bold_runs() -> Vec<RawGlyph> {
+        // A long line drawn again 0.03 em off: a second run, dropped whole.
+        let text = "A heading long enough for two runs";
+        let mut v = line(text, 0.0, 100.0, 10.0);
+        v.extend(line(text, 0.3, 100.0, 10.0));
+        v
+    }
+
+    fn case_fake_bold_long_word() -> Vec<RawGlyph> {
+        // A word of more than eight glyphs drawn again: its copy's first glyphs are no longer
+        // among the last eight placed, the rest are.
+        let mut v = line("Fakebolding", 0.0, 100.0, 10.0);
+        v.extend(line("Fakebolding", 0.3, 100.0, 10.0));
+        v
+    }
+
+    fn case_superscript() -> Vec<RawGlyph> {
+        vec![
+            g("x", 0.0, 100.0, 10.0),
+            g("2", 5.0, 104.0, 6.0),
+            g(" ", 8.0, 100.0, 10.0),
+            g("y", 13.0, 100.0, 10.0),
+            g("i", 18.0, 97.0, 6.0),
+        ]
+    }
+
+    fn case_rotated_page() -> Vec<RawGlyph> {
+        // /Rotate 90: text runs up the page, lines step left.
+        let mut v = Vec::new();
+        for (k, s) in ["first line", "second line"].iter().enumerate() {
+            let x = 100.0 + k as f32 * 12.0;
+            for (i, c) in s.chars().enumerate() {
+                let y = i as f32 * 5.0;
+                v.push(seg(c.encode_utf8(&mut [0; 4]), x, y, x, y + 5.0, 10.0));
+            }
+        }
+        v
+    }
+
+    fn case_mixed_frames() -> Vec<RawGlyph> {
+        // Upright text, then a caption reading bottom to top, then one reading top to bottom.
+        let mut v = line("upright", 0.0, 100.0, 10.0);
+        for (i, c) in "up".chars().enumerate() {
+            let y = i as f32 * 5.0;
+            v.push(seg(
+                c.encode_utf8(&mut [0; 4]),
+                300.0,
+                y,
+                300.0,
+                y + 5.0,
+                10.0,
+            ));
+        }
+        for (i, c) in "down".chars().enumerate() {
+            let y = 500.0 - i as f32 * 5.0;
+            v.push(seg(
+                c.encode_utf8(&mut [0; 4]),
+                400.0,
+                y,
+                400.0,
+                y - 5.0,
+                10.0,
+            ));
+        }
+        // A glyph of no advance goes with the frame of the glyph before.
+        v.push(seg("!", 400.0, 480.0, 400.0, 480.0, 10.0));
+        v
+    }
+
+    fn case_two_columns() -> Vec<RawGlyph> {
+        let mut v = Vec::new();
+        for k in 0..8 {
+            let y = 700.0 - k as f32 * 12.0;
+            v.extend(line(&format!("left column line {k} text"), 50.0, y, 10.0));
+            v.extend(line(&format!("right column line {k} text"), 320.0, y, 10.0));
+        }
+        v
+    }
+
+    fn case_table() -> Vec<RawGlyph> {
+        let mut v = line("Intro text", 0.0, 300.0, 10.0);
+        for (k, cells) in [
+            ["Item", "Qty", "Price"],
+            ["Cable", "2", "10"],
+            ["Camera", "1", "99"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            let y = 280.0 - k as f32 * 12.0;
+            for (c, s) in cells.iter().enumerate() {
+                v.extend(line(s, c as f32 * 100.0, y, 10.0));
+            }
+        }
+        // A second line of the last row's last cell.
+        v.extend(line("each", 200.0, 247.0, 10.0));
+        v.extend(line("Outro text", 0.0, 180.0, 10.0));
+        v
+    }
+
+    fn case_ligatures_and_actual_text() -> Vec<RawGlyph> {
+        vec![
+            g("o", 0.0, 100.0, 10.0),
+            seg("ffi", 5.0, 100.0, 12.0, 100.0, 10.0),
+            g("c", 12.0, 100.0, 10.0),
+            g("e", 17.0, 100.0, 10.0),
+            // ActualText with white space inside and around it.
+            seg(" New  York ", 30.0, 100.0, 60.0, 100.0, 10.0),
+            seg("\u{a0}\u{2003}", 60.0, 100.0, 65.0, 100.0, 10.0),
+            g("x", 65.0, 100.0, 10.0),
+            seg("\u{3000}全角", 75.0, 100.0, 100.0, 100.0, 10.0),
+        ]
+    }
+
+    fn case_cjk_gaps() -> Vec<RawGlyph> {
+        vec![
+            g("中", 0.0, 100.0, 10.0),
+            g("文", 12.0, 100.0, 10.0),
+            // More than 1 em apart: a space.
+            g("字", 34.0, 100.0, 10.0),
+            g("a", 42.0, 100.0, 10.0),
+        ]
+    }
+
+    fn case_op_start() -> Vec<RawGlyph> {
+        let mut v = line("word", 0.0, 100.0, 10.0);
+        let mut next = line("Next", 20.0, 100.0, 10.0);
+        next[0].op_start = true;
+        v.extend(next);
+        let mut kerned = line("kern", 40.0, 100.0, 10.0);
+        kerned[2].sep = true;
+        v.extend(kerned);
+        v
+    }
+
+    fn case_spaces() -> Vec<RawGlyph> {
+        vec![
+            g(" ", 0.0, 100.0, 10.0),
+            g("a", 5.0, 100.0, 10.0),
+            // A space glyph far from the flow of the line counts for nothing.
+            g(" ", 200.0, 100.0, 10.0),
+            g("b", 10.0, 100.0, 10.0),
+            g(" ", 15.0, 100.0, 10.0),
+            g("c", 20.0, 100.0, 10.0),
+            g("", 25.0, 100.0, 10.0),
+            g("d", 25.0, 100.0, 10.0),
+        ]
+    }
+
+    #[test]
+    fn empty_input() {
+        assert_eq!(layout(Vec::new(), 0), vec![]);
+        assert_eq!(layout(vec![g("", 0.0, 100.0, 10.0)], 0), vec![]);
+        assert_eq!(layout(vec![g(" ", 0.0, 100.0, 10.0)], 90), vec![]);
+    }
+
+    #[test]
+    fn fake_bold() {
+        assert_eq!(layout(case_fake_bold_glyphs(), 0), vec![para("Bold text")]);
+        assert_eq!(
+            layout(case_fake_bold_runs(), 0),
+            vec![para("A heading long enough for two runs")]
+        );
+        // Only the last eight glyphs placed are compared.
+        assert_eq!(
+            layout(case_fake_bold_long_word(), 0),
+            vec![para("Fakebolding Fakebolding")]
+        );
+    }
+
+    /// The scan for a repeated glyph is skipped when the glyph starts far enough right of every
+    /// placed one: on any positions (NaN, infinite, signed zeros, negative sizes) the answer is
+    /// that of the full scan (which a NaN bound forces).
+    #[test]
+    fn repeat_skip_agrees_with_full_scan() {
+        let values = [
+            0.0f32,
+            -0.0,
+            0.5,
+            1.0,
+            1.9,
+            2.0,
+            2.1,
+            10.0,
+            -3.0,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        let sizes = [10.0f32, 0.0, -10.0, 1.0, f32::NAN, f32::INFINITY];
+        let texts = ["a", "b", "a"];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let n = 1 + next(12);
+            let raw: Vec<RawGlyph> = (0..n)
+                .map(|_| {
+                    g(
+                        texts[next(3)],
+                        values[next(12)],
+                        values[next(12)],
+                        sizes[next(6)],
+                    )
+                })
+                .collect();
+            let glyphs: Vec<G> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let (first, last, flags) = text_facts(&r.text);
+                    G {
+                        x0: r.x0,
+                        x1: r.x1,
+                        y: r.y0,
+                        size: r.size,
+                        first,
+                        last,
+                        raw: i,
+                        flags,
+                    }
+                })
+                .collect();
+            let (g, placed) = glyphs.split_last().unwrap();
+            let placed: Vec<&G> = placed.iter().collect();
+            let mut max_x = f32::NEG_INFINITY;
+            for p in &placed {
+                if p.x0 > max_x {
+                    max_x = p.x0;
+                }
+            }
+            assert_eq!(
+                repeats(g, &placed, max_x, &raw),
+                repeats(g, &placed, f32::NAN, &raw),
+                "{g:?} after {placed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn superscripts_join_their_word() {
+        assert_eq!(layout(case_superscript(), 0), vec![para("x2 yi")]);
+    }
+
+    #[test]
+    fn rotated_text() {
+        assert_eq!(
+            layout(case_rotated_page(), 90),
+            vec![para("first line\nsecond line")]
+        );
+        // Each reading direction is laid out on its own, upright text first.
+        assert_eq!(
+            layout(case_mixed_frames(), 0),
+            vec![para("upright"), para("up"), para("down!")]
+        );
+    }
+
+    #[test]
+    fn two_columns_read_left_then_right() {
+        let left: Vec<String> = (0..8)
+            .map(|k| format!("left column line {k} text"))
+            .collect();
+        let right: Vec<String> = (0..8)
+            .map(|k| format!("right column line {k} text"))
+            .collect();
+        assert_eq!(
+            layout(case_two_columns(), 0),
+            vec![para(&left.join("\n")), para(&right.join("\n"))]
+        );
+    }
+
+    #[test]
+    fn table_rows_and_continuation() {
+        let row = |cells: [&str; 3], new_table| Unit::Row {
+            cells: cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i as u32, c.to_string()))
+                .collect(),
+            new_table,
+        };
+        assert_eq!(
+            layout(case_table(), 0),
+            vec![
+                para("Intro text"),
+                row(["Item", "Qty", "Price"], true),
+                row(["Cable", "2", "10"], false),
+                row(["Camera", "1", "99\neach"], false),
+                para("Outro text"),
+            ]
+        );
+    }
+
+    #[test]
+    fn glyphs_of_several_characters() {
+        assert_eq!(
+            layout(case_ligatures_and_actual_text(), 0),
+            vec![para("office New York x\u{3000}全角")]
+        );
+    }
+
+    #[test]
+    fn word_breaks() {
+        assert_eq!(layout(case_cjk_gaps(), 0), vec![para("中文 字 a")]);
+        assert_eq!(layout(case_op_start(), 0), vec![para("word Nextke rn")]);
+        assert_eq!(layout(case_spaces(), 0), vec![para("ab cd")]);
+    }
 }

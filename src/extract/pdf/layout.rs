@@ -1,18 +1,83 @@
 //! From positioned glyphs to lines, paragraphs and table rows.
 
+use std::ops::Range;
+
 use super::content::RawGlyph;
-use super::GlyphText;
+
+/// What layout asks of a glyph, worked out once per glyph instead of at every step: bits of
+/// `G::flags`.
+mod flag {
+    /// No text: the glyph still shapes runs, but adds nothing to a line.
+    pub const EMPTY: u8 = 1;
+    /// The text is the one character `G::first`.
+    pub const SINGLE: u8 = 1 << 1;
+    /// The first character is white space.
+    pub const WS_FIRST: u8 = 1 << 2;
+    /// The last character is white space.
+    pub const WS_LAST: u8 = 1 << 3;
+    /// Every character is white space.
+    pub const BLANK: u8 = 1 << 4;
+    /// Some character is white space.
+    pub const SPACED: u8 = 1 << 5;
+    /// `RawGlyph::sep`.
+    pub const SEP: u8 = 1 << 6;
+    /// `RawGlyph::op_start`.
+    pub const OP_START: u8 = 1 << 7;
+}
 
 /// A glyph in its reading frame: advance along +x, baseline at `y`, "up" is +y.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct G {
-    text: GlyphText,
     x0: f32,
     x1: f32,
     y: f32,
     size: f32,
-    sep: bool,
-    op_start: bool,
+    /// First and last character of the text ('\0' when there is none).
+    first: char,
+    last: char,
+    /// Index into the page's raw glyphs, which keep the text.
+    raw: usize,
+    /// `flag` bits.
+    flags: u8,
+}
+
+impl G {
+    fn is(&self, f: u8) -> bool {
+        self.flags & f != 0
+    }
+}
+
+/// First and last character of a glyph's text and its `flag` bits.
+fn text_facts(text: &str) -> (char, char, u8) {
+    use flag::*;
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
+        return ('\0', '\0', EMPTY);
+    };
+    if first.len_utf8() == text.len() {
+        let ws = if first.is_whitespace() {
+            WS_FIRST | WS_LAST | BLANK | SPACED
+        } else {
+            0
+        };
+        return (first, first, SINGLE | ws);
+    }
+    // A ligature or ActualText: several characters, possibly with white space among them.
+    let last = chars.next_back().unwrap_or(first);
+    let mut flags = 0;
+    if first.is_whitespace() {
+        flags |= WS_FIRST;
+    }
+    if last.is_whitespace() {
+        flags |= WS_LAST;
+    }
+    if text.chars().all(char::is_whitespace) {
+        flags |= BLANK;
+    }
+    if text.chars().any(char::is_whitespace) {
+        flags |= SPACED;
+    }
+    (first, last, flags)
 }
 
 /// A run of glyphs that were drawn consecutively on one baseline: `glyphs[start..end]` of its frame.
@@ -59,14 +124,17 @@ pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
         }
     };
     // Nearly every glyph of a page reads left to right: size that frame for all of them at once.
-    let mut groups: [Vec<G>; 4] = [
-        Vec::with_capacity(raw.len()),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
+    let mut frames: [Frame; 4] = [
+        Frame {
+            glyphs: Vec::with_capacity(raw.len()),
+            runs: Vec::new(),
+        },
+        Frame::default(),
+        Frame::default(),
+        Frame::default(),
     ];
     let mut last_k = 0usize;
-    for g in raw {
+    for (i, g) in raw.iter().enumerate() {
         let (ax, ay) = rotp(g.x0, g.y0);
         let (bx, by) = rotp(g.x1, g.y1);
         let (dx, dy) = (bx - ax, by - ay);
@@ -94,251 +162,519 @@ pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
         };
         let (fx0, fy) = f(ax, ay);
         let (fx1, _) = f(bx, by);
-        if let Some(grp) = groups.get_mut(k) {
-            grp.push(G {
-                text: g.text,
+        if let Some(frame) = frames.get_mut(k) {
+            let (first, last, mut flags) = text_facts(&g.text);
+            if g.sep {
+                flags |= flag::SEP;
+            }
+            if g.op_start {
+                flags |= flag::OP_START;
+            }
+            frame.push(G {
                 x0: fx0,
                 x1: fx1.max(fx0),
                 y: fy,
                 size: g.size,
-                sep: g.sep,
-                op_start: g.op_start,
+                first,
+                last,
+                raw: i,
+                flags,
             });
         }
     }
     let mut units = Vec::new();
-    for grp in groups {
-        if !grp.is_empty() {
-            layout_frame(grp, &mut units);
+    for frame in frames {
+        if !frame.glyphs.is_empty() {
+            layout_frame(frame, &raw, &mut units);
         }
     }
     units
 }
 
-fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
-    // 1. Runs in content order: each glyph extends the last run or starts a new one, so a run is
-    // a range of `glyphs`.
-    let mut runs: Vec<Run> = Vec::new();
-    for (i, g) in glyphs.iter().enumerate() {
-        let same = runs.last().is_some_and(|r| {
-            let tol = 0.35 * r.size.min(g.size).max(0.1);
-            let p = &glyphs[r.end - 1];
-            // Superscripts and subscripts: a smaller glyph right next to the previous one.
-            let script = (g.size - p.size).abs() > 0.15 * p.size.max(g.size)
-                && (g.x0 - p.x1).abs() < 0.5 * p.size.max(g.size)
-                && (g.y - p.y).abs() < 0.6 * p.size.max(g.size);
-            ((g.y - r.y).abs() <= tol || script) && g.x0 > p.x1 - 12.0 * g.size.max(r.size)
-        });
-        if same {
-            if let Some(r) = runs.last_mut() {
+/// The text of a glyph.
+fn text_of<'a>(raw: &'a [RawGlyph], g: &G) -> &'a str {
+    raw.get(g.raw).map_or("", |r| r.text.as_str())
+}
+
+/// The glyphs of one reading frame, in content order, and the runs they form.
+#[derive(Default)]
+struct Frame {
+    glyphs: Vec<G>,
+    runs: Vec<Run>,
+}
+
+impl Frame {
+    /// Adds a glyph. It extends the last run or starts a new one, so a run is a range of
+    /// `glyphs`, and the glyph before is the last of the last run.
+    fn push(&mut self, g: G) {
+        let i = self.glyphs.len();
+        match (self.runs.last_mut(), self.glyphs.last()) {
+            (Some(r), Some(p)) if r.takes(p, &g) => {
                 r.xmin = r.xmin.min(g.x0);
                 r.size = r.size.max(g.size);
                 r.end = i + 1;
             }
-        } else {
-            runs.push(Run {
+            _ => self.runs.push(Run {
                 start: i,
                 end: i + 1,
                 y: g.y,
                 size: g.size,
                 xmin: g.x0,
-            });
+            }),
         }
+        self.glyphs.push(g);
     }
-    // 2. Lines: cluster runs by baseline, top to bottom.
+}
+
+fn layout_frame(frame: Frame, raw: &[RawGlyph], units: &mut Vec<Unit>) {
+    let Frame { glyphs, mut runs } = frame;
+    let glyphs = &glyphs[..];
+    // Lines: cluster runs by baseline, top to bottom.
     runs.sort_by(|a, b| b.y.total_cmp(&a.y));
-    let mut lines: Vec<Vec<Run>> = Vec::new();
-    for r in runs {
-        let join = lines.last().is_some_and(|l| {
-            let ly = l.first().map(|x| x.y).unwrap_or(0.0);
-            let ls = l.iter().map(|x| x.size).fold(0.0f32, f32::max);
-            (ly - r.y).abs() <= 0.4 * ls.min(r.size).max(0.1)
-        });
-        if join {
-            if let Some(l) = lines.last_mut() {
-                l.push(r);
-            }
-        } else {
-            lines.push(vec![r]);
+    // Each line: order runs by x, drop duplicates (fake bold), build words.
+    let mut words = Words {
+        buf: String::with_capacity(glyphs.len() + glyphs.len() / 2),
+        list: Vec::with_capacity(glyphs.len() / 4),
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let mut scratch = LineScratch::default();
+    for range in baselines(&runs) {
+        let Some(l) = runs.get_mut(range) else {
+            continue;
+        };
+        l.sort_by(|a, b| a.xmin.total_cmp(&b.xmin));
+        if let Some(line) = build_line(l, glyphs, raw, &mut words, &mut scratch) {
+            lines.push(line);
         }
     }
-    // 3. Each line: order runs by x, drop duplicates (fake bold), build words.
-    let mut out_lines: Vec<Line> = Vec::new();
-    for mut l in lines {
-        l.sort_by(|a, b| a.xmin.total_cmp(&b.xmin));
-        let y = l.first().map(|r| r.y).unwrap_or(0.0);
-        let size = l.iter().map(|r| r.size).fold(0.0f32, f32::max);
-        // Duplicate runs: same text starting at nearly the same x.
-        let mut keep: Vec<Run> = Vec::new();
-        for r in l {
-            let dup = keep.iter().any(|k| {
-                (k.xmin - r.xmin).abs() < 0.3 * r.size
-                    && k.end - k.start == r.end - r.start
-                    && glyphs[k.start..k.end]
-                        .iter()
-                        .zip(&glyphs[r.start..r.end])
-                        .all(|(a, b)| a.text == b.text)
-            });
-            if !dup {
-                keep.push(r);
+    let lines = split_columns(lines, &mut words);
+    paragraphs_and_tables(lines, &words, units);
+}
+
+impl Run {
+    /// Whether glyph `g`, drawn right after `p` (the run's last glyph), continues the run.
+    fn takes(&self, p: &G, g: &G) -> bool {
+        let tol = 0.35 * self.size.min(g.size).max(0.1);
+        // Superscripts and subscripts: a smaller glyph right next to the previous one.
+        let script = || {
+            (g.size - p.size).abs() > 0.15 * p.size.max(g.size)
+                && (g.x0 - p.x1).abs() < 0.5 * p.size.max(g.size)
+                && (g.y - p.y).abs() < 0.6 * p.size.max(g.size)
+        };
+        ((g.y - self.y).abs() <= tol || script()) && g.x0 > p.x1 - 12.0 * g.size.max(self.size)
+    }
+}
+
+/// Runs sorted top to bottom, grouped into lines: each run joins the line above when its baseline
+/// is within 0.4 em of that line's first run.
+fn baselines(runs: &[Run]) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    // The current line's first baseline and largest size.
+    let mut y = 0.0f32;
+    let mut size = 0.0f32;
+    for (i, r) in runs.iter().enumerate() {
+        match out.last_mut() {
+            Some(l) if (y - r.y).abs() <= 0.4 * size.min(r.size).max(0.1) => {
+                l.end = i + 1;
+                size = size.max(r.size);
+            }
+            _ => {
+                out.push(i..i + 1);
+                y = r.y;
+                size = 0.0f32.max(r.size);
             }
         }
-        let mut words: Vec<Word> = Vec::new();
-        let mut cur: Option<Word> = None;
-        // (x1, size, last char) of the glyph before.
-        let mut prev: Option<(f32, f32, char)> = None;
-        // The last eight glyphs, in a ring: positions (NaN where empty, which compares false) and
-        // indexes into `glyphs`.
-        let mut recent_x = [f32::NAN; 8];
-        let mut recent_y = [f32::NAN; 8];
-        let mut recent_i = [0usize; 8];
-        let mut recent_next = 0usize;
-        for r in keep {
-            for gi in r.start..r.end {
-                let g = &glyphs[gi];
-                let Some(first) = g.text.chars().next() else {
+    }
+    out
+}
+
+/// Whether `g` repeats one of the last eight glyphs placed on its line (`placed`), drawn again
+/// at (almost) the same place: fake bold or shadow. `max_x` is the largest x0 among all of
+/// `placed`.
+fn repeats(g: &G, placed: &[&G], max_x: f32, raw: &[RawGlyph]) -> bool {
+    let tol = 0.2 * g.size;
+    // Text advances: a glyph that starts at least `tol` right of every placed one is near none
+    // of them (x0 - max_x >= tol gives x0 - x >= tol for each x <= max_x, as rounding keeps the
+    // order of differences), which spares the scan for nearly every glyph.
+    if g.x0 - max_x >= tol {
+        return false;
+    }
+    let recent = placed
+        .get(placed.len().saturating_sub(8)..)
+        .unwrap_or_default();
+    recent.iter().any(|p| {
+        (p.x0 - g.x0).abs() < tol && (p.y - g.y).abs() < tol && text_of(raw, p) == text_of(raw, g)
+    })
+}
+
+/// The word being built: its text is `buf[start..]` of the frame's words.
+struct OpenWord {
+    start: usize,
+    x0: f32,
+    x1: f32,
+    big_gap_before: bool,
+    has_space: bool,
+}
+
+/// Scratch space reused from line to line.
+#[derive(Default)]
+struct LineScratch<'a> {
+    /// The runs of the line that are not duplicates.
+    keep: Vec<Run>,
+    /// The glyphs placed on the line so far.
+    placed: Vec<&'a G>,
+}
+
+/// Duplicate runs dropped and the glyphs of the rest cut into words (appended to `words`): one
+/// line, or None when it holds no text.
+fn build_line<'a>(
+    l: &[Run],
+    glyphs: &'a [G],
+    raw: &[RawGlyph],
+    words: &mut Words,
+    scratch: &mut LineScratch<'a>,
+) -> Option<Line> {
+    let LineScratch { keep, placed } = scratch;
+    let y = l.first().map(|r| r.y).unwrap_or(0.0);
+    let size = l.iter().map(|r| r.size).fold(0.0f32, f32::max);
+    let run_glyphs = |r: &Run| glyphs.get(r.start..r.end).unwrap_or_default();
+    // Duplicate runs: same text starting at nearly the same x.
+    keep.clear();
+    for r in l {
+        let dup = keep.iter().any(|k| {
+            (k.xmin - r.xmin).abs() < 0.3 * r.size
+                && k.end - k.start == r.end - r.start
+                && run_glyphs(k)
+                    .iter()
+                    .zip(run_glyphs(r))
+                    .all(|(a, b)| text_of(raw, a) == text_of(raw, b))
+        });
+        if !dup {
+            keep.push(*r);
+        }
+    }
+    let first_word = words.list.len();
+    let mut cur: Option<OpenWord> = None;
+    let mut prev: Option<&G> = None;
+    placed.clear();
+    let mut max_x = f32::NEG_INFINITY;
+    for r in keep.iter() {
+        for g in run_glyphs(r) {
+            if g.is(flag::EMPTY) {
+                continue;
+            }
+            if !g.is(flag::WS_FIRST) && repeats(g, placed, max_x, raw) {
+                continue;
+            }
+            placed.push(g);
+            // An upper bound is all `repeats` needs: NaN is left out, as it is near nothing.
+            if g.x0 > max_x {
+                max_x = g.x0;
+            }
+            if g.is(flag::BLANK) {
+                // A space glyph counts only where it sits in the flow of the line.
+                let in_flow =
+                    prev.is_none_or(|p| (g.x0 - p.x1).abs() < 1.0 * p.size.max(g.size).max(0.1));
+                if !in_flow {
                     continue;
-                };
-                // The same glyph drawn again at (almost) the same place: fake bold or shadow.
-                if !first.is_whitespace() {
-                    let tol = 0.2 * g.size;
-                    let mut near = 0u32;
-                    for k in 0..8 {
-                        let close =
-                            (recent_x[k] - g.x0).abs() < tol && (recent_y[k] - g.y).abs() < tol;
-                        near |= (close as u32) << k;
-                    }
-                    let mut dup = false;
-                    while near != 0 {
-                        let k = near.trailing_zeros() as usize;
-                        if glyphs[recent_i[k]].text == g.text {
-                            dup = true;
-                            break;
-                        }
-                        near &= near - 1;
-                    }
-                    if dup {
-                        continue;
-                    }
                 }
-                recent_x[recent_next] = g.x0;
-                recent_y[recent_next] = g.y;
-                recent_i[recent_next] = gi;
-                recent_next = (recent_next + 1) % 8;
-                let mut big = false;
-                let mut space = false;
-                if let Some((px1, psize, plast)) = prev {
-                    let gap = g.x0 - px1;
-                    let sz = psize.max(g.size).max(0.1);
-                    if gap > 2.5 * sz {
-                        big = true;
-                    } else if !plast.is_whitespace() && !first.is_whitespace() {
-                        let cjk = is_cjk(plast) && is_cjk(first);
-                        space = if cjk {
-                            gap > 1.0 * sz
-                        } else {
-                            g.sep
-                                || gap > 0.15 * sz
-                                || gap < -0.6 * sz
-                                || (g.op_start
-                                    && plast.is_ascii_lowercase()
-                                    && first.is_ascii_uppercase()
-                                    && gap > -0.1 * sz)
-                        };
-                    }
+                prev = Some(g);
+                words.close(&mut cur);
+                continue;
+            }
+            let mut big = false;
+            let mut space = false;
+            if let Some(p) = prev {
+                let gap = g.x0 - p.x1;
+                let sz = p.size.max(g.size).max(0.1);
+                if gap > 2.5 * sz {
+                    big = true;
+                } else if !p.is(flag::WS_LAST) && !g.is(flag::WS_FIRST) {
+                    let (plast, first) = (p.last, g.first);
+                    let cjk = is_cjk(plast) && is_cjk(first);
+                    space = if cjk {
+                        gap > 1.0 * sz
+                    } else {
+                        g.is(flag::SEP)
+                            || gap > 0.15 * sz
+                            || gap < -0.6 * sz
+                            || (g.is(flag::OP_START)
+                                && plast.is_ascii_lowercase()
+                                && first.is_ascii_uppercase()
+                                && gap > -0.1 * sz)
+                    };
                 }
-                let last = g.text.chars().last().unwrap_or(first);
-                if first.is_whitespace() && g.text.trim().is_empty() {
-                    // A space glyph counts only where it sits in the flow of the line.
-                    let in_flow = prev.is_none_or(|(px1, psize, _)| {
-                        (g.x0 - px1).abs() < 1.0 * psize.max(g.size).max(0.1)
+            }
+            prev = Some(g);
+            if big || space {
+                words.close(&mut cur);
+            }
+            match cur.as_mut() {
+                Some(w) => {
+                    w.has_space |= g.is(flag::SPACED);
+                    w.x1 = w.x1.max(g.x1);
+                }
+                None => {
+                    let line_words = words.list.get(first_word..).unwrap_or_default();
+                    let gap_big = big
+                        || line_words
+                            .last()
+                            .is_some_and(|w| g.x0 - w.x1 > 2.5 * g.size.max(0.1));
+                    cur = Some(OpenWord {
+                        start: words.buf.len(),
+                        x0: g.x0,
+                        x1: g.x1,
+                        big_gap_before: gap_big && !line_words.is_empty(),
+                        has_space: g.is(flag::SPACED),
                     });
-                    if !in_flow {
-                        continue;
-                    }
-                    prev = Some((g.x1, g.size, last));
-                    if let Some(w) = cur.take() {
-                        words.push(w);
-                    }
-                    continue;
                 }
-                prev = Some((g.x1, g.size, last));
-                if big || space {
-                    if let Some(w) = cur.take() {
-                        words.push(w);
-                    }
-                }
-                // Most glyphs are one character (pushed without a copy loop); a ligature or
-                // ActualText can be several, and can hold white space.
-                let single = g.text.len() == first.len_utf8();
-                let spaced = if single {
-                    first.is_whitespace()
-                } else {
-                    g.text.chars().any(char::is_whitespace)
-                };
-                match cur.as_mut() {
-                    Some(w) => {
-                        if single {
-                            w.text.push(first);
-                        } else {
-                            w.text.push_str(&g.text);
-                        }
-                        w.has_space |= spaced;
-                        w.x1 = w.x1.max(g.x1);
-                    }
-                    None => {
-                        let gap_big = big
-                            || (words
-                                .last()
-                                .is_some_and(|w| g.x0 - w.x1 > 2.5 * g.size.max(0.1)));
-                        // Room for a word's worth of glyphs: growing from one glyph's length
-                        // reallocated most words three times.
-                        let mut text = String::with_capacity(g.text.len().max(16));
-                        text.push_str(&g.text);
-                        cur = Some(Word {
-                            text,
-                            x0: g.x0,
-                            x1: g.x1,
-                            big_gap_before: gap_big && !words.is_empty(),
-                            has_space: spaced,
-                        });
+            }
+            // Most glyphs are one character (pushed without a copy loop); a ligature or ActualText
+            // can be several.
+            if g.is(flag::SINGLE) {
+                words.buf.push(g.first);
+            } else {
+                words.buf.push_str(text_of(raw, g));
+            }
+        }
+    }
+    words.close(&mut cur);
+    words.finish_line(first_word);
+    let range = first_word..words.list.len();
+    if let Some(w) = words.list.get_mut(first_word) {
+        w.big_gap_before = false;
+    }
+    (!range.is_empty()).then_some(Line {
+        y,
+        size,
+        words: range,
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Word {
+    /// The text is `buf[start..end]` of the frame's words.
+    start: usize,
+    end: usize,
+    x0: f32,
+    x1: f32,
+    big_gap_before: bool,
+    /// The text holds white space (only then can `collapse_spaces` change it).
+    has_space: bool,
+}
+
+/// The words of a frame, their texts back to back in one buffer: one allocation for a page's
+/// text instead of one per word.
+struct Words {
+    buf: String,
+    list: Vec<Word>,
+}
+
+impl Words {
+    fn text(&self, w: &Word) -> &str {
+        self.buf.get(w.start..w.end).unwrap_or_default()
+    }
+
+    /// The words of a line.
+    fn of(&self, line: &Line) -> &[Word] {
+        self.list.get(line.words.clone()).unwrap_or_default()
+    }
+
+    /// Ends the word being built, if any: its text is the rest of the buffer.
+    fn close(&mut self, cur: &mut Option<OpenWord>) {
+        if let Some(w) = cur.take() {
+            self.list.push(Word {
+                start: w.start,
+                end: self.buf.len(),
+                x0: w.x0,
+                x1: w.x1,
+                big_gap_before: w.big_gap_before,
+                has_space: w.has_space,
+            });
+        }
+    }
+
+    /// White space in the words of a line from `first` on collapsed (the collapsed text goes to
+    /// the end of the buffer); words left empty dropped.
+    fn finish_line(&mut self, first: usize) {
+        let mut any_empty = false;
+        for i in first..self.list.len() {
+            let Some(&w) = self.list.get(i) else {
+                continue;
+            };
+            if !w.has_space {
+                continue;
+            }
+            let collapsed = collapse_spaces(self.text(&w));
+            let start = self.buf.len();
+            self.buf.push_str(&collapsed);
+            if let Some(w) = self.list.get_mut(i) {
+                w.start = start;
+                w.end = self.buf.len();
+                any_empty |= w.start == w.end;
+            }
+        }
+        if any_empty {
+            let mut line = self.list.split_off(first);
+            line.retain(|w| w.start < w.end);
+            self.list.append(&mut line);
+        }
+    }
+}
+
+struct Line {
+    y: f32,
+    size: f32,
+    /// Indexes into the frame's words.
+    words: Range<usize>,
+}
+
+/// Two-column text: when many lines split at one gutter into two long runs of prose, read the
+/// left column before the right one (between full-width lines).
+fn split_columns(lines: Vec<Line>, words: &mut Words) -> Vec<Line> {
+    let chars = |w: &Word| words.text(w).chars().count() + 1;
+    // Candidate gutters: where a line's widest word gap (at least 1.2 em) opens onto a second
+    // long run of text.
+    let mut starts: Vec<f32> = Vec::new();
+    for l in &lines {
+        let lw = words.of(l);
+        let sz = l.size.max(0.1);
+        let mut best: Option<(f32, usize)> = None;
+        for (i, pair) in lw.windows(2).enumerate() {
+            let gap = pair[1].x0 - pair[0].x1;
+            if gap >= 1.2 * sz && best.is_none_or(|(g, _)| gap > g) {
+                best = Some((gap, i + 1));
+            }
+        }
+        if let Some((_, k)) = best {
+            let left: usize = lw[..k].iter().map(chars).sum();
+            let right: usize = lw[k..].iter().map(chars).sum();
+            if left >= 20 && right >= 20 {
+                starts.push(lw[k].x0);
+            }
+        }
+    }
+    // Lines that start far right of the left margin, with long text: a right column whose
+    // baselines differ from the left column's.
+    let margin = lines
+        .iter()
+        .filter_map(|l| words.of(l).first().map(|w| w.x0))
+        .fold(f32::INFINITY, f32::min);
+    for l in &lines {
+        let lw = words.of(l);
+        if let Some(w) = lw.first() {
+            if w.x0 > margin + 10.0 * l.size.max(0.1) && lw.iter().map(chars).sum::<usize>() >= 20 {
+                starts.push(w.x0);
+            }
+        }
+    }
+    let two = starts.len();
+    if two < 6 || two * 4 < lines.len() {
+        return lines;
+    }
+    starts.sort_by(|a, b| a.total_cmp(b));
+    let median = starts[starts.len() / 2];
+    let mut sizes: Vec<f32> = lines.iter().map(|l| l.size).collect();
+    sizes.sort_by(|a, b| a.total_cmp(b));
+    let size = sizes.get(sizes.len() / 2).copied().unwrap_or(1.0).max(1.0);
+    let aligned = starts
+        .iter()
+        .filter(|x| (*x - median).abs() < 1.5 * size)
+        .count();
+    if aligned * 10 < starts.len() * 7 {
+        return lines;
+    }
+    let gutter = median - 0.3 * size;
+    let left_of_gutter = |w: &Word| w.x0 < gutter;
+    // A line crosses the gutter when one word starts left of it and ends right of it.
+    // It also reads across when the words either side of the gutter are only a word space apart.
+    let crossing: Vec<bool> = lines
+        .iter()
+        .map(|l| {
+            let lw = words.of(l);
+            if lw
+                .iter()
+                .any(|w| w.x0 < gutter && w.x1 > gutter + 0.5 * size)
+            {
+                return true;
+            }
+            let a = lw.iter().rev().find(|w| w.x0 < gutter);
+            let b = lw.iter().find(|w| w.x0 >= gutter);
+            matches!((a, b), (Some(a), Some(b)) if b.x0 - a.x1 < 0.8 * l.size.max(0.1))
+        })
+        .collect();
+    if crossing.iter().filter(|&&c| c).count() * 5 > lines.len() {
+        return lines;
+    }
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut left: Vec<Line> = Vec::new();
+    let mut right: Vec<Line> = Vec::new();
+    for (l, crosses) in lines.into_iter().zip(crossing) {
+        if crosses {
+            out.append(&mut left);
+            out.append(&mut right);
+            out.push(l);
+            continue;
+        }
+        // The line's words left of the gutter, then those right of it, copied to the end of the
+        // list: two lines of their own.
+        let a = words.list.len();
+        let mut copy_side = |left: bool| {
+            for i in l.words.clone() {
+                if let Some(&w) = words.list.get(i) {
+                    if left_of_gutter(&w) == left {
+                        words.list.push(w);
                     }
                 }
             }
-        }
-        if let Some(w) = cur.take() {
-            words.push(w);
-        }
-        for w in words.iter_mut().filter(|w| w.has_space) {
-            w.text = collapse_spaces(std::mem::take(&mut w.text));
-        }
-        words.retain(|w| !w.text.is_empty());
-        if let Some(w) = words.first_mut() {
+            words.list.len()
+        };
+        let b = copy_side(true);
+        let c = copy_side(false);
+        if let Some(w) = words.list.get_mut(b) {
             w.big_gap_before = false;
         }
-        if !words.is_empty() {
-            out_lines.push(Line { y, size, words });
+        if b > a {
+            left.push(Line {
+                y: l.y,
+                size: l.size,
+                words: a..b,
+            });
+        }
+        if c > b {
+            right.push(Line {
+                y: l.y,
+                size: l.size,
+                words: b..c,
+            });
         }
     }
-    let out_lines = split_columns(out_lines);
-    // 4. Paragraphs and tables.
-    let mut para: Vec<String> = Vec::new();
+    out.append(&mut left);
+    out.append(&mut right);
+    out
+}
+
+/// Lines, top to bottom, as paragraphs and table rows: a line with two or more fragments starts
+/// a table; the lines after it that fit its columns continue it.
+fn paragraphs_and_tables(lines: Vec<Line>, words: &Words, units: &mut Vec<Unit>) {
+    let mut para = Para::default();
     let mut para_last: Option<(f32, f32)> = None;
     let mut table: Option<Table> = None;
-    for line in out_lines {
-        let frags = line.fragments();
+    for line in lines {
+        let lw = words.of(&line);
+        let frags = fragment_count(lw);
         if let Some(t) = table.as_mut() {
             let vgap = t.last_y - line.y;
             let sz = line.size.max(t.size).max(0.1);
             if vgap >= -0.5 * sz && vgap <= 2.5 * sz {
-                let cols = t.assign(&line);
+                let cols = t.assign(line.size, lw, words);
                 let used: Vec<usize> = cols
                     .iter()
                     .enumerate()
                     .filter(|(_, c)| !c.is_empty())
                     .map(|(i, _)| i)
                     .collect();
-                let multi = frags.len() >= 2 || used.len() >= 2;
+                let multi = frags >= 2 || used.len() >= 2;
                 let continuation = vgap <= 1.7 * sz
                     && !t.row.is_empty()
                     && (used.first().is_some_and(|&c| c > 0) || (!multi && t.cols.len() >= 2));
@@ -363,10 +699,10 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                 }
                 if multi {
                     t.flush(units);
-                    if frags.len() > t.cols.len() {
-                        t.cols = frags.iter().map(|f| f.0).collect();
+                    if frags > t.cols.len() {
+                        t.cols = fragments(lw, words).into_iter().map(|f| f.0).collect();
                     }
-                    let cols = t.assign(&line);
+                    let cols = t.assign(line.size, lw, words);
                     t.row = cols
                         .into_iter()
                         .enumerate()
@@ -382,206 +718,110 @@ fn layout_frame(glyphs: Vec<G>, units: &mut Vec<Unit>) {
                 t.flush(units);
             }
         }
-        if frags.len() >= 2 {
+        if frags >= 2 {
             if !para.is_empty() {
-                units.push(Unit::Paragraph(para.join("\n")));
-                para.clear();
+                para.flush(units);
             }
             para_last = None;
-            let mut t = Table {
+            let frags = fragments(lw, words);
+            table = Some(Table {
                 cols: frags.iter().map(|f| f.0).collect(),
-                row: Vec::new(),
+                row: frags
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, f)| (i as u32, f.1))
+                    .collect(),
                 last_y: line.y,
                 size: line.size,
                 new_table: true,
-            };
-            t.row = frags
-                .into_iter()
-                .enumerate()
-                .map(|(i, f)| (i as u32, f.1))
-                .collect();
-            table = Some(t);
+            });
             continue;
         }
-        let text = frags.into_iter().next().map(|f| f.1).unwrap_or_default();
         if let Some((py, ps)) = para_last {
             let gap = py - line.y;
             let sz = ps.max(line.size).max(0.1);
             let size_jump = ps / line.size.max(0.1) > 1.15 || line.size / ps.max(0.1) > 1.15;
             if gap > 1.6 * sz || gap < -0.5 * sz || size_jump {
-                units.push(Unit::Paragraph(para.join("\n")));
-                para.clear();
+                para.flush(units);
             }
         }
-        para.push(text);
+        para.push_line(lw, words);
         para_last = Some((line.y, line.size));
     }
     if let Some(mut t) = table.take() {
         t.flush(units);
     }
     if !para.is_empty() {
-        units.push(Unit::Paragraph(para.join("\n")));
+        para.flush(units);
     }
 }
 
-/// Two-column text: when many lines split at one gutter into two long runs of prose, read the
-/// left column before the right one (between full-width lines).
-fn split_columns(lines: Vec<Line>) -> Vec<Line> {
-    // Candidate gutters: where a line's widest word gap (at least 1.2 em) opens onto a second
-    // long run of text.
-    let mut starts: Vec<f32> = Vec::new();
-    for l in &lines {
-        let sz = l.size.max(0.1);
-        let mut best: Option<(f32, usize)> = None;
-        for (i, pair) in l.words.windows(2).enumerate() {
-            let gap = pair[1].x0 - pair[0].x1;
-            if gap >= 1.2 * sz && best.is_none_or(|(g, _)| gap > g) {
-                best = Some((gap, i + 1));
-            }
-        }
-        if let Some((_, k)) = best {
-            let left: usize = l.words[..k]
-                .iter()
-                .map(|w| w.text.chars().count() + 1)
-                .sum();
-            let right: usize = l.words[k..]
-                .iter()
-                .map(|w| w.text.chars().count() + 1)
-                .sum();
-            if left >= 20 && right >= 20 {
-                starts.push(l.words[k].x0);
-            }
-        }
-    }
-    // Lines that start far right of the left margin, with long text: a right column whose
-    // baselines differ from the left column's.
-    let margin = lines
-        .iter()
-        .filter_map(|l| l.words.first().map(|w| w.x0))
-        .fold(f32::INFINITY, f32::min);
-    for l in &lines {
-        if let Some(w) = l.words.first() {
-            if w.x0 > margin + 10.0 * l.size.max(0.1)
-                && l.words
-                    .iter()
-                    .map(|w| w.text.chars().count() + 1)
-                    .sum::<usize>()
-                    >= 20
-            {
-                starts.push(w.x0);
-            }
-        }
-    }
-    let two = starts.len();
-    if two < 6 || two * 4 < lines.len() {
-        return lines;
-    }
-    starts.sort_by(|a, b| a.total_cmp(b));
-    let median = starts[starts.len() / 2];
-    let mut sizes: Vec<f32> = lines.iter().map(|l| l.size).collect();
-    sizes.sort_by(|a, b| a.total_cmp(b));
-    let size = sizes.get(sizes.len() / 2).copied().unwrap_or(1.0).max(1.0);
-    let aligned = starts
-        .iter()
-        .filter(|x| (*x - median).abs() < 1.5 * size)
-        .count();
-    if aligned * 10 < starts.len() * 7 {
-        return lines;
-    }
-    let gutter = median - 0.3 * size;
-    // A line crosses the gutter when one word starts left of it and ends right of it.
-    // It also reads across when the words either side of the gutter are only a word space apart.
-    let crosses = |l: &Line| {
-        if l.words
-            .iter()
-            .any(|w| w.x0 < gutter && w.x1 > gutter + 0.5 * size)
-        {
-            return true;
-        }
-        let lw = l.words.iter().rev().find(|w| w.x0 < gutter);
-        let rw = l.words.iter().find(|w| w.x0 >= gutter);
-        matches!((lw, rw), (Some(a), Some(b)) if b.x0 - a.x1 < 0.8 * l.size.max(0.1))
-    };
-    if lines.iter().filter(|l| crosses(l)).count() * 5 > lines.len() {
-        return lines;
-    }
-    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
-    let mut left: Vec<Line> = Vec::new();
-    let mut right: Vec<Line> = Vec::new();
-    for l in lines {
-        if crosses(&l) {
-            out.append(&mut left);
-            out.append(&mut right);
-            out.push(l);
-            continue;
-        }
-        let (lw, rw): (Vec<Word>, Vec<Word>) = l.words.into_iter().partition(|w| w.x0 < gutter);
-        let mut rw = rw;
-        if let Some(w) = rw.first_mut() {
-            w.big_gap_before = false;
-        }
-        if !lw.is_empty() {
-            left.push(Line {
-                y: l.y,
-                size: l.size,
-                words: lw,
-            });
-        }
-        if !rw.is_empty() {
-            right.push(Line {
-                y: l.y,
-                size: l.size,
-                words: rw,
-            });
-        }
-    }
-    out.append(&mut left);
-    out.append(&mut right);
-    out
-}
-
-#[derive(Debug)]
-struct Word {
+/// The open paragraph: its lines joined with '\n', built in place.
+#[derive(Default)]
+struct Para {
     text: String,
-    x0: f32,
-    x1: f32,
-    big_gap_before: bool,
-    /// `text` holds white space (only then can `collapse_spaces` change it).
-    has_space: bool,
+    lines: usize,
 }
 
-struct Line {
-    y: f32,
-    size: f32,
-    words: Vec<Word>,
+impl Para {
+    fn is_empty(&self) -> bool {
+        self.lines == 0
+    }
+
+    /// Adds a line of one fragment: its words joined with spaces.
+    fn push_line(&mut self, lw: &[Word], words: &Words) {
+        if self.lines > 0 {
+            self.text.push('\n');
+        }
+        for (i, w) in lw.iter().enumerate() {
+            if i > 0 {
+                self.text.push(' ');
+            }
+            self.text.push_str(words.text(w));
+        }
+        self.lines += 1;
+    }
+
+    /// Hands the paragraph over (a copy of the exact size: the buffer serves the next one).
+    fn flush(&mut self, units: &mut Vec<Unit>) {
+        units.push(Unit::Paragraph(self.text.as_str().to_owned()));
+        self.text.clear();
+        self.lines = 0;
+    }
 }
 
-impl Line {
-    /// Fragments split at large gaps: (x start, text).
-    fn fragments(&self) -> Vec<(f32, String)> {
-        let mut out: Vec<(f32, String)> = Vec::new();
-        for (i, w) in self.words.iter().enumerate() {
-            match out.last_mut() {
-                Some((_, t)) if !w.big_gap_before => {
-                    t.push(' ');
-                    t.push_str(&w.text);
-                }
-                _ => {
-                    // Sized for the words up to the next big gap.
-                    let len: usize = self.words[i..]
-                        .iter()
-                        .enumerate()
-                        .take_while(|(k, x)| *k == 0 || !x.big_gap_before)
-                        .map(|(_, x)| x.text.len() + 1)
-                        .sum();
-                    let mut t = String::with_capacity(len);
-                    t.push_str(&w.text);
-                    out.push((w.x0, t));
-                }
+/// How many fragments (runs of words between large gaps) a line has.
+fn fragment_count(lw: &[Word]) -> usize {
+    match lw.split_first() {
+        Some((_, rest)) => 1 + rest.iter().filter(|w| w.big_gap_before).count(),
+        None => 0,
+    }
+}
+
+/// A line's fragments, split at large gaps: (x start, text).
+fn fragments(lw: &[Word], words: &Words) -> Vec<(f32, String)> {
+    let mut out: Vec<(f32, String)> = Vec::new();
+    for (i, w) in lw.iter().enumerate() {
+        match out.last_mut() {
+            Some((_, t)) if !w.big_gap_before => {
+                t.push(' ');
+                t.push_str(words.text(w));
+            }
+            _ => {
+                // Sized for the words up to the next big gap.
+                let len: usize = lw[i..]
+                    .iter()
+                    .enumerate()
+                    .take_while(|(k, x)| *k == 0 || !x.big_gap_before)
+                    .map(|(_, x)| x.end - x.start + 1)
+                    .sum();
+                let mut t = String::with_capacity(len);
+                t.push_str(words.text(w));
+                out.push((w.x0, t));
             }
         }
-        out
     }
+    out
 }
 
 struct Table {
@@ -595,11 +835,11 @@ struct Table {
 }
 
 impl Table {
-    /// Words of a line distributed over the columns.
-    fn assign(&self, line: &Line) -> Vec<String> {
+    /// Words of a line (of font size `size`) distributed over the columns.
+    fn assign(&self, size: f32, lw: &[Word], words: &Words) -> Vec<String> {
         let mut out = vec![String::new(); self.cols.len().max(1)];
-        let tol = 0.5 * line.size.max(0.1);
-        for w in &line.words {
+        let tol = 0.5 * size.max(0.1);
+        for w in lw {
             let mut c = 0;
             for (i, &x) in self.cols.iter().enumerate() {
                 if w.x0 >= x - tol {
@@ -610,7 +850,7 @@ impl Table {
                 if !slot.is_empty() {
                     slot.push(' ');
                 }
-                slot.push_str(&w.text);
+                slot.push_str(words.text(w));
             }
         }
         out
@@ -628,10 +868,10 @@ impl Table {
     }
 }
 
-fn collapse_spaces(s: String) -> String {
+fn collapse_spaces(s: &str) -> String {
     // Words are cut at spaces: nearly all have none left to collapse.
     if !s.chars().any(char::is_whitespace) {
-        return s;
+        return s.to_owned();
     }
     let mut out = String::with_capacity(s.len());
     let mut prev_space = false;
@@ -697,5 +937,365 @@ mod tests {
     fn cjk_no_spaces() {
         let glyphs = vec![g("中", 0.0, 100.0, 10.0), g("文", 12.0, 100.0, 10.0)];
         assert_eq!(layout(glyphs, 0), vec![Unit::Paragraph("中文".into())]);
+    }
+    /// A glyph advancing from (x0, y0) to (x1, y1).
+    fn seg(text: &str, x0: f32, y0: f32, x1: f32, y1: f32, size: f32) -> RawGlyph {
+        RawGlyph {
+            text: text.into(),
+            x0,
+            y0,
+            x1,
+            y1,
+            size,
+            sep: false,
+            op_start: false,
+        }
+    }
+
+    /// `s` drawn one character per glyph, each 0.5 em wide, from `x` on baseline `y`.
+    fn line(s: &str, x: f32, y: f32, size: f32) -> Vec<RawGlyph> {
+        s.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                g(
+                    c.encode_utf8(&mut [0; 4]),
+                    x + i as f32 * size * 0.5,
+                    y,
+                    size,
+                )
+            })
+            .collect()
+    }
+
+    fn para(s: &str) -> Unit {
+        Unit::Paragraph(s.into())
+    }
+
+    fn case_fake_bold_glyphs() -> Vec<RawGlyph> {
+        // Each glyph drawn twice, the copy 0.05 em to the right.
+        line("Bold text", 0.0, 100.0, 10.0)
+            .into_iter()
+            .flat_map(|a| {
+                let b = RawGlyph {
+                    text: a.text.clone(),
+                    x0: a.x0 + 0.5,
+                    x1: a.x1 + 0.5,
+                    ..a
+                };
+                [a, b]
+            })
+            .collect()
+    }
+
+    fn case_fake_bold_runs() -> Vec<RawGlyph> {
+        // A long line drawn again 0.03 em off: a second run, dropped whole.
+        let text = "A heading long enough for two runs";
+        let mut v = line(text, 0.0, 100.0, 10.0);
+        v.extend(line(text, 0.3, 100.0, 10.0));
+        v
+    }
+
+    fn case_fake_bold_long_word() -> Vec<RawGlyph> {
+        // A word of more than eight glyphs drawn again: its copy's first glyphs are no longer
+        // among the last eight placed, the rest are.
+        let mut v = line("Fakebolding", 0.0, 100.0, 10.0);
+        v.extend(line("Fakebolding", 0.3, 100.0, 10.0));
+        v
+    }
+
+    fn case_superscript() -> Vec<RawGlyph> {
+        vec![
+            g("x", 0.0, 100.0, 10.0),
+            g("2", 5.0, 104.0, 6.0),
+            g(" ", 8.0, 100.0, 10.0),
+            g("y", 13.0, 100.0, 10.0),
+            g("i", 18.0, 97.0, 6.0),
+        ]
+    }
+
+    fn case_rotated_page() -> Vec<RawGlyph> {
+        // /Rotate 90: text runs up the page, lines step left.
+        let mut v = Vec::new();
+        for (k, s) in ["first line", "second line"].iter().enumerate() {
+            let x = 100.0 + k as f32 * 12.0;
+            for (i, c) in s.chars().enumerate() {
+                let y = i as f32 * 5.0;
+                v.push(seg(c.encode_utf8(&mut [0; 4]), x, y, x, y + 5.0, 10.0));
+            }
+        }
+        v
+    }
+
+    fn case_mixed_frames() -> Vec<RawGlyph> {
+        // Upright text, then a caption reading bottom to top, then one reading top to bottom.
+        let mut v = line("upright", 0.0, 100.0, 10.0);
+        for (i, c) in "up".chars().enumerate() {
+            let y = i as f32 * 5.0;
+            v.push(seg(
+                c.encode_utf8(&mut [0; 4]),
+                300.0,
+                y,
+                300.0,
+                y + 5.0,
+                10.0,
+            ));
+        }
+        for (i, c) in "down".chars().enumerate() {
+            let y = 500.0 - i as f32 * 5.0;
+            v.push(seg(
+                c.encode_utf8(&mut [0; 4]),
+                400.0,
+                y,
+                400.0,
+                y - 5.0,
+                10.0,
+            ));
+        }
+        // A glyph of no advance goes with the frame of the glyph before.
+        v.push(seg("!", 400.0, 480.0, 400.0, 480.0, 10.0));
+        v
+    }
+
+    fn case_two_columns() -> Vec<RawGlyph> {
+        let mut v = Vec::new();
+        for k in 0..8 {
+            let y = 700.0 - k as f32 * 12.0;
+            v.extend(line(&format!("left column line {k} text"), 50.0, y, 10.0));
+            v.extend(line(&format!("right column line {k} text"), 320.0, y, 10.0));
+        }
+        v
+    }
+
+    fn case_table() -> Vec<RawGlyph> {
+        let mut v = line("Intro text", 0.0, 300.0, 10.0);
+        for (k, cells) in [
+            ["Item", "Qty", "Price"],
+            ["Cable", "2", "10"],
+            ["Camera", "1", "99"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            let y = 280.0 - k as f32 * 12.0;
+            for (c, s) in cells.iter().enumerate() {
+                v.extend(line(s, c as f32 * 100.0, y, 10.0));
+            }
+        }
+        // A second line of the last row's last cell.
+        v.extend(line("each", 200.0, 247.0, 10.0));
+        v.extend(line("Outro text", 0.0, 180.0, 10.0));
+        v
+    }
+
+    fn case_ligatures_and_actual_text() -> Vec<RawGlyph> {
+        vec![
+            g("o", 0.0, 100.0, 10.0),
+            seg("ffi", 5.0, 100.0, 12.0, 100.0, 10.0),
+            g("c", 12.0, 100.0, 10.0),
+            g("e", 17.0, 100.0, 10.0),
+            // ActualText with white space inside and around it.
+            seg(" New  York ", 30.0, 100.0, 60.0, 100.0, 10.0),
+            seg("\u{a0}\u{2003}", 60.0, 100.0, 65.0, 100.0, 10.0),
+            g("x", 65.0, 100.0, 10.0),
+            seg("\u{3000}全角", 75.0, 100.0, 100.0, 100.0, 10.0),
+        ]
+    }
+
+    fn case_cjk_gaps() -> Vec<RawGlyph> {
+        vec![
+            g("中", 0.0, 100.0, 10.0),
+            g("文", 12.0, 100.0, 10.0),
+            // More than 1 em apart: a space.
+            g("字", 34.0, 100.0, 10.0),
+            g("a", 42.0, 100.0, 10.0),
+        ]
+    }
+
+    fn case_op_start() -> Vec<RawGlyph> {
+        let mut v = line("word", 0.0, 100.0, 10.0);
+        let mut next = line("Next", 20.0, 100.0, 10.0);
+        next[0].op_start = true;
+        v.extend(next);
+        let mut kerned = line("kern", 40.0, 100.0, 10.0);
+        kerned[2].sep = true;
+        v.extend(kerned);
+        v
+    }
+
+    fn case_spaces() -> Vec<RawGlyph> {
+        vec![
+            g(" ", 0.0, 100.0, 10.0),
+            g("a", 5.0, 100.0, 10.0),
+            // A space glyph far from the flow of the line counts for nothing.
+            g(" ", 200.0, 100.0, 10.0),
+            g("b", 10.0, 100.0, 10.0),
+            g(" ", 15.0, 100.0, 10.0),
+            g("c", 20.0, 100.0, 10.0),
+            g("", 25.0, 100.0, 10.0),
+            g("d", 25.0, 100.0, 10.0),
+        ]
+    }
+
+    #[test]
+    fn empty_input() {
+        assert_eq!(layout(Vec::new(), 0), vec![]);
+        assert_eq!(layout(vec![g("", 0.0, 100.0, 10.0)], 0), vec![]);
+        assert_eq!(layout(vec![g(" ", 0.0, 100.0, 10.0)], 90), vec![]);
+    }
+
+    #[test]
+    fn fake_bold() {
+        assert_eq!(layout(case_fake_bold_glyphs(), 0), vec![para("Bold text")]);
+        assert_eq!(
+            layout(case_fake_bold_runs(), 0),
+            vec![para("A heading long enough for two runs")]
+        );
+        // Only the last eight glyphs placed are compared.
+        assert_eq!(
+            layout(case_fake_bold_long_word(), 0),
+            vec![para("Fakebolding Fakebolding")]
+        );
+    }
+
+    /// The scan for a repeated glyph is skipped when the glyph starts far enough right of every
+    /// placed one: on any positions (NaN, infinite, signed zeros, negative sizes) the answer is
+    /// that of the full scan (which a NaN bound forces).
+    #[test]
+    fn repeat_skip_agrees_with_full_scan() {
+        let values = [
+            0.0f32,
+            -0.0,
+            0.5,
+            1.0,
+            1.9,
+            2.0,
+            2.1,
+            10.0,
+            -3.0,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        let sizes = [10.0f32, 0.0, -10.0, 1.0, f32::NAN, f32::INFINITY];
+        let texts = ["a", "b", "a"];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let n = 1 + next(12);
+            let raw: Vec<RawGlyph> = (0..n)
+                .map(|_| {
+                    g(
+                        texts[next(3)],
+                        values[next(12)],
+                        values[next(12)],
+                        sizes[next(6)],
+                    )
+                })
+                .collect();
+            let glyphs: Vec<G> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let (first, last, flags) = text_facts(&r.text);
+                    G {
+                        x0: r.x0,
+                        x1: r.x1,
+                        y: r.y0,
+                        size: r.size,
+                        first,
+                        last,
+                        raw: i,
+                        flags,
+                    }
+                })
+                .collect();
+            let (g, placed) = glyphs.split_last().unwrap();
+            let placed: Vec<&G> = placed.iter().collect();
+            let mut max_x = f32::NEG_INFINITY;
+            for p in &placed {
+                if p.x0 > max_x {
+                    max_x = p.x0;
+                }
+            }
+            assert_eq!(
+                repeats(g, &placed, max_x, &raw),
+                repeats(g, &placed, f32::NAN, &raw),
+                "{g:?} after {placed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn superscripts_join_their_word() {
+        assert_eq!(layout(case_superscript(), 0), vec![para("x2 yi")]);
+    }
+
+    #[test]
+    fn rotated_text() {
+        assert_eq!(
+            layout(case_rotated_page(), 90),
+            vec![para("first line\nsecond line")]
+        );
+        // Each reading direction is laid out on its own, upright text first.
+        assert_eq!(
+            layout(case_mixed_frames(), 0),
+            vec![para("upright"), para("up"), para("down!")]
+        );
+    }
+
+    #[test]
+    fn two_columns_read_left_then_right() {
+        let left: Vec<String> = (0..8)
+            .map(|k| format!("left column line {k} text"))
+            .collect();
+        let right: Vec<String> = (0..8)
+            .map(|k| format!("right column line {k} text"))
+            .collect();
+        assert_eq!(
+            layout(case_two_columns(), 0),
+            vec![para(&left.join("\n")), para(&right.join("\n"))]
+        );
+    }
+
+    #[test]
+    fn table_rows_and_continuation() {
+        let row = |cells: [&str; 3], new_table| Unit::Row {
+            cells: cells
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i as u32, c.to_string()))
+                .collect(),
+            new_table,
+        };
+        assert_eq!(
+            layout(case_table(), 0),
+            vec![
+                para("Intro text"),
+                row(["Item", "Qty", "Price"], true),
+                row(["Cable", "2", "10"], false),
+                row(["Camera", "1", "99\neach"], false),
+                para("Outro text"),
+            ]
+        );
+    }
+
+    #[test]
+    fn glyphs_of_several_characters() {
+        assert_eq!(
+            layout(case_ligatures_and_actual_text(), 0),
+            vec![para("office New York x\u{3000}全角")]
+        );
+    }
+
+    #[test]
+    fn word_breaks() {
+        assert_eq!(layout(case_cjk_gaps(), 0), vec![para("中文 字 a")]);
+        assert_eq!(layout(case_op_start(), 0), vec![para("word Nextke rn")]);
+        assert_eq!(layout(case_spaces(), 0), vec![para("ab cd")]);
     }
 }

@@ -7,6 +7,7 @@
 use super::{ClauseRule, Cues, Entity, List, PatternSet};
 use serde::Deserialize;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// A pattern file that cannot be used, with the place to fix it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -85,14 +86,45 @@ fn embedded_sources() -> Vec<Source> {
         .collect()
 }
 
+/// The embedded defaults, parsed once per process.
+fn embedded() -> &'static Result<PatternSet, PatternError> {
+    static EMBEDDED_SET: OnceLock<Result<PatternSet, PatternError>> = OnceLock::new();
+    EMBEDDED_SET.get_or_init(|| build(PatternSet::default(), &embedded_sources()))
+}
+
 /// The embedded defaults.
 pub fn defaults() -> Result<PatternSet, PatternError> {
-    let sources = embedded_sources();
-    build(PatternSet::default(), &sources)
+    embedded().clone()
+}
+
+/// True when the regular expressions of `set` (product models, clause rules, cues) are exactly
+/// those of the embedded defaults, in the same order. Those are known to compile (a test compiles
+/// them), so the matcher and judge compile them when first needed; anything else they compile up
+/// front, so that a pattern too large to compile stops the run before it starts.
+pub fn has_embedded_regexes(set: &PatternSet) -> bool {
+    fn models(s: &PatternSet) -> Vec<&Vec<String>> {
+        s.entities.iter().map(|e| &e.models).collect()
+    }
+    fn rules(s: &PatternSet) -> [Vec<&Vec<String>>; 4] {
+        [
+            &s.procurement,
+            &s.scopes,
+            &s.sourcing_clauses,
+            &s.permissive_clauses,
+        ]
+        .map(|rules| rules.iter().map(|r| &r.patterns).collect())
+    }
+    match embedded() {
+        Ok(d) => models(set) == models(d) && rules(set) == rules(d) && set.cues == d.cues,
+        Err(_) => false,
+    }
 }
 
 /// The embedded defaults, with every folder in `dirs` added on top (later folders win).
 pub fn load(dirs: &[&Path]) -> Result<PatternSet, PatternError> {
+    if dirs.is_empty() {
+        return defaults();
+    }
     let mut sources = embedded_sources();
     for dir in dirs {
         sources.extend(read_dir(dir)?);

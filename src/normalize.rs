@@ -8,6 +8,7 @@
 //! Every byte of the normalised text remembers the byte range of the original character it came from,
 //! so a hit can be cited and excerpted as the contract wrote it.
 
+use smallvec::{smallvec, SmallVec};
 use unicode_normalization::UnicodeNormalization;
 
 /// Normalised text plus, for every normalised byte, the original byte range that produced it.
@@ -26,8 +27,8 @@ struct Piece {
     /// Where its first byte came from in the original.
     start: u32,
     /// `Some(end)`: every byte of the stretch came from the whole original range `start..end` (the
-    /// characters of one original character). `None`: copied byte for byte (ASCII), byte `at + k`
-    /// from original byte `start + k`.
+    /// characters of one original character). `None`: copied as it is, each character from the same
+    /// bytes at the same distance from `start`.
     end: Option<u32>,
 }
 
@@ -60,8 +61,14 @@ impl NormText {
         match p.end {
             Some(end) => Some((p.start, end)),
             None => {
-                let s = p.start + (k as u32 - p.at);
-                Some((s, s + 1))
+                // The whole character that byte `k` is part of.
+                let mut first = k;
+                while !self.text.is_char_boundary(first) {
+                    first -= 1;
+                }
+                let len = self.text[first..].chars().next().map_or(1, char::len_utf8);
+                let s = p.start + (first as u32 - p.at);
+                Some((s, s + len as u32))
             }
         }
     }
@@ -89,7 +96,7 @@ impl NormText {
         }
     }
 
-    /// Append the ASCII text `s`, copied from original byte `start` on.
+    /// Append `s`, copied as it is from original byte `start` on.
     fn push_copied(&mut self, s: &str, start: u32) {
         let at = self.text.len() as u32;
         self.text.push_str(s);
@@ -191,14 +198,19 @@ pub fn normalize(input: &str) -> NormText {
             i = run_end;
             continue;
         }
-        if is_nfkc_stable_han(c) {
-            // Unified ideographs have no compatibility mapping: skip the NFKC machinery.
-            out.push(fold_s2t(c), off as u32, end as u32);
+        // Unified ideographs have no compatibility mapping: no need for the NFKC machinery.
+        let mapped: SmallVec<[char; 4]> = if is_nfkc_stable_han(c) {
+            smallvec![fold_s2t(c)]
+        } else {
+            let mut buf = [0u8; 4];
+            c.encode_utf8(&mut buf).nfkc().map(fold_s2t).collect()
+        };
+        if mapped.as_slice() == [c] {
+            // Most characters stay as they are (Traditional Han, punctuation, kana).
+            out.push_copied(&input[off..end], off as u32);
             continue;
         }
-        let mut buf = [0u8; 4];
-        for n in c.encode_utf8(&mut buf).nfkc() {
-            let n = fold_s2t(n);
+        for n in mapped {
             if n.is_whitespace() {
                 out.push(' ', off as u32, end as u32);
             } else {

@@ -172,7 +172,10 @@ fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     [ExtractKind::Prefix, ExtractKind::Suffix]
         .into_iter()
         .filter_map(|kind| {
-            let seq = Extractor::new().kind(kind).extract(&hir);
+            // Classes of up to four characters are spelled out ("[臺台]", "2[3-6]"); a wider one
+            // ends the literal ("DS-7[67][0-9]{2}" is "ds-76" and "ds-77", not 200 literals, each
+            // an automaton state that costs start-up time).
+            let seq = Extractor::new().kind(kind).limit_class(4).extract(&hir);
             let lits = seq.literals()?;
             let usable = !lits.is_empty()
                 && lits

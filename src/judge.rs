@@ -14,6 +14,7 @@ use crate::normalize::{normalize, NormText};
 use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::{ClauseRule, PatternSet, Status};
 use regex::{Match, Regex, RegexBuilder, RegexSetBuilder};
+use std::borrow::Cow;
 
 /// Compiled rules plus the matcher: build once per run, share across threads.
 #[derive(Debug)]
@@ -166,7 +167,8 @@ fn compile_rules(rules: &[ClauseRule], sources: &mut Vec<String>) -> Vec<Compile
 
 /// A unit of judgement: one block, or one table row (its cells joined with " | ").
 struct Unit<'a> {
-    text: String,
+    /// A block's own text, or a row's cells joined.
+    text: Cow<'a, str>,
     norm: NormText,
     /// (byte offset in `text` where the block's text starts, block)
     parts: Vec<(usize, &'a Block)>,
@@ -220,7 +222,7 @@ fn units(doc: &Document) -> Vec<Unit<'_>> {
             }
             let norm = normalize(&text);
             out.push(Unit {
-                text,
+                text: Cow::Owned(text),
                 norm,
                 parts,
                 is_row: true,
@@ -230,7 +232,7 @@ fn units(doc: &Document) -> Vec<Unit<'_>> {
         }
         let norm = normalize(&b.text);
         out.push(Unit {
-            text: b.text.clone(),
+            text: Cow::Borrowed(&b.text),
             norm,
             parts: vec![(0, b)],
             is_row: false,

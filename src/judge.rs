@@ -1362,7 +1362,7 @@ mod tests {
 
     #[test]
     fn rule_patterns_are_found_in_every_unit_they_occur_in() {
-        // The screening set must not hide a second pattern of the same rule, nor a rule's
+        // The screen must not hide a second pattern of the same rule, nor a rule's
         // pattern in a later unit.
         let j = judge_paras(&[
             "Lunch for the council.",

@@ -1390,6 +1390,13 @@ mod tests {
     #[test]
     fn patterns_not_known_to_compile_are_compiled_up_front() {
         assert!(has_embedded_regexes(&defaults().unwrap()));
+        // A user's vendor without models adds no regular expression.
+        let set = crate::patterns::load::parse_str(
+            "acme.toml",
+            "[[entity]]\nid = \"acme\"\nname = \"Acme\"\naliases = [\"Acme Corp\"]\n",
+        )
+        .unwrap();
+        assert!(has_embedded_regexes(&set));
         // A user's cue too large to compile stops the run before it starts, as before.
         let set = crate::patterns::load::parse_str(
             "big.toml",

@@ -101,25 +101,25 @@ pub fn defaults() -> Result<PatternSet, PatternError> {
     embedded().clone()
 }
 
-/// True when the regular expressions of `set` (product models, clause rules, cues) are exactly
-/// those of the embedded defaults, in the same order. Those are known to compile (a test compiles
-/// them), so the matcher and judge compile them when first needed; anything else they compile up
-/// front, so that a pattern too large to compile stops the run before it starts.
+/// True when the regular expressions of `set` are exactly those of the embedded defaults: the same
+/// product models in the same order, the same clause-rule patterns in the same order, the same cue
+/// lists (names, lists and rule ids may differ). Those are known to compile (a test compiles them),
+/// so the matcher and judge compile them when first needed; anything else they compile up front,
+/// so that a pattern too large to compile stops the run before it starts.
 pub fn has_embedded_regexes(set: &PatternSet) -> bool {
-    fn models(s: &PatternSet) -> Vec<&Vec<String>> {
-        s.entities.iter().map(|e| &e.models).collect()
+    fn models(s: &PatternSet) -> impl Iterator<Item = &String> {
+        s.entities.iter().flat_map(|e| &e.models)
     }
-    fn rules(s: &PatternSet) -> [Vec<&Vec<String>>; 4] {
-        [
-            &s.procurement,
-            &s.scopes,
-            &s.sourcing_clauses,
-            &s.permissive_clauses,
-        ]
-        .map(|rules| rules.iter().map(|r| &r.patterns).collect())
+    fn rules(s: &PatternSet) -> impl Iterator<Item = &String> {
+        s.procurement
+            .iter()
+            .chain(&s.scopes)
+            .chain(&s.sourcing_clauses)
+            .chain(&s.permissive_clauses)
+            .flat_map(|r| &r.patterns)
     }
     match embedded() {
-        Ok(d) => models(set) == models(d) && rules(set) == rules(d) && set.cues == d.cues,
+        Ok(d) => models(set).eq(models(d)) && rules(set).eq(rules(d)) && set.cues == d.cues,
         Err(_) => false,
     }
 }

@@ -9,11 +9,12 @@
 
 use crate::document::{Block, BlockKind, Document};
 use crate::finding::{ClauseFacts, Disposition, Finding, FindingKind, Severity, TablePos, Verdict};
-use crate::matcher::{CompileError, Hit, Matcher, Via};
+use crate::matcher::{CompileError, Hit, LazyRegex, Matcher, Present, Via};
 use crate::normalize::{normalize, NormText};
+use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::{ClauseRule, PatternSet, Status};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
-use std::sync::OnceLock;
+use regex::{Match, Regex, RegexBuilder, RegexSetBuilder};
+use std::borrow::Cow;
 
 /// Compiled rules plus the matcher: build once per run, share across threads.
 #[derive(Debug)]
@@ -24,17 +25,15 @@ pub struct Judge {
     scopes: Vec<CompiledRule>,
     sourcing: Vec<CompiledRule>,
     permissive: Vec<CompiledRule>,
-    /// Every clause-rule pattern above in one set: a unit is searched pattern by pattern only for the
-    /// patterns this set says occur in it (most units match none).
-    rule_set: RegexSet,
-    /// The patterns of `rule_set`, each compiled on first use.
+    /// Every clause-rule pattern above. The matcher screens them (numbered as here), and a unit is
+    /// searched only with the patterns whose literals it contains (most units contain none).
     rule_patterns: Vec<LazyRegex>,
-    prohibition: Regex,
-    removal: Regex,
-    replacement: Regex,
-    supply: Regex,
-    strong_supply: Regex,
-    prohibited_list: Regex,
+    prohibition: Cue,
+    removal: Cue,
+    replacement: Cue,
+    supply: Cue,
+    strong_supply: Cue,
+    prohibited_list: Cue,
     clause_number: Regex,
     /// A list item's leading enumerator ("(a)", "1.", "第一條", "一、").
     enumerator: Regex,
@@ -45,29 +44,40 @@ struct CompiledRule {
     id: String,
     label: String,
     min_hits: usize,
-    /// Indexes into `Judge::rule_patterns` (and `rule_set`).
+    /// Indexes into `Judge::rule_patterns` (and the matcher's screen).
     patterns: Vec<usize>,
 }
 
-/// A pattern compiled when first needed. Its source compiled as part of `Judge::rule_set` under the
-/// same size limit, so compiling it alone cannot fail (a pattern's program is part of the set's);
-/// should it ever, the pattern matches nothing rather than stopping the scan.
+/// One cue list, searched as one alternation, and its number in the matcher's screen.
 #[derive(Debug)]
-struct LazyRegex {
-    source: String,
-    re: OnceLock<Option<Regex>>,
+struct Cue {
+    re: LazyRegex,
+    screen: usize,
 }
 
-impl LazyRegex {
-    fn get(&self) -> Option<&Regex> {
-        self.re
-            .get_or_init(|| compile_with_limit(&self.source, RULE_SET_LIMIT).ok())
-            .as_ref()
+impl Cue {
+    /// The first match in `text`, a part of a unit whose screen is `present`.
+    fn find<'t>(&self, present: &Present, text: &'t str) -> Option<Match<'t>> {
+        if !present.contains(self.screen) {
+            return None;
+        }
+        self.re.get()?.find(text)
+    }
+
+    /// The last match in `text`, a part of a unit whose screen is `present`.
+    fn find_last<'t>(&self, present: &Present, text: &'t str) -> Option<Match<'t>> {
+        if !present.contains(self.screen) {
+            return None;
+        }
+        self.re.get()?.find_iter(text).last()
     }
 }
 
-/// Compiled-size limit of the rule set (and so of any one rule pattern).
+/// Compiled-size limit of all rule patterns together (and so of any one).
 const RULE_SET_LIMIT: usize = 1 << 25;
+
+/// Compiled-size limit of one cue list or fixed pattern.
+const ONE_LIMIT: usize = 1 << 22;
 
 /// The judge's result for one document.
 #[derive(Debug, Clone)]
@@ -117,31 +127,25 @@ pub(crate) fn ascii_word_boundaries(p: &str) -> String {
 }
 
 fn compile_one(p: &str) -> Result<Regex, CompileError> {
-    compile_with_limit(p, 1 << 22)
-}
-
-fn compile_with_limit(p: &str, limit: usize) -> Result<Regex, CompileError> {
     RegexBuilder::new(&ascii_word_boundaries(p))
         .case_insensitive(true)
-        .size_limit(limit)
+        .size_limit(ONE_LIMIT)
         .build()
         .map_err(|e| CompileError::new(format!("{p:?}: {e}")))
 }
 
-fn compile_alt(ps: &[String]) -> Result<Regex, CompileError> {
+/// The patterns as one alternation (one that matches nothing for none).
+fn alternation(ps: &[String]) -> String {
     if ps.is_empty() {
-        // Matches nothing.
-        return compile_one(r"[^\s\S]");
+        return r"[^\s\S]".into();
     }
-    let joined = ps
-        .iter()
+    ps.iter()
         .map(|p| format!("(?:{p})"))
         .collect::<Vec<_>>()
-        .join("|");
-    compile_one(&joined)
+        .join("|")
 }
 
-/// Number the rules' patterns into `sources` (shared by every rule group, compiled later as one set).
+/// Number the rules' patterns into `sources` (shared by every rule group and screened together).
 fn compile_rules(rules: &[ClauseRule], sources: &mut Vec<String>) -> Vec<CompiledRule> {
     rules
         .iter()
@@ -163,7 +167,8 @@ fn compile_rules(rules: &[ClauseRule], sources: &mut Vec<String>) -> Vec<Compile
 
 /// A unit of judgement: one block, or one table row (its cells joined with " | ").
 struct Unit<'a> {
-    text: String,
+    /// A block's own text, or a row's cells joined.
+    text: Cow<'a, str>,
     norm: NormText,
     /// (byte offset in `text` where the block's text starts, block)
     parts: Vec<(usize, &'a Block)>,
@@ -217,7 +222,7 @@ fn units(doc: &Document) -> Vec<Unit<'_>> {
             }
             let norm = normalize(&text);
             out.push(Unit {
-                text,
+                text: Cow::Owned(text),
                 norm,
                 parts,
                 is_row: true,
@@ -227,7 +232,7 @@ fn units(doc: &Document) -> Vec<Unit<'_>> {
         }
         let norm = normalize(&b.text);
         out.push(Unit {
-            text: b.text.clone(),
+            text: Cow::Borrowed(&b.text),
             norm,
             parts: vec![(0, b)],
             is_row: false,
@@ -300,19 +305,19 @@ struct Decision {
 }
 
 impl Judge {
-    /// The patterns among `ps` that the screening set found in a unit, each compiled on first use.
+    /// The patterns among `ps` that may occur in a unit whose screen is `present`, each compiled on
+    /// first use.
     fn occurring<'a>(
         &'a self,
-        present: &'a regex::SetMatches,
+        present: &'a Present,
         ps: &'a [usize],
     ) -> impl Iterator<Item = &'a Regex> + 'a {
         ps.iter()
-            .filter(|&&i| present.matched(i))
+            .filter(|&&i| present.contains(i))
             .filter_map(|&i| self.rule_patterns[i].get())
     }
 
     pub fn new(set: PatternSet) -> Result<Judge, CompileError> {
-        let matcher = Matcher::new(&set)?;
         let c = &set.cues;
         let strong: Vec<String> = vec![
             r"\b(?:shall|must|will|to) (?:supply|provide|deliver|furnish|install|procure)\b".into(),
@@ -325,35 +330,69 @@ impl Judge {
         let scopes = compile_rules(&set.scopes, &mut sources);
         let sourcing = compile_rules(&set.sourcing_clauses, &mut sources);
         let permissive = compile_rules(&set.permissive_clauses, &mut sources);
-        let rule_set = RegexSetBuilder::new(&sources)
-            .case_insensitive(true)
-            .size_limit(RULE_SET_LIMIT)
-            .build()
-            .map_err(|e| CompileError::new(format!("clause rules: {e}")))?;
+        let cue_lists: [&[String]; 6] = [
+            &c.prohibition,
+            &c.removal,
+            &c.replacement,
+            &c.supply,
+            &strong,
+            &c.prohibited_list,
+        ];
+        // Screened by the matcher: each rule pattern, then each cue list (any of its patterns).
+        let screened: Vec<Vec<String>> = sources
+            .iter()
+            .map(|p| vec![p.clone()])
+            .chain(
+                cue_lists
+                    .iter()
+                    .map(|ps| ps.iter().map(|p| ascii_word_boundaries(p)).collect()),
+            )
+            .collect();
+        let matcher = Matcher::with_screen(&set, &screened)?;
+        let known = has_embedded_regexes(&set);
+        if !known {
+            // Not known to compile: the patterns had to fit in one set, as they did when they were
+            // screened by one.
+            RegexSetBuilder::new(&sources)
+                .case_insensitive(true)
+                .size_limit(RULE_SET_LIMIT)
+                .build()
+                .map_err(|e| CompileError::new(format!("clause rules: {e}")))?;
+        }
         let rule_patterns = sources
             .into_iter()
-            .map(|source| LazyRegex {
-                source,
-                re: OnceLock::new(),
-            })
-            .collect();
+            .map(|source| LazyRegex::new(source, RULE_SET_LIMIT))
+            .collect::<Vec<_>>();
+        let first_cue = rule_patterns.len();
+        let cue = |k: usize| {
+            let written = alternation(cue_lists[k]);
+            let cue = Cue {
+                re: LazyRegex::new(ascii_word_boundaries(&written), ONE_LIMIT),
+                screen: first_cue + k,
+            };
+            if !known {
+                cue.re
+                    .compile()
+                    .map_err(|e| CompileError::new(format!("{written:?}: {e}")))?;
+            }
+            Ok::<Cue, CompileError>(cue)
+        };
         Ok(Judge {
             procurement,
             scopes,
             sourcing,
             permissive,
-            rule_set,
+            prohibition: cue(0)?,
+            removal: cue(1)?,
+            replacement: cue(2)?,
+            supply: cue(3)?,
+            strong_supply: cue(4)?,
+            prohibited_list: cue(5)?,
             rule_patterns,
-            prohibition: compile_alt(&c.prohibition)?,
-            removal: compile_alt(&c.removal)?,
-            replacement: compile_alt(&c.replacement)?,
-            supply: compile_alt(&c.supply)?,
-            strong_supply: compile_alt(&strong)?,
-            prohibited_list: compile_alt(&c.prohibited_list)?,
             enumerator: Regex::new(ENUMERATOR)
                 .map_err(|e| CompileError::new(format!("enumerator: {e}")))?,
             clause_number: compile_one(
-                r"^\s*((?:article|section|clause)\s+[0-9]+(?:\.[0-9]+)*|第[一二三四五六七八九十百零〇0-9]+[條条款項项點点章節节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|[0-9]{1,3}(?:\.[0-9]{1,3})+|[0-9]{1,3}[.)]|\([0-9a-z]{1,4}\))",
+                r"^\s*(?:(?:article|section|clause)\s+[0-9]+(?:\.[0-9]+)*|第[一二三四五六七八九十百零〇0-9]+[條条款項项點点章節节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|[0-9]{1,3}(?:\.[0-9]{1,3})+|[0-9]{1,3}[.)]|\([0-9a-z]{1,4}\))",
             )?,
             matcher,
             set,
@@ -384,6 +423,7 @@ impl Judge {
         let mut scope_counts = vec![0usize; self.scopes.len()];
         let mut sourcing_found = vec![false; self.sourcing.len()];
         let mut procurement_found = vec![false; self.procurement.len()];
+        let mut present = Present::default();
 
         for (ui, unit) in units.iter().enumerate() {
             let t = unit.norm.text.as_str();
@@ -393,52 +433,44 @@ impl Judge {
             // take no part in headings, lead-ins, scope or clause rules.
             let comment = block.kind == BlockKind::Comment;
             let hidden = unit.parts.iter().all(|(_, b)| b.hidden);
-            let hits = self.matcher.find(t);
+            let hits = self.matcher.find_screened(t, &mut present);
             // Clause boundaries, computed only when a unit has something to judge.
             let spans: std::cell::OnceCell<Vec<(usize, usize)>> = std::cell::OnceCell::new();
 
             // Heading and lead-in tracking (before judging this unit's own mentions).
             let short = t.chars().count() <= 60;
-            let enumerated = self.enumerator.is_match(t);
+            let clause_number = self.clause_number_of(t);
             let heading_like = !unit.is_row
                 && !comment
                 && (block.kind == BlockKind::Heading
                     || (short
                         && hits.is_empty()
                         && !t.ends_with([',', ';', '，', '；', '、'])
-                        && (self.clause_number.is_match(t) || is_upper_title(t))));
+                        && (clause_number.is_some() || is_upper_title(t))));
             if heading_like {
                 section_cue = self
                     .prohibited_list
-                    .find(t)
-                    .or_else(|| self.prohibition.find(t))
+                    .find(&present, t)
+                    .or_else(|| self.prohibition.find(&present, t))
                     .map(|m| m.as_str().to_string());
                 leadin_cue = None;
             } else if leadin_cue.is_some() && !comment {
-                let list_item = unit.is_row || enumerated || t.chars().count() <= 120;
+                let list_item =
+                    unit.is_row || self.enumerator.is_match(t) || t.chars().count() <= 120;
                 if !list_item {
                     leadin_cue = None;
                 }
             }
-            if let Some(m) = self
-                .clause_number
-                .captures(t)
-                .and_then(|c| c.get(1))
-                .filter(|_| !comment)
-            {
-                last_clause_number = Some(m.as_str().trim().to_string());
+            if let Some(number) = clause_number.filter(|_| !comment) {
+                last_clause_number = Some(number.to_string());
             }
 
-            // Which clause-rule patterns occur in this unit at all (one pass over its text).
-            let present = (!deleted && !comment)
-                .then(|| self.rule_set.matches(t))
-                .filter(|m| m.matched_any());
-            if let Some(present) = present {
-                // The patterns that occur here, each compiled on first use.
+            if !deleted && !comment {
+                // The patterns that may occur here, each compiled on first use.
                 let found = |ps| self.occurring(&present, ps);
                 // Procurement, scope, sourcing, permissive rules.
                 for (ri, rule) in self.procurement.iter().enumerate() {
-                    if !procurement_found[ri] && found(&rule.patterns).next().is_some() {
+                    if !procurement_found[ri] && found(&rule.patterns).any(|p| p.is_match(t)) {
                         procurement_found[ri] = true;
                     }
                 }
@@ -527,6 +559,7 @@ impl Judge {
                 } else {
                     self.decide(
                         unit,
+                        &present,
                         h,
                         clause,
                         section_cue.as_deref(),
@@ -602,11 +635,13 @@ impl Judge {
             if !heading_like && !unit.is_row && !comment {
                 let lead = self
                     .prohibited_list
-                    .find(t)
+                    .find(&present, t)
                     .map(|m| m.as_str().to_string())
                     .or_else(|| {
                         if t.trim_end().ends_with([':', '：']) {
-                            self.prohibition.find(t).map(|m| m.as_str().to_string())
+                            self.prohibition
+                                .find(&present, t)
+                                .map(|m| m.as_str().to_string())
                         } else {
                             None
                         }
@@ -673,9 +708,11 @@ impl Judge {
         }
     }
 
+    /// How a mention is judged; `present` is its unit's screen.
     fn decide(
         &self,
         unit: &Unit,
+        present: &Present,
         h: &Hit,
         clause: (usize, usize),
         section_cue: Option<&str>,
@@ -704,15 +741,15 @@ impl Judge {
             let row = t;
             if let Some(m) = self
                 .prohibition
-                .find(row)
-                .or_else(|| self.prohibited_list.find(row))
+                .find(present, row)
+                .or_else(|| self.prohibited_list.find(present, row))
             {
                 return excluded(
                     m.as_str(),
                     format!("its table row prohibits it (\"{}\")", m.as_str()),
                 );
             }
-            if let Some(m) = self.removal.find(row) {
+            if let Some(m) = self.removal.find(present, row) {
                 return excluded(
                     m.as_str(),
                     format!("its table row removes or replaces it (\"{}\")", m.as_str()),
@@ -720,7 +757,7 @@ impl Judge {
             }
             let quantity = self
                 .strong_supply
-                .find(row)
+                .find(present, row)
                 .map(|m| m.as_str().to_string())
                 .or_else(|| {
                     // A number in any cell but the first (which is usually the item number).
@@ -748,7 +785,10 @@ impl Judge {
             if let Some(cue) = section_cue.or(leadin_cue) {
                 return excluded(cue, format!("listed under \"{cue}\""));
             }
-            let sig = self.supply.find(row).map(|m| m.as_str().to_string());
+            let sig = self
+                .supply
+                .find(present, row)
+                .map(|m| m.as_str().to_string());
             return supplied(
                 sig,
                 "listed in a table row (brand, model or item column)".into(),
@@ -756,13 +796,13 @@ impl Judge {
         }
 
         // Prohibition cue before the mention in its clause governs it.
-        if let Some(m) = self.prohibition.find_iter(before).last() {
+        if let Some(m) = self.prohibition.find_last(present, before) {
             return excluded(
                 m.as_str(),
                 format!("the clause prohibits or excludes it (\"{}\")", m.as_str()),
             );
         }
-        if let Some(m) = self.prohibited_list.find(whole) {
+        if let Some(m) = self.prohibited_list.find(present, whole) {
             return excluded(
                 m.as_str(),
                 format!(
@@ -772,10 +812,10 @@ impl Judge {
             );
         }
         // Removal: excluded, unless this mention is what is installed instead ("replace X with Y").
-        let removal_before = self.removal.find_iter(before).last();
+        let removal_before = self.removal.find_last(present, before);
         if let Some(r) = removal_before {
             let since = &before[r.end()..];
-            if let Some(w) = self.replacement.find_iter(since).last() {
+            if let Some(w) = self.replacement.find_last(present, since) {
                 return supplied(
                     Some(w.as_str().to_string()),
                     format!(
@@ -790,8 +830,8 @@ impl Judge {
                 format!("the clause removes or replaces it (\"{}\")", r.as_str()),
             );
         }
-        let strong_before = self.strong_supply.find(before);
-        if let Some(m) = self.prohibition.find(after) {
+        let strong_before = self.strong_supply.find(present, before);
+        if let Some(m) = self.prohibition.find(present, after) {
             if strong_before.is_none() {
                 return excluded(
                     m.as_str(),
@@ -799,10 +839,10 @@ impl Judge {
                 );
             }
         }
-        if let Some(m) = self.removal.find(after) {
+        if let Some(m) = self.removal.find(present, after) {
             // "海康威視攝影機應予拆除": removal after the mention, unless a replacement word intervenes.
             let between = &after[..m.start()];
-            if self.replacement.find(between).is_none() && strong_before.is_none() {
+            if self.replacement.find(present, between).is_none() && strong_before.is_none() {
                 return excluded(
                     m.as_str(),
                     format!("the clause removes or replaces it (\"{}\")", m.as_str()),
@@ -815,7 +855,7 @@ impl Judge {
         if let Some(cue) = leadin_cue {
             return excluded(cue, format!("it is listed after \"{cue}\""));
         }
-        if let Some(m) = strong_before.or_else(|| self.supply.find(whole)) {
+        if let Some(m) = strong_before.or_else(|| self.supply.find(present, whole)) {
             return supplied(
                 Some(m.as_str().to_string()),
                 format!("the clause supplies or specifies it (\"{}\")", m.as_str()),
@@ -830,6 +870,13 @@ impl Judge {
             cue: None,
             reason: "named without a supply or exclusion cue; check the context".into(),
         }
+    }
+
+    /// The clause number `t` starts with ("Article 12.3", "第十二條").
+    fn clause_number_of<'t>(&self, t: &'t str) -> Option<&'t str> {
+        // The number is the match less its leading white space (which it cannot start with), so
+        // no capture group is needed: finding a match costs a fraction of capturing one.
+        self.clause_number.find(t).map(|m| m.as_str().trim())
     }
 
     /// A finding with location, matched text and excerpt filled in.
@@ -850,10 +897,8 @@ impl Judge {
             // The number is at the start of the block: normalising only its head keeps this
             // constant per mention (a block with thousands of mentions was quadratic).
             let own = normalize(block_head(&block.text)).text;
-            self.clause_number
-                .captures(&own)
-                .and_then(|c| c.get(1))
-                .map(|m| m.as_str().trim().to_string())
+            self.clause_number_of(&own)
+                .map(str::to_string)
                 .or_else(|| last_clause_number.clone())
         });
         Finding {
@@ -1317,7 +1362,7 @@ mod tests {
 
     #[test]
     fn rule_patterns_are_found_in_every_unit_they_occur_in() {
-        // The screening set must not hide a second pattern of the same rule, nor a rule's
+        // The screen must not hide a second pattern of the same rule, nor a rule's
         // pattern in a later unit.
         let j = judge_paras(&[
             "Lunch for the council.",
@@ -1340,6 +1385,32 @@ mod tests {
             "This is a great opportunity; the opposite side of the road, with honor.",
         ]);
         assert!(j.findings.is_empty(), "{:#?}", j.findings);
+    }
+
+    #[test]
+    fn patterns_not_known_to_compile_are_compiled_up_front() {
+        assert!(has_embedded_regexes(&defaults().unwrap()));
+        // A user's vendor without models adds no regular expression.
+        let set = crate::patterns::load::parse_str(
+            "acme.toml",
+            "[[entity]]\nid = \"acme\"\nname = \"Acme\"\naliases = [\"Acme Corp\"]\n",
+        )
+        .unwrap();
+        assert!(has_embedded_regexes(&set));
+        // A user's cue too large to compile stops the run before it starts, as before.
+        let set = crate::patterns::load::parse_str(
+            "big.toml",
+            "[cues]\nprohibition = ['\\w{1000}\\w{1000}']\n",
+        )
+        .unwrap();
+        assert!(!has_embedded_regexes(&set));
+        let e = Judge::new(set).unwrap_err().to_string();
+        assert!(
+            e.ends_with(
+                r#"(?:\\w{1000}\\w{1000})": Compiled regex exceeds size limit of 4194304 bytes."#
+            ),
+            "{e}"
+        );
     }
 
     #[test]

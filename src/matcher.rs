@@ -1,13 +1,19 @@
-//! Compiled patterns: one Aho-Corasick automaton for every name, brand and guard, plus a `RegexSet` for
-//! product models. Built once per run and shared read-only across threads.
+//! Compiled patterns: one Aho-Corasick automaton for every name, brand and guard, and for literals of
+//! product models and of the judge's clause and cue patterns (a model or pattern is only run on text
+//! that contains one of its literals). Built once per run and shared read-only across threads.
 //!
 //! Latin names only match on word boundaries ("opportunity" is not OPPO). CJK has no word boundaries,
 //! so CJK names rely on guards: a hit that lies inside a guard string (南京東路 around 京東) is dropped.
 
 use crate::normalize::normalize_pattern;
+use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::PatternSet;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder, RegexSetBuilder};
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// How a hit was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +51,11 @@ enum AcPattern {
         exact: Option<String>,
     },
     Guard,
+    /// A literal of screened regular expressions: `Matcher::screen_targets[first..end]` name them.
+    Literal {
+        first: usize,
+        end: usize,
+    },
 }
 
 /// The compiled matcher.
@@ -52,8 +63,14 @@ enum AcPattern {
 pub struct Matcher {
     ac: AhoCorasick,
     ac_patterns: Vec<AcPattern>,
-    model_set: RegexSet,
-    models: Vec<(usize, Regex)>,
+    /// The screened expressions each `AcPattern::Literal` stands for.
+    screen_targets: Vec<usize>,
+    /// Screened expressions without a usable literal: they may match anything.
+    unscreened: Vec<usize>,
+    /// How many expressions the caller of [`Matcher::with_screen`] screens (numbered first); the
+    /// product models follow them.
+    extra: usize,
+    models: Vec<(usize, LazyRegex)>,
 }
 
 /// A pattern that could not be compiled (regular expression too large, automaton too large).
@@ -65,6 +82,163 @@ impl CompileError {
     pub fn new(msg: String) -> Self {
         CompileError(msg)
     }
+}
+
+/// A regular expression (case-insensitive, under a compiled-size limit) compiled when first needed:
+/// most patterns never occur in most documents, and compiling them all cost most of a run's
+/// start-up. Should compiling fail, the pattern matches nothing; patterns that are not known to
+/// compile are compiled up front with [`LazyRegex::compile`], so a failure stops the run before it
+/// starts (see [`crate::patterns::load::has_embedded_regexes`]).
+#[derive(Debug)]
+pub(crate) struct LazyRegex {
+    source: String,
+    limit: usize,
+    re: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    pub(crate) fn new(source: String, limit: usize) -> LazyRegex {
+        LazyRegex {
+            source,
+            limit,
+            re: OnceLock::new(),
+        }
+    }
+
+    fn build(&self) -> Result<Regex, regex::Error> {
+        RegexBuilder::new(&self.source)
+            .case_insensitive(true)
+            .size_limit(self.limit)
+            .build()
+    }
+
+    /// Compile now, reporting a failure.
+    pub(crate) fn compile(&self) -> Result<(), regex::Error> {
+        let re = self.build()?;
+        // A concurrent first use may have compiled it already: the same expression.
+        let _ = self.re.set(Some(re));
+        Ok(())
+    }
+
+    pub(crate) fn get(&self) -> Option<&Regex> {
+        self.re.get_or_init(|| self.build().ok()).as_ref()
+    }
+}
+
+/// Which screened expressions may match a text: one bit per expression, set when one of its
+/// literals occurs in the text (or it has none to look for). Reused from text to text.
+#[derive(Debug, Clone, Default)]
+pub struct Present {
+    bits: Vec<u64>,
+}
+
+impl Present {
+    fn reset(&mut self, n: usize) {
+        self.bits.clear();
+        self.bits.resize(n.div_ceil(64), 0);
+    }
+
+    fn insert(&mut self, i: usize) {
+        if let Some(w) = self.bits.get_mut(i / 64) {
+            *w |= 1 << (i % 64);
+        }
+    }
+
+    /// True when expression `i` may match (false: it certainly does not).
+    pub fn contains(&self, i: usize) -> bool {
+        self.bits
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
+/// Literals one of which every match of the regular expression `pattern` contains, when it is
+/// compiled case-insensitively and run on normalised text; lower-cased, to be found
+/// ASCII-case-insensitively. `None` when there is no such finite set (the pattern must always be run).
+///
+/// They come from the pattern parsed case-sensitively: the case-insensitive pattern matches what
+/// the case-sensitive one matches with characters replaced by their simple case foldings. An ASCII
+/// search folds ASCII only, so a literal with a non-ASCII character that has other cases is not
+/// used; ASCII letters also fold from U+212A KELVIN SIGN and U+017F LATIN SMALL LETTER LONG S,
+/// which normalised text never contains (NFKC maps them to ASCII; a test checks every character).
+fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .ok()?;
+    // Prefixes or suffixes: whichever has no literal of fewer than three bytes (a CJK character;
+    // "[0-9]+ ?(?:unit|ea)" has the suffix "ea" but the prefixes "0 ea", "0 unit", ...), and then
+    // the fewer literals ("[0-9０-９]+ ?台" has too many first characters, but two suffixes).
+    [ExtractKind::Prefix, ExtractKind::Suffix]
+        .into_iter()
+        .filter_map(|kind| {
+            // Classes of up to four characters are spelled out ("[臺台]", "2[3-6]"); a wider one
+            // ends the literal ("DS-7[67][0-9]{2}" is "ds-76" and "ds-77", not 200 literals, each
+            // an automaton state that costs start-up time).
+            let seq = Extractor::new().kind(kind).limit_class(4).extract(&hir);
+            let lits = seq.literals()?;
+            let usable = !lits.is_empty()
+                && lits
+                    .iter()
+                    .all(|l| !l.is_empty() && folds_in_ascii_only(l.as_bytes()));
+            usable.then(|| shortest_heads(lits.iter().map(|l| l.as_bytes())))
+        })
+        .max_by_key(|lits| {
+            let shortest = lits.iter().map(Vec::len).min().unwrap_or(0);
+            (shortest.min(3), std::cmp::Reverse(lits.len()))
+        })
+}
+
+/// Longest literal kept, in bytes: a part of a literal occurs wherever it does, and long literals
+/// cost automaton states (building them cost more than the search saved) without telling much more.
+const LITERAL_HEAD: usize = 8;
+
+/// The literals' heads (their first [`LITERAL_HEAD`] bytes, cut at a character boundary, lower-cased),
+/// without those that contain another: where that one occurs, the other is found anyway.
+fn shortest_heads<'a>(lits: impl Iterator<Item = &'a [u8]>) -> Vec<Vec<u8>> {
+    let mut heads: Vec<Vec<u8>> = lits
+        .map(|l| {
+            let mut end = l.len().min(LITERAL_HEAD);
+            // Back to the start of a character (a literal is cut at bytes, not characters, only
+            // when it does not qualify anyway).
+            while end > 1 && end < l.len() && (l[end] & 0xC0) == 0x80 {
+                end -= 1;
+            }
+            l[..end].to_ascii_lowercase()
+        })
+        .collect();
+    // Shortest first: a literal that another contains comes before it.
+    heads.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    heads.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(heads.len());
+    for h in heads {
+        if !kept
+            .iter()
+            .any(|k| h.windows(k.len()).any(|w| w == k.as_slice()))
+        {
+            kept.push(h);
+        }
+    }
+    kept
+}
+
+/// True when no character of `lit` has a case variant outside ASCII. A literal cut inside a
+/// character (the extractor trims long literals to bytes) does not qualify: its last character is
+/// unknown.
+fn folds_in_ascii_only(lit: &[u8]) -> bool {
+    lit.utf8_chunks().all(|chunk| {
+        chunk.invalid().is_empty()
+            && chunk
+                .valid()
+                .chars()
+                .all(|c| c.is_ascii() || !has_other_cases(c))
+    })
+}
+
+/// True when Unicode simple case folding gives `c` other forms.
+fn has_other_cases(c: char) -> bool {
+    let mut class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
+    class.try_case_fold_simple().is_err() || class.iter().map(|r| r.len()).sum::<usize>() > 1
 }
 
 pub(crate) fn is_word_char(c: char) -> bool {
@@ -82,9 +256,22 @@ pub(crate) fn on_word_boundary(text: &str, start: usize, end: usize) -> bool {
     left_ok && right_ok
 }
 
+/// Compiled-size limit of one product model.
+const MODEL_LIMIT: usize = 1 << 22;
+
 impl Matcher {
     pub fn new(set: &PatternSet) -> Result<Matcher, CompileError> {
-        let mut strings: Vec<String> = Vec::new();
+        Matcher::with_screen(set, &[])
+    }
+
+    /// A matcher that also screens `screened` regular expressions (each given as alternatives,
+    /// compiled case-insensitively) in the same pass over a text: [`Matcher::find_screened`] says
+    /// which of them may match it.
+    pub fn with_screen(
+        set: &PatternSet,
+        screened: &[Vec<String>],
+    ) -> Result<Matcher, CompileError> {
+        let mut strings: Vec<Vec<u8>> = Vec::new();
         let mut ac_patterns = Vec::new();
         for (i, e) in set.entities.iter().enumerate() {
             let names = e
@@ -100,12 +287,55 @@ impl Matcher {
                     via,
                     exact: exact.then(|| n.clone()),
                 });
-                strings.push(n);
+                strings.push(n.into_bytes());
             }
             for g in &e.guards {
-                strings.push(normalize_pattern(g));
+                strings.push(normalize_pattern(g).into_bytes());
                 ac_patterns.push(AcPattern::Guard);
             }
+        }
+        // The product models are screened after the caller's expressions.
+        let models: Vec<(usize, &String)> = set
+            .entities
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| e.models.iter().map(move |m| (i, m)))
+            .collect();
+        let model_alternatives: Vec<Vec<String>> =
+            models.iter().map(|(_, m)| vec![(*m).clone()]).collect();
+        // Each distinct literal once, with every expression it stands for.
+        let mut by_literal: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        let mut literal_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut unscreened = Vec::new();
+        for (target, alternatives) in screened.iter().chain(&model_alternatives).enumerate() {
+            for p in alternatives {
+                let Some(lits) = required_literals(p) else {
+                    if unscreened.last() != Some(&target) {
+                        unscreened.push(target);
+                    }
+                    continue;
+                };
+                for lit in lits {
+                    let k = *literal_index.entry(lit.clone()).or_insert_with(|| {
+                        by_literal.push((lit, Vec::new()));
+                        by_literal.len() - 1
+                    });
+                    let targets = &mut by_literal[k].1;
+                    if targets.last() != Some(&target) {
+                        targets.push(target);
+                    }
+                }
+            }
+        }
+        let mut screen_targets = Vec::new();
+        for (lit, targets) in by_literal {
+            let first = screen_targets.len();
+            screen_targets.extend(targets);
+            ac_patterns.push(AcPattern::Literal {
+                first,
+                end: screen_targets.len(),
+            });
+            strings.push(lit);
         }
         // A DFA: ~4 ms more to build than the default NFA for the embedded names, and 5% faster
         // on a 575 KB contract. Should a user's list be too large for one, the default choice.
@@ -119,28 +349,33 @@ impl Matcher {
         let ac = builder(Some(aho_corasick::AhoCorasickKind::DFA))
             .or_else(|_| builder(None))
             .map_err(|e| CompileError(e.to_string()))?;
-        let mut models = Vec::new();
-        let mut sources = Vec::new();
-        for (i, e) in set.entities.iter().enumerate() {
-            for m in &e.models {
-                let re = RegexBuilder::new(m)
-                    .case_insensitive(true)
-                    .size_limit(1 << 22)
-                    .build()
-                    .map_err(|err| CompileError(format!("entity '{}' model {m:?}: {err}", e.id)))?;
-                models.push((i, re));
-                sources.push(m.clone());
+        let models: Vec<(usize, LazyRegex)> = models
+            .into_iter()
+            .map(|(i, m)| (i, LazyRegex::new(m.clone(), MODEL_LIMIT)))
+            .collect();
+        if !has_embedded_regexes(set) {
+            // Not known to compile: compile now, so that a pattern too large stops the run here.
+            for (i, re) in &models {
+                re.compile().map_err(|err| {
+                    CompileError(format!(
+                        "entity '{}' model {:?}: {err}",
+                        set.entities[*i].id, re.source
+                    ))
+                })?;
             }
+            // The models also had to fit in one set.
+            RegexSetBuilder::new(models.iter().map(|(_, re)| &re.source))
+                .case_insensitive(true)
+                .size_limit(1 << 24)
+                .build()
+                .map_err(|e| CompileError(e.to_string()))?;
         }
-        let model_set = RegexSetBuilder::new(&sources)
-            .case_insensitive(true)
-            .size_limit(1 << 24)
-            .build()
-            .map_err(|e| CompileError(e.to_string()))?;
         Ok(Matcher {
             ac,
             ac_patterns,
-            model_set,
+            screen_targets,
+            unscreened,
+            extra: screened.len(),
             models,
         })
     }
@@ -148,6 +383,16 @@ impl Matcher {
     /// Every vendor mention in normalised `text`, sorted by position, guards applied, and hits of one
     /// entity that lie inside a longer hit of the same entity merged into it.
     pub fn find(&self, text: &str) -> Vec<Hit> {
+        self.find_screened(text, &mut Present::default())
+    }
+
+    /// [`Matcher::find`], and in `present` which of the expressions given to
+    /// [`Matcher::with_screen`] may match `text` (numbered as given).
+    pub fn find_screened(&self, text: &str, present: &mut Present) -> Vec<Hit> {
+        present.reset(self.extra + self.models.len());
+        for &t in &self.unscreened {
+            present.insert(t);
+        }
         let mut guards: Vec<(usize, usize)> = Vec::new();
         let mut hits: Vec<Hit> = Vec::new();
         for m in self.ac.find_overlapping_iter(text) {
@@ -170,20 +415,26 @@ impl Matcher {
                         via: *via,
                     });
                 }
+                AcPattern::Literal { first, end } => {
+                    for &t in &self.screen_targets[*first..*end] {
+                        present.insert(t);
+                    }
+                }
             }
         }
-        if self.model_set.is_match(text) {
-            for idx in self.model_set.matches(text).iter() {
-                let (entity, re) = &self.models[idx];
-                for m in re.find_iter(text) {
-                    if on_word_boundary(text, m.start(), m.end()) {
-                        hits.push(Hit {
-                            entity: *entity,
-                            start: m.start(),
-                            end: m.end(),
-                            via: Via::Model,
-                        });
-                    }
+        for (k, (entity, re)) in self.models.iter().enumerate() {
+            if !present.contains(self.extra + k) {
+                continue;
+            }
+            let Some(re) = re.get() else { continue };
+            for m in re.find_iter(text) {
+                if on_word_boundary(text, m.start(), m.end()) {
+                    hits.push(Hit {
+                        entity: *entity,
+                        start: m.start(),
+                        end: m.end(),
+                        via: Via::Model,
+                    });
                 }
             }
         }
@@ -258,6 +509,169 @@ mod tests {
         let hits = m.find(&n.text);
         assert_eq!(hits.len(), 1);
         assert_eq!(&n.text[hits[0].start..hits[0].end], "海康威視");
+    }
+
+    /// Every regular expression the judge screens: clause rules and cues, as it compiles them.
+    fn judge_patterns(set: &PatternSet) -> Vec<String> {
+        let c = &set.cues;
+        set.procurement
+            .iter()
+            .chain(&set.scopes)
+            .chain(&set.sourcing_clauses)
+            .chain(&set.permissive_clauses)
+            .flat_map(|r| &r.patterns)
+            .chain(&c.prohibition)
+            .chain(&c.removal)
+            .chain(&c.replacement)
+            .chain(&c.supply)
+            .chain(&c.prohibited_list)
+            .map(|p| crate::judge::ascii_word_boundaries(p))
+            .collect()
+    }
+
+    fn next(x: &mut u64) -> u64 {
+        *x ^= *x << 13;
+        *x ^= *x >> 7;
+        *x ^= *x << 17;
+        *x
+    }
+
+    /// A character of `class`, at random, in any of its simple case foldings (U+212A for k, ...).
+    fn any_case_of(mut class: ClassUnicode, x: &mut u64) -> Option<char> {
+        class.case_fold_simple();
+        let total: u64 = class.iter().map(|r| r.len() as u64).sum();
+        let mut k = next(x) % total.max(1);
+        for r in class.iter() {
+            if k < r.len() as u64 {
+                return (r.start()..=r.end()).nth(k as usize);
+            }
+            k -= r.len() as u64;
+        }
+        None
+    }
+
+    /// A string that the case-insensitive form of `hir` might match, built at random.
+    fn sample(hir: &regex_syntax::hir::Hir, x: &mut u64, out: &mut String) {
+        use regex_syntax::hir::{Class, HirKind};
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(lit) => {
+                for c in String::from_utf8_lossy(&lit.0).chars() {
+                    let class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
+                    out.extend(any_case_of(class, x));
+                }
+            }
+            HirKind::Class(Class::Unicode(class)) => out.extend(any_case_of(class.clone(), x)),
+            HirKind::Class(Class::Bytes(class)) => {
+                out.extend(class.iter().next().map(|r| char::from(r.start())));
+            }
+            HirKind::Repetition(rep) => {
+                let most = rep.max.unwrap_or(rep.min + 3).min(rep.min + 3);
+                let n = rep.min as u64 + next(x) % (u64::from(most - rep.min) + 1);
+                for _ in 0..n {
+                    sample(&rep.sub, x, out);
+                }
+            }
+            HirKind::Capture(cap) => sample(&cap.sub, x, out),
+            HirKind::Concat(hs) => hs.iter().for_each(|h| sample(h, x, out)),
+            HirKind::Alternation(hs) => sample(&hs[(next(x) % hs.len() as u64) as usize], x, out),
+        }
+    }
+
+    #[test]
+    fn the_screen_never_hides_a_match() {
+        const ROUNDS: usize = 100;
+        let set = defaults().unwrap();
+        let patterns = judge_patterns(&set);
+        let screened: Vec<Vec<String>> = patterns.iter().map(|p| vec![p.clone()]).collect();
+        let m = Matcher::with_screen(&set, &screened).unwrap();
+        let models: Vec<&String> = set.entities.iter().flat_map(|e| &e.models).collect();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut matched = 0;
+        for (i, p) in patterns.iter().chain(models.iter().copied()).enumerate() {
+            let hir = regex_syntax::ParserBuilder::new().build().parse(p).unwrap();
+            let re = RegexBuilder::new(p).case_insensitive(true).build().unwrap();
+            for round in 0..ROUNDS {
+                let mut s = String::from(["", " ", "x", "中", "A "][round % 5]);
+                sample(&hir, &mut x, &mut s);
+                s.push_str(["", " ", ".", "y"][round % 4]);
+                let t = normalize(&s).text;
+                if !re.is_match(&t) {
+                    continue;
+                }
+                matched += 1;
+                let mut present = Present::default();
+                let hits = m.find_screened(&t, &mut present);
+                if i < patterns.len() {
+                    assert!(
+                        present.contains(i),
+                        "{p:?} matches {t:?}, the screen says not"
+                    );
+                } else {
+                    // A model that matches on word boundaries is a hit.
+                    let found = re
+                        .find_iter(&t)
+                        .any(|f| on_word_boundary(&t, f.start(), f.end()));
+                    assert!(
+                        !found || hits.iter().any(|h| h.via == Via::Model),
+                        "{p:?} matches {t:?}, no model hit"
+                    );
+                }
+            }
+        }
+        // Most samples match: the test tests something.
+        assert!(
+            matched > ROUNDS * (patterns.len() + models.len()) / 2,
+            "{matched}"
+        );
+    }
+
+    #[test]
+    fn normalised_text_has_no_other_forms_of_ascii_letters() {
+        // The non-ASCII characters that case-insensitive matching takes for ASCII letters.
+        let mut others: Vec<char> = ('a'..='z')
+            .flat_map(|c| {
+                let mut class = ClassUnicode::new([ClassUnicodeRange::new(c, c)]);
+                class.case_fold_simple();
+                class
+                    .iter()
+                    .flat_map(|r| r.start()..=r.end())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|c| !c.is_ascii())
+            .collect();
+        others.sort();
+        assert_eq!(others, ['\u{17F}', '\u{212A}']);
+        // Normalisation maps each character on its own, so all of them at once cover every text.
+        let every: String = (0..=0x10_FFFFu32).filter_map(char::from_u32).collect();
+        let n = normalize(&every);
+        assert!(!n.text.chars().any(|c| others.contains(&c)));
+    }
+
+    #[test]
+    fn literals_that_ascii_folding_would_miss_are_not_used() {
+        assert_eq!(required_literals("café"), None);
+        assert_eq!(required_literals(r"\bk\u{212A}elvin"), None);
+        assert_eq!(required_literals(r"x*"), None);
+        assert_eq!(required_literals(r"[^\s\S]"), None);
+        assert_eq!(
+            required_literals(r"\b(?:Shall|must) not\b"),
+            Some(vec![b"must not".to_vec(), b"shall no".to_vec()])
+        );
+        // Suffixes when the prefixes are poor; CJK cut at a character boundary.
+        assert_eq!(
+            required_literals("[0-9０-９]+ ?台"),
+            Some(vec!["台".as_bytes().to_vec()])
+        );
+        // A literal that contains another adds nothing.
+        assert_eq!(
+            required_literals(r"\bcontract(?:s|or)?\b"),
+            Some(vec![b"contract".to_vec()])
+        );
+        assert_eq!(
+            required_literals("杭州海康威視"),
+            Some(vec!["杭州".as_bytes().to_vec()])
+        );
     }
 
     #[test]

@@ -8,36 +8,109 @@
 //! Every byte of the normalised text remembers the byte range of the original character it came from,
 //! so a hit can be cited and excerpted as the contract wrote it.
 
+use smallvec::{smallvec, SmallVec};
 use unicode_normalization::UnicodeNormalization;
 
 /// Normalised text plus, for every normalised byte, the original byte range that produced it.
 #[derive(Debug, Clone, Default)]
 pub struct NormText {
     pub text: String,
-    starts: Vec<u32>,
-    ends: Vec<u32>,
+    /// Where the stretches of `text` came from, in order; each lasts until the next one starts.
+    pieces: Vec<Piece>,
+}
+
+/// A stretch of normalised text and the original bytes it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Piece {
+    /// Its first byte in the normalised text.
+    at: u32,
+    /// Where its first byte came from in the original.
+    start: u32,
+    /// `Some(end)`: every byte of the stretch came from the whole original range `start..end` (the
+    /// characters of one original character). `None`: copied as it is, each character from the same
+    /// bytes at the same distance from `start`.
+    end: Option<u32>,
 }
 
 impl NormText {
     /// Map a normalised byte range back to the original byte range.
     pub fn original_range(&self, start: usize, end: usize) -> (usize, usize) {
-        if self.starts.is_empty() {
+        let Some(last) = self
+            .text
+            .len()
+            .checked_sub(1)
+            .and_then(|l| self.range_of(l))
+        else {
             return (0, 0);
-        }
-        let s = self
-            .starts
-            .get(start)
-            .copied()
-            .unwrap_or_else(|| *self.ends.last().unwrap_or(&0));
+        };
+        let s = self.range_of(start).map_or(last.1, |r| r.0);
         let e = if end == 0 {
             s
         } else {
-            self.ends
-                .get(end - 1)
-                .copied()
-                .unwrap_or_else(|| *self.ends.last().unwrap_or(&0))
+            self.range_of(end - 1).map_or(last.1, |r| r.1)
         };
         (s as usize, (e as usize).max(s as usize))
+    }
+
+    /// The original range of normalised byte `k`.
+    fn range_of(&self, k: usize) -> Option<(u32, u32)> {
+        if k >= self.text.len() {
+            return None;
+        }
+        let p = self.pieces[..self.pieces.partition_point(|p| p.at as usize <= k)].last()?;
+        match p.end {
+            Some(end) => Some((p.start, end)),
+            None => {
+                // The whole character that byte `k` is part of.
+                let mut first = k;
+                while !self.text.is_char_boundary(first) {
+                    first -= 1;
+                }
+                let len = self.text[first..].chars().next().map_or(1, char::len_utf8);
+                let s = p.start + (first as u32 - p.at);
+                Some((s, s + len as u32))
+            }
+        }
+    }
+
+    /// Append `c`, which came from the original range `start..end`.
+    fn push(&mut self, c: char, start: u32, end: u32) {
+        if c.len_utf8() == 1 && end == start + 1 {
+            let mut buf = [0u8; 4];
+            self.push_copied(c.encode_utf8(&mut buf), start);
+            return;
+        }
+        let at = self.text.len() as u32;
+        self.text.push(c);
+        // One piece for all characters of one original one ("ﬁ" -> "fi").
+        let same_original = self
+            .pieces
+            .last()
+            .is_some_and(|p| p.start == start && p.end == Some(end));
+        if !same_original {
+            self.pieces.push(Piece {
+                at,
+                start,
+                end: Some(end),
+            });
+        }
+    }
+
+    /// Append `s`, copied as it is from original byte `start` on.
+    fn push_copied(&mut self, s: &str, start: u32) {
+        let at = self.text.len() as u32;
+        self.text.push_str(s);
+        let continues = self
+            .pieces
+            .last()
+            .is_some_and(|p| p.end.is_none() && p.start + (at - p.at) == start);
+        if !continues {
+            self.pieces.push(Piece {
+                at,
+                start,
+                end: None,
+            });
+        }
     }
 }
 
@@ -49,13 +122,9 @@ fn is_cjk(c: char) -> bool {
 /// Normalise a block of text: NFKC, Simplified->Traditional folding, ligatures, soft hyphens and
 /// zero-width characters removed, wrapped lines joined, whitespace collapsed to single spaces.
 pub fn normalize(input: &str) -> NormText {
-    if input.is_ascii() {
-        return normalize_ascii(input);
-    }
     let mut out = NormText {
         text: String::with_capacity(input.len()),
-        starts: Vec::with_capacity(input.len()),
-        ends: Vec::with_capacity(input.len()),
+        pieces: Vec::new(),
     };
     let b = input.as_bytes();
     let mut pending_space: Option<(u32, u32)> = None;
@@ -82,7 +151,7 @@ pub fn normalize(input: &str) -> NormText {
                 if n.is_lowercase() && prev.is_some_and(|p| p.is_alphabetic()) {
                     // soft line-end hyphenation: drop the hyphen and the break
                 } else {
-                    push(&mut out, '-', off as u32, end as u32);
+                    out.push('-', off as u32, end as u32);
                 }
                 pending_space = None;
                 i = j;
@@ -106,100 +175,62 @@ pub fn normalize(input: &str) -> NormText {
             let prev = out.text.chars().last();
             let join_cjk = prev.is_some_and(is_cjk) && is_cjk(c);
             if !join_cjk {
-                push(&mut out, ' ', so, se);
+                out.push(' ', so, se);
             }
         }
         i = end;
         if c.is_ascii() {
-            // ASCII is NFKC-stable and has nothing to fold.
-            push(&mut out, c, off as u32, end as u32);
+            // ASCII is NFKC-stable and has nothing to fold: copied with what follows up to what
+            // needs the checks above (white space, a hyphen, anything not ASCII). A single space
+            // between two such bytes stays as it is, so it is copied too.
+            let mut run_end = end;
+            while let Some(&x) = b.get(run_end) {
+                if PLAIN_ASCII[x as usize] {
+                    run_end += 1;
+                } else if x == b' ' && b.get(run_end + 1).is_some_and(|&n| PLAIN_ASCII[n as usize])
+                {
+                    run_end += 2;
+                } else {
+                    break;
+                }
+            }
+            out.push_copied(&input[off..run_end], off as u32);
+            i = run_end;
             continue;
         }
-        if is_nfkc_stable_han(c) {
-            // Unified ideographs have no compatibility mapping: skip the NFKC machinery.
-            push(&mut out, fold_s2t(c), off as u32, end as u32);
+        // Unified ideographs have no compatibility mapping: no need for the NFKC machinery.
+        let mapped: SmallVec<[char; 4]> = if is_nfkc_stable_han(c) {
+            smallvec![fold_s2t(c)]
+        } else {
+            let mut buf = [0u8; 4];
+            c.encode_utf8(&mut buf).nfkc().map(fold_s2t).collect()
+        };
+        if mapped.as_slice() == [c] {
+            // Most characters stay as they are (Traditional Han, punctuation, kana).
+            out.push_copied(&input[off..end], off as u32);
             continue;
         }
-        let mut buf = [0u8; 4];
-        for n in c.encode_utf8(&mut buf).nfkc() {
-            let n = fold_s2t(n);
+        for n in mapped {
             if n.is_whitespace() {
-                push(&mut out, ' ', off as u32, end as u32);
+                out.push(' ', off as u32, end as u32);
             } else {
-                push(&mut out, n, off as u32, end as u32);
+                out.push(n, off as u32, end as u32);
             }
         }
     }
     out
 }
 
-/// [`normalize`] for ASCII text (most English contracts): the same steps on bytes, without decoding
-/// characters or NFKC (ASCII is NFKC-stable and has nothing to fold).
-fn normalize_ascii(input: &str) -> NormText {
-    let b = input.as_bytes();
-    let mut out = NormText {
-        text: String::with_capacity(b.len()),
-        starts: Vec::with_capacity(b.len()),
-        ends: Vec::with_capacity(b.len()),
-    };
-    let mut bytes: Vec<u8> = Vec::with_capacity(b.len());
-    let ws = |c: u8| (c as char).is_whitespace();
-    let push = |bytes: &mut Vec<u8>, out: &mut NormText, c: u8, start: usize| {
-        bytes.push(c);
-        out.starts.push(start as u32);
-        out.ends.push(start as u32 + 1);
-    };
-    let mut pending_space: Option<usize> = None;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'-' {
-            // Hyphen at a line end: "Hik-\nvision" -> "Hikvision", "DS-\n2CD" -> "DS-2CD".
-            let mut k = i + 1;
-            while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
-                k += 1;
-            }
-            if k < b.len() && (b[k] == b'\n' || b[k] == b'\r') {
-                let mut j = i + 1;
-                while j < b.len() && ws(b[j]) {
-                    j += 1;
-                }
-                if j < b.len() {
-                    let n = b[j];
-                    let prev = bytes.last().copied();
-                    if !(n.is_ascii_lowercase() && prev.is_some_and(|p| p.is_ascii_alphabetic())) {
-                        push(&mut bytes, &mut out, b'-', i);
-                    }
-                    pending_space = None;
-                    i = j;
-                    continue;
-                }
-            }
-        }
-        if ws(c) {
-            if !bytes.is_empty() && pending_space.is_none() {
-                pending_space = Some(i);
-            }
-            i += 1;
-            continue;
-        }
-        if let Some(so) = pending_space.take() {
-            push(&mut bytes, &mut out, b' ', so);
-        }
-        // This byte and the rest of its word (up to white space or a hyphen), copied at once.
-        let run_end = b[i + 1..]
-            .iter()
-            .position(|&c| c == b'-' || ws(c))
-            .map_or(b.len(), |k| i + 1 + k);
-        bytes.extend_from_slice(&b[i..run_end]);
-        out.starts.extend(i as u32..run_end as u32);
-        out.ends.extend(i as u32 + 1..run_end as u32 + 1);
-        i = run_end;
+/// The ASCII bytes that normalisation copies as they are: neither white space nor a hyphen.
+static PLAIN_ASCII: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut x = 0;
+    while x < 0x80 {
+        t[x] = x != b'-' as usize && !(x as u8 as char).is_whitespace();
+        x += 1;
     }
-    // Only ASCII bytes were pushed.
-    out.text = String::from_utf8(bytes).unwrap_or_default();
-    out
-}
+    t
+};
 
 /// CJK Unified Ideographs and Extension A: each is its own NFKC form (checked by a test).
 fn is_nfkc_stable_han(c: char) -> bool {
@@ -216,15 +247,6 @@ fn next_is_newline(b: &[u8], i: usize) -> bool {
         }
     }
     false
-}
-
-fn push(out: &mut NormText, c: char, start: u32, end: u32) {
-    let len = c.len_utf8();
-    out.text.push(c);
-    for _ in 0..len {
-        out.starts.push(start);
-        out.ends.push(end);
-    }
 }
 
 /// Normalise a pattern string the same way as text (no offset map needed).
@@ -293,68 +315,152 @@ const S2T_LEN: usize = S2T_SIMP.len() / 3;
 mod tests {
     use super::*;
 
-    /// The general path, for comparing with the ASCII one.
-    fn normalize_general(input: &str) -> NormText {
-        // A leading zero-width space (3 bytes, dropped) forces the general path without changing
-        // the result; shift the offsets back.
-        let mut n = normalize(&format!("\u{200B}{input}"));
-        n.starts.iter_mut().for_each(|s| *s -= 3);
-        n.ends.iter_mut().for_each(|e| *e -= 3);
-        n
+    /// The per-character normalisation that [`normalize`] speeds up (ASCII copied a word at a
+    /// time, offsets kept as pieces): the text and, for every normalised byte, its original range.
+    fn reference(input: &str) -> (String, Vec<u32>, Vec<u32>) {
+        let (mut text, mut starts, mut ends) = (String::new(), Vec::new(), Vec::new());
+        let mut push = |text: &mut String, c: char, s: usize, e: usize| {
+            text.push(c);
+            for _ in 0..c.len_utf8() {
+                starts.push(s as u32);
+                ends.push(e as u32);
+            }
+        };
+        let b = input.as_bytes();
+        let mut pending_space: Option<(usize, usize)> = None;
+        let mut i = 0;
+        while let Some(c) = input[i..].chars().next() {
+            let (off, end) = (i, i + c.len_utf8());
+            if (c == '-' || c == '\u{2010}' || c == '\u{2011}') && next_is_newline(b, end) {
+                let next = input[end..]
+                    .char_indices()
+                    .find(|(_, n)| !n.is_whitespace())
+                    .map(|(k, n)| (end + k, n));
+                if let Some((j, n)) = next {
+                    let prev = text.chars().last();
+                    if !(n.is_lowercase() && prev.is_some_and(|p| p.is_alphabetic())) {
+                        push(&mut text, '-', off, end);
+                    }
+                    pending_space = None;
+                    i = j;
+                    continue;
+                }
+            }
+            i = end;
+            if c.is_whitespace()
+                || matches!(
+                    c,
+                    '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{FEFF}' | '\u{AD}'
+                )
+            {
+                if c.is_whitespace() && !text.is_empty() && pending_space.is_none() {
+                    pending_space = Some((off, end));
+                }
+                continue;
+            }
+            if let Some((so, se)) = pending_space.take() {
+                let prev = text.chars().last();
+                if !(prev.is_some_and(is_cjk) && is_cjk(c)) {
+                    push(&mut text, ' ', so, se);
+                }
+            }
+            let mut buf = [0u8; 4];
+            for n in c.encode_utf8(&mut buf).nfkc() {
+                let n = fold_s2t(n);
+                push(&mut text, if n.is_whitespace() { ' ' } else { n }, off, end);
+            }
+        }
+        (text, starts, ends)
+    }
+
+    /// The original range of every normalised byte, as [`NormText::original_range`] gives it.
+    fn byte_ranges(n: &NormText) -> (Vec<u32>, Vec<u32>) {
+        (0..n.text.len())
+            .map(|k| {
+                let (s, e) = n.original_range(k, k + 1);
+                (s as u32, e as u32)
+            })
+            .unzip()
+    }
+
+    /// Random strings of pieces from `alphabet` (xorshift, so every run tests the same strings).
+    fn random_strings(alphabet: &[&str], seed: u64, count: usize) -> Vec<String> {
+        let mut x = seed;
+        (0..count)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let mut y = x;
+                (0..x % 16)
+                    .map(|_| {
+                        y ^= y << 13;
+                        y ^= y >> 7;
+                        y ^= y << 17;
+                        alphabet[(y % alphabet.len() as u64) as usize]
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]
-    fn ascii_path_equals_the_general_path() {
-        let alphabet = [
+    fn fast_paths_equal_the_per_character_normalisation() {
+        let ascii = [
             "a", "B", "-", " ", "\n", "\r", "\t", "\x0b", "\x0c", "x", "D", "S", "2", ".", "  ",
             "- \n", "-\n", "Hik", "vision",
         ];
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        for _ in 0..20_000 {
-            let mut s = String::new();
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let len = (x % 12) as usize;
-            let mut y = x;
-            for _ in 0..len {
-                s.push_str(alphabet[(y % alphabet.len() as u64) as usize]);
-                y /= alphabet.len() as u64;
-                if y == 0 {
-                    y = x.rotate_left(17);
-                }
-            }
-            let fast = normalize(&s);
-            let slow = normalize_general(&s);
-            assert_eq!(fast.text, slow.text, "{s:?}");
-            assert_eq!(fast.starts, slow.starts, "{s:?}");
-            assert_eq!(fast.ends, slow.ends, "{s:?}");
+        let mixed = [
+            "ab",
+            "-",
+            "Z",
+            " ",
+            "\n",
+            "\t",
+            "\r",
+            "\u{2010}",
+            "\u{2011}",
+            "\u{200B}",
+            "\u{AD}",
+            "華",
+            "为",
+            "臺",
+            "ＨＵ",
+            "’",
+            "—",
+            "é",
+            "\u{3000}",
+            "ﬁ",
+            "１",
+            ".",
+            "\u{85}",
+            "K\u{212A}",
+        ];
+        for s in random_strings(&ascii, 0x2545_F491_4F6C_DD1D, 20_000)
+            .iter()
+            .chain(&random_strings(&mixed, 0x1234_5678_9abc_def1, 20_000))
+        {
+            let n = normalize(s);
+            let (text, starts, ends) = reference(s);
+            let first = starts.first().map_or(0, |&s| s as usize);
+            let last = ends.last().map_or(0, |&e| e as usize);
+            assert_eq!(n.text, text, "{s:?}");
+            assert_eq!(byte_ranges(&n), (starts, ends), "{s:?}");
+            // Empty and out-of-range ranges.
+            assert_eq!(n.original_range(0, 0), (first, first), "{s:?}");
+            let len = n.text.len();
+            assert_eq!(n.original_range(len, len + 3), (last, last), "{s:?}");
         }
     }
 
     #[test]
     fn mixed_text_offsets_stay_on_character_boundaries() {
-        let alphabet: Vec<char> =
-            "ab-Z \n\t\r\u{2010}\u{2011}\u{200B}\u{AD}華为臺ＨＵ’—é\u{3000}ﬁ１."
-                .chars()
-                .collect();
-        let mut x: u64 = 0x1234_5678_9abc_def1;
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let mut y = x;
-            let s: String = (0..x % 16)
-                .map(|_| {
-                    y ^= y << 13;
-                    y ^= y >> 7;
-                    y ^= y << 17;
-                    alphabet[(y % alphabet.len() as u64) as usize]
-                })
-                .collect();
+        let alphabet = [
+            "a", "b", "-", "Z", " ", "\n", "\t", "\r", "\u{2010}", "\u{2011}", "\u{200B}",
+            "\u{AD}", "華", "为", "臺", "Ｈ", "Ｕ", "’", "—", "é", "\u{3000}", "ﬁ", "１", ".",
+        ];
+        for s in random_strings(&alphabet, 0x1234_5678_9abc_def1, 20_000) {
             let n = normalize(&s);
-            assert_eq!(n.starts.len(), n.text.len(), "{s:?}");
-            assert_eq!(n.ends.len(), n.text.len(), "{s:?}");
             let mut last = 0;
             for (k, _) in n.text.char_indices() {
                 let (a, b) = n.original_range(k, k + 1);

@@ -7,6 +7,7 @@
 use super::{ClauseRule, Cues, Entity, List, PatternSet};
 use serde::Deserialize;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// A pattern file that cannot be used, with the place to fix it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -56,6 +57,9 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 struct Source {
     path: String,
     text: String,
+    /// One of [`EMBEDDED`]: valid (a test validates them), so not validated again at every start
+    /// (parsing every regular expression cost a tenth of a process's start-up).
+    embedded: bool,
 }
 
 impl Source {
@@ -81,18 +85,50 @@ fn embedded_sources() -> Vec<Source> {
         .map(|(p, t)| Source {
             path: (*p).to_string(),
             text: (*t).to_string(),
+            embedded: true,
         })
         .collect()
 }
 
+/// The embedded defaults, parsed once per process.
+fn embedded() -> &'static Result<PatternSet, PatternError> {
+    static EMBEDDED_SET: OnceLock<Result<PatternSet, PatternError>> = OnceLock::new();
+    EMBEDDED_SET.get_or_init(|| build(PatternSet::default(), &embedded_sources()))
+}
+
 /// The embedded defaults.
 pub fn defaults() -> Result<PatternSet, PatternError> {
-    let sources = embedded_sources();
-    build(PatternSet::default(), &sources)
+    embedded().clone()
+}
+
+/// True when the regular expressions of `set` are exactly those of the embedded defaults: the same
+/// product models in the same order, the same clause-rule patterns in the same order, the same cue
+/// lists (names, lists and rule ids may differ). Those are known to compile (a test compiles them),
+/// so the matcher and judge compile them when first needed; anything else they compile up front,
+/// so that a pattern too large to compile stops the run before it starts.
+pub fn has_embedded_regexes(set: &PatternSet) -> bool {
+    fn models(s: &PatternSet) -> impl Iterator<Item = &String> {
+        s.entities.iter().flat_map(|e| &e.models)
+    }
+    fn rules(s: &PatternSet) -> impl Iterator<Item = &String> {
+        s.procurement
+            .iter()
+            .chain(&s.scopes)
+            .chain(&s.sourcing_clauses)
+            .chain(&s.permissive_clauses)
+            .flat_map(|r| &r.patterns)
+    }
+    match embedded() {
+        Ok(d) => models(set).eq(models(d)) && rules(set).eq(rules(d)) && set.cues == d.cues,
+        Err(_) => false,
+    }
 }
 
 /// The embedded defaults, with every folder in `dirs` added on top (later folders win).
 pub fn load(dirs: &[&Path]) -> Result<PatternSet, PatternError> {
+    if dirs.is_empty() {
+        return defaults();
+    }
     let mut sources = embedded_sources();
     for dir in dirs {
         sources.extend(read_dir(dir)?);
@@ -106,6 +142,7 @@ pub fn parse_str(name: &str, text: &str) -> Result<PatternSet, PatternError> {
     sources.push(Source {
         path: name.to_string(),
         text: text.to_string(),
+        embedded: false,
     });
     build(PatternSet::default(), &sources)
 }
@@ -148,6 +185,7 @@ fn read_dir(dir: &Path) -> Result<Vec<Source>, PatternError> {
         out.push(Source {
             path: f.display().to_string(),
             text,
+            embedded: false,
         });
     }
     Ok(out)
@@ -173,7 +211,9 @@ fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternE
                 reason: e.message().to_string(),
             }
         })?;
-        validate_file(src, &file)?;
+        if !src.embedded {
+            validate_file(src, &file)?;
+        }
         for l in &file.list {
             origin.push((l.id.clone(), i));
         }
@@ -380,6 +420,7 @@ mod tests {
         vec![Source {
             path: "x.toml".into(),
             text: text.into(),
+            embedded: false,
         }]
     }
 
@@ -417,6 +458,14 @@ mod tests {
             set.status_of("lenovo").unwrap().0,
             super::super::Status::UnderReview
         );
+    }
+
+    #[test]
+    fn embedded_files_are_valid() {
+        for src in embedded_sources() {
+            let file: PatternFile = toml::from_str(&src.text).unwrap();
+            validate_file(&src, &file).unwrap();
+        }
     }
 
     #[test]

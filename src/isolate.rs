@@ -184,13 +184,21 @@ struct Worker {
 }
 
 impl Worker {
-    fn spawn(exe: &PathBuf, cfg_line: &str) -> std::io::Result<Worker> {
-        let mut child = Command::new(exe)
-            .arg("worker")
+    fn spawn(exe: &PathBuf, cfg_line: &str, limited: bool) -> std::io::Result<Worker> {
+        let mut cmd = Command::new(exe);
+        cmd.arg("worker")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
+            .stderr(Stdio::null());
+        if limited {
+            // The binary's allocator (mimalloc) reserves address space 1 GiB at a time, at its first
+            // allocation, before the worker can limit its address space: allocations inside that
+            // reservation never meet the limit, so a 64 MiB limit let a worker use a whole GiB.
+            // Reserving 16 MiB at a time makes the limit hold (a worker starts at ~150 MB of address
+            // space instead of ~1.1 GB). The variable means nothing to other allocators.
+            cmd.env("MIMALLOC_ARENA_RESERVE", "16MiB");
+        }
+        let mut child = cmd.spawn()?;
         let mut stdin = child
             .stdin
             .take()
@@ -242,6 +250,8 @@ impl Worker {
 pub struct WorkerPool {
     exe: PathBuf,
     cfg_line: String,
+    /// Workers limit their address space (`--max-memory` is not 0).
+    limited: bool,
     timeout: Duration,
     idle: Mutex<Vec<Worker>>,
 }
@@ -251,6 +261,7 @@ impl WorkerPool {
         Ok(WorkerPool {
             exe,
             cfg_line: serde_json::to_string(cfg).map_err(std::io::Error::other)?,
+            limited: cfg.max_memory > 0,
             timeout,
             idle: Mutex::new(Vec::new()),
         })
@@ -260,7 +271,7 @@ impl WorkerPool {
         let w = self.idle.lock().ok().and_then(|mut v| v.pop());
         match w {
             Some(w) => Ok(w),
-            None => Worker::spawn(&self.exe, &self.cfg_line),
+            None => Worker::spawn(&self.exe, &self.cfg_line, self.limited),
         }
     }
 

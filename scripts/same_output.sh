@@ -5,7 +5,7 @@
 #   scripts/same_output.sh OLD_BIN NEW_BIN
 #
 # Compares, byte for byte:
-#   - `scan --format jsonl` of fixtures/contracts, the shared corpus (../shared/corpus) and the 200-document
+#   - `scan --format jsonl` (thread and process isolation) of fixtures/contracts, the shared corpus (../shared/corpus) and the 200-document
 #     mixed bench corpus (target/bench/corpus-200, built by scripts/make_bench_corpus.py);
 #   - `extract` of every PDF, DOCX and ODT file in the shared corpus and the fixtures.
 # Prints the first differences and exits 1 when anything differs.
@@ -18,19 +18,21 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 for dir in fixtures/contracts ../shared/corpus target/bench/corpus-200; do
   [ -d "$dir" ] || continue
-  name=$(echo "$dir" | tr '/.' '__')
-  for b in old new; do
-    bin=${!b}
-    "$bin" scan "$dir" --format jsonl --jobs 2 --no-cache --isolation thread -q > "$tmp/$name.$b" 2>/dev/null
+  for iso in thread process; do
+    name=$(echo "$dir" | tr '/.' '__').$iso
+    for b in old new; do
+      bin=${!b}
+      "$bin" scan "$dir" --format jsonl --jobs 2 --no-cache --isolation $iso -q > "$tmp/$name.$b" 2>/dev/null
+    done
+    n=$(wc -l < "$tmp/$name.old")
+    if cmp -s "$tmp/$name.old" "$tmp/$name.new"; then
+      echo "scan $dir ($iso isolation): $n documents, identical"
+    else
+      echo "scan $dir ($iso isolation): DIFFERS"
+      diff <(tr ',' '\n' < "$tmp/$name.old") <(tr ',' '\n' < "$tmp/$name.new") | head -20
+      status=1
+    fi
   done
-  n=$(wc -l < "$tmp/$name.old")
-  if cmp -s "$tmp/$name.old" "$tmp/$name.new"; then
-    echo "scan $dir: $n documents, identical"
-  else
-    echo "scan $dir: DIFFERS"
-    diff <(tr ',' '\n' < "$tmp/$name.old") <(tr ',' '\n' < "$tmp/$name.new") | head -20
-    status=1
-  fi
 done
 count=0 differ=0
 while IFS= read -r -d '' f; do

@@ -7,18 +7,21 @@
 //! that document and is replaced; the batch goes on.
 //!
 //! Protocol (one JSON object per line): the parent first writes a [`WorkerConfig`], then for each
-//! document a [`WorkerRequest`]; the worker answers each request with one `DocumentReport`.
+//! document a [`WorkerRequest`]; the worker answers each request with one `DocumentReport`, in the
+//! order asked. The parent keeps a worker two requests ahead ([`IN_FLIGHT`]), so a reply is always
+//! the answer to the oldest request the worker holds, and a worker that dies or hangs was reading
+//! that one.
 
 use crate::finding::DocumentReport;
 use crate::judge::Judge;
-use crate::pipeline::{scan_one, Input, ScanOptions};
+use crate::pipeline::{scan_one, Dispatch, Input, ScanOptions, Take};
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What a worker needs to judge like its parent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -101,9 +104,20 @@ impl WorkerConfig {
 
 /// Page threads for each of `jobs` workers (0: as many as cores): the cores shared out, at least one.
 pub fn page_threads_per_worker(jobs: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let jobs = if jobs == 0 { cores } else { jobs };
-    (cores / jobs.max(1)).max(1)
+    (cores() / effective_jobs(jobs)).max(1)
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Workers for `--jobs N` (0: one per core).
+fn effective_jobs(jobs: usize) -> usize {
+    if jobs == 0 {
+        cores()
+    } else {
+        jobs
+    }
 }
 
 /// Limit this process's address space. Called by a worker before it reads any document.
@@ -244,16 +258,38 @@ impl Worker {
         let _ = self.child.kill();
         self.child.wait().ok()
     }
+
+    /// Ask for one document.
+    fn send(&mut self, input: &Input) -> std::io::Result<()> {
+        let req = WorkerRequest {
+            path: os_bytes(&input.path),
+            explicit: input.explicit,
+        };
+        let line = serde_json::to_string(&req).map_err(std::io::Error::other)?;
+        self.stdin.write_all(line.as_bytes())?;
+        self.stdin.write_all(b"\n")?;
+        self.stdin.flush()
+    }
+
+    /// No more work: close its input and let it end.
+    fn close(self) {
+        drop(self.stdin);
+        let mut child = self.child;
+        let _ = child.wait();
+    }
 }
 
-/// A pool of worker processes; `run` scans one input in whichever worker is free.
+/// Requests a worker holds at once: the document it reads and the next one, so that between two
+/// documents it never waits for the parent to read a reply and send more work.
+const IN_FLIGHT: usize = 2;
+
+/// A pool of worker processes, one per job.
 pub struct WorkerPool {
     exe: PathBuf,
     cfg_line: String,
     /// Workers limit their address space (`--max-memory` is not 0).
     limited: bool,
     timeout: Duration,
-    idle: Mutex<Vec<Worker>>,
 }
 
 impl WorkerPool {
@@ -263,120 +299,156 @@ impl WorkerPool {
             cfg_line: serde_json::to_string(cfg).map_err(std::io::Error::other)?,
             limited: cfg.max_memory > 0,
             timeout,
-            idle: Mutex::new(Vec::new()),
         })
     }
 
-    fn take(&self) -> std::io::Result<Worker> {
-        let w = self.idle.lock().ok().and_then(|mut v| v.pop());
-        match w {
-            Some(w) => Ok(w),
-            None => Worker::spawn(&self.exe, &self.cfg_line, self.limited),
-        }
-    }
-
-    fn give_back(&self, w: Worker) {
-        if let Ok(mut v) = self.idle.lock() {
-            v.push(w);
-        }
-    }
-
-    /// Scan one input in a worker. Never panics; a dead or hung worker becomes an error report.
-    pub fn run(&self, input: &Input) -> DocumentReport {
-        let path = input.path.to_string_lossy().into_owned();
-        if input.walk_error.is_some() {
-            // Nothing to read: report it here, as the in-process path does.
-            return crate::pipeline::report_walk_error(input);
-        }
-        let mut w = match self.take() {
-            Ok(w) => w,
-            Err(e) => {
-                return DocumentReport::error(
-                    path,
-                    None,
-                    "internal",
-                    format!("cannot start a worker process: {e}"),
-                )
-            }
-        };
-        let req = WorkerRequest {
-            path: os_bytes(&input.path),
-            explicit: input.explicit,
-        };
-        let line = match serde_json::to_string(&req) {
-            Ok(l) => l,
-            Err(e) => return DocumentReport::error(path, None, "internal", e.to_string()),
-        };
-        let sent = w
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|_| w.stdin.write_all(b"\n"))
-            .and_then(|_| w.stdin.flush());
-        if let Err(e) = sent {
-            let status = w.kill();
-            return DocumentReport::error(
-                path,
-                None,
-                "internal",
-                format!("the worker process was not accepting work ({e}; {status:?})"),
-            );
-        }
-        match w.replies.recv_timeout(self.timeout) {
-            Ok(reply) => match serde_json::from_str::<DocumentReport>(&reply) {
-                Ok(r) => {
-                    self.give_back(w);
-                    r
+    /// Scan `inputs` in `jobs` worker processes (0: one per core) and hand the reports to `sink` in
+    /// input order. Never panics; a worker that dies or hangs costs the document it was reading (an
+    /// error report) and is replaced, and the documents queued behind it go to its replacement.
+    pub fn scan<F>(&self, inputs: &[Input], jobs: usize, sink: F)
+    where
+        F: FnMut(DocumentReport),
+    {
+        let jobs = effective_jobs(jobs);
+        crate::pipeline::in_input_order(inputs.len(), jobs, sink, |dispatch| {
+            std::thread::scope(|scope| {
+                for _ in 0..jobs {
+                    scope.spawn(|| self.feed(inputs, dispatch));
                 }
-                Err(e) => {
-                    w.kill();
-                    DocumentReport::error(
-                        path,
-                        None,
-                        "internal",
-                        format!("unreadable worker reply: {e}"),
+            });
+        });
+    }
+
+    /// One worker's loop: keep it [`IN_FLIGHT`] requests ahead, and turn every reply, death or
+    /// timeout into the report of the oldest request it holds (it answers in order).
+    fn feed(&self, inputs: &[Input], dispatch: &Dispatch) {
+        let mut worker: Option<Worker> = None;
+        // Sent to `worker`, oldest first; the oldest is being read, since `started`.
+        let mut in_flight: VecDeque<usize> = VecDeque::new();
+        let mut started = Instant::now();
+        // Taken, but held by a worker that died before reading them: sent again first.
+        let mut again: VecDeque<usize> = VecDeque::new();
+        loop {
+            while in_flight.len() < IN_FLIGHT {
+                let i = match again.pop_front() {
+                    Some(i) => i,
+                    None => match dispatch.take(in_flight.is_empty()) {
+                        Take::Input(i) => i,
+                        Take::Done | Take::WindowFull => break,
+                    },
+                };
+                let Some(input) = inputs.get(i) else { continue };
+                if input.walk_error.is_some() {
+                    // Nothing to read: report it here, as the in-process path does.
+                    if !dispatch.report(i, crate::pipeline::report_walk_error(input)) {
+                        return;
+                    }
+                    continue;
+                }
+                let w = match worker.as_mut() {
+                    Some(w) => w,
+                    None => match Worker::spawn(&self.exe, &self.cfg_line, self.limited) {
+                        Ok(w) => worker.insert(w),
+                        Err(e) => {
+                            let r = error_report(
+                                input,
+                                "internal",
+                                format!("cannot start a worker process: {e}"),
+                            );
+                            if !dispatch.report(i, r) {
+                                return;
+                            }
+                            continue;
+                        }
+                    },
+                };
+                if let Err(e) = w.send(input) {
+                    if in_flight.is_empty() {
+                        let status = worker.take().and_then(Worker::kill);
+                        let r = error_report(
+                            input,
+                            "internal",
+                            format!("the worker process was not accepting work ({e}; {status:?})"),
+                        );
+                        if !dispatch.report(i, r) {
+                            return;
+                        }
+                        continue;
+                    }
+                    // It died reading what it holds: the reply below tells; this one waits.
+                    again.push_front(i);
+                    break;
+                }
+                if in_flight.is_empty() {
+                    started = Instant::now();
+                }
+                in_flight.push_back(i);
+            }
+            let (Some(&head), Some(w)) = (in_flight.front(), worker.as_mut()) else {
+                break;
+            };
+            let Some(input) = inputs.get(head) else { break };
+            let left = self.timeout.saturating_sub(started.elapsed());
+            let report = match w.replies.recv_timeout(left) {
+                Ok(reply) => match serde_json::from_str::<DocumentReport>(&reply) {
+                    Ok(r) => {
+                        in_flight.pop_front();
+                        // The worker goes straight on to the next request it holds.
+                        started = Instant::now();
+                        r
+                    }
+                    Err(e) => {
+                        worker.take().map(Worker::kill);
+                        error_report(input, "internal", format!("unreadable worker reply: {e}"))
+                    }
+                },
+                Err(RecvTimeoutError::Timeout) => {
+                    worker.take().map(Worker::kill);
+                    error_report(
+                        input,
+                        "timeout",
+                        format!(
+                            "reading took longer than {} s (--timeout-per-doc); the worker was stopped",
+                            self.timeout.as_secs_f64()
+                        ),
                     )
                 }
-            },
-            Err(RecvTimeoutError::Timeout) => {
-                w.kill();
-                let mut r = DocumentReport::error(
-                    path,
-                    None,
-                    "timeout",
-                    format!(
-                        "reading took longer than {} s (--timeout-per-doc); the worker was stopped",
-                        self.timeout.as_secs_f64()
-                    ),
-                );
-                r.path_bytes = input.path.to_str().is_none().then(|| os_bytes(&input.path));
-                r
+                Err(RecvTimeoutError::Disconnected) => {
+                    let how = describe_exit(worker.take().and_then(Worker::kill));
+                    error_report(
+                        input,
+                        "crash",
+                        format!("the worker process died while reading this document ({how}); likely out of memory (--max-memory) or a crash"),
+                    )
+                }
+            };
+            if worker.is_none() {
+                // The head is answered; what the dead worker held goes to the next one.
+                in_flight.pop_front();
+                for i in in_flight.drain(..).rev() {
+                    again.push_front(i);
+                }
             }
-            Err(RecvTimeoutError::Disconnected) => {
-                let status = w.kill();
-                let how = describe_exit(status);
-                let mut r = DocumentReport::error(
-                    path,
-                    None,
-                    "crash",
-                    format!("the worker process died while reading this document ({how}); likely out of memory (--max-memory) or a crash"),
-                );
-                r.path_bytes = input.path.to_str().is_none().then(|| os_bytes(&input.path));
-                r
+            if !dispatch.report(head, report) {
+                return;
             }
+        }
+        if let Some(w) = worker {
+            w.close();
         }
     }
 }
 
-impl Drop for WorkerPool {
-    fn drop(&mut self) {
-        if let Ok(mut v) = self.idle.lock() {
-            for w in v.drain(..) {
-                drop(w.stdin);
-                let mut c = w.child;
-                let _ = c.wait();
-            }
-        }
-    }
+/// The error report of an input read in a worker.
+fn error_report(input: &Input, class: &str, message: String) -> DocumentReport {
+    let mut r = DocumentReport::error(
+        input.path.to_string_lossy().into_owned(),
+        None,
+        class,
+        message,
+    );
+    r.path_bytes = input.path.to_str().is_none().then(|| os_bytes(&input.path));
+    r
 }
 
 fn describe_exit(status: Option<std::process::ExitStatus>) -> String {

@@ -286,14 +286,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             Exec::InProcessWhenCompiled(pipeline::BackgroundJudge::start(set.clone()))
         }
     };
-    let exec = |i: &pipeline::Input| match &exec {
-        Exec::Workers(pool) => pool.run(i),
-        Exec::InProcess(judge) => pipeline::scan_one(i, judge, &opts),
-        Exec::InProcessWhenCompiled(judge) => {
-            pipeline::scan_one_when_ready(i, || judge.get(), &opts)
-        }
-    };
-    pipeline::scan_with(&found.inputs, opts.jobs, exec, |r| {
+    let on_report = |r: DocumentReport| {
         if let Some(pb) = &progress {
             pb.inc(1);
         }
@@ -327,8 +320,25 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         if let Err(e) = res {
             io_err.get_or_insert(e);
         }
-    })
-    .map_err(anyhow::Error::msg)?;
+    };
+    let inputs = &found.inputs;
+    match &exec {
+        Exec::Workers(pool) => pool.scan(inputs, opts.jobs, on_report),
+        Exec::InProcess(judge) => pipeline::scan_with(
+            inputs,
+            opts.jobs,
+            |i| pipeline::scan_one(i, judge, &opts),
+            on_report,
+        )
+        .map_err(anyhow::Error::msg)?,
+        Exec::InProcessWhenCompiled(judge) => pipeline::scan_with(
+            inputs,
+            opts.jobs,
+            |i| pipeline::scan_one_when_ready(i, || judge.get(), &opts),
+            on_report,
+        )
+        .map_err(anyhow::Error::msg)?,
+    }
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }

@@ -416,78 +416,135 @@ where
     scan_with(inputs, opts.jobs, |i| scan_one(i, judge, opts), sink)
 }
 
-/// Like [`scan`], with any per-document executor (in-process, or a worker-process pool). The executor
-/// must return a report for every input.
+/// Like [`scan`], with any per-document executor. The executor must return a report for every input.
 ///
 /// Each of the `jobs` rayon threads runs one loop that takes inputs in order (the same pool reads a
-/// document's pages in parallel); reports are handed to `sink` strictly in input order as soon as
-/// every earlier one is done. A loop never starts an input more than a small window ahead of the last
-/// report handed out, so memory is bounded by the documents in flight, not by the corpus, and one
-/// slow document does not stall the others until the window is exhausted.
+/// document's pages in parallel); see [`in_input_order`] for the order of reports and the window.
 ///
 /// The loops are broadcast, one to each thread, never queued as ordinary jobs: a thread waiting for a
 /// page join runs queued jobs meanwhile, and had it taken up a second loop that then waited for the
 /// window, that loop would have waited for the very document held below it on the same stack (the
 /// scan hung; `documents_with_parallel_pages_never_deadlock`).
-pub fn scan_with<E, F>(inputs: &[Input], jobs: usize, exec: E, mut sink: F) -> Result<(), String>
+pub fn scan_with<E, F>(inputs: &[Input], jobs: usize, exec: E, sink: F) -> Result<(), String>
 where
     E: Fn(&Input) -> DocumentReport + Sync,
     F: FnMut(DocumentReport),
 {
-    use std::collections::BTreeMap;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{mpsc, Condvar, Mutex};
-
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("tenderscan-{i}"))
         .build()
         .map_err(|e| e.to_string())?;
-    let window = pool.current_num_threads().max(1) * 4;
-    let next = AtomicUsize::new(0);
-    let emitted = Mutex::new(0usize);
-    let progressed = Condvar::new();
-    let (tx, rx) = mpsc::channel::<(usize, DocumentReport)>();
-
+    let loops = pool.current_num_threads().max(1);
     // Silence the default panic message for caught per-document panics; they become error reports.
     let prev_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
+    in_input_order(inputs.len(), loops, sink, |dispatch| {
+        pool.broadcast(|_| {
+            while let Take::Input(i) = dispatch.take(true) {
+                // An executor that panics still yields a report: the later documents wait for it.
+                let input = &inputs[i];
+                let report = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec(input)))
+                    .unwrap_or_else(|panic| {
+                        DocumentReport::error(
+                            input.path.display().to_string(),
+                            None,
+                            "internal",
+                            panic_message(&*panic),
+                        )
+                    });
+                if !dispatch.report(i, report) {
+                    break;
+                }
+            }
+        });
+    });
+    std::panic::set_hook(prev_hook);
+    Ok(())
+}
+
+/// What [`Dispatch::take`] hands out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// Read the input with this index.
+    Input(usize),
+    /// Every input has been handed out.
+    Done,
+    /// The next input is too far ahead of the last report handed to the sink (only when not
+    /// waiting): finish what is in flight first.
+    WindowFull,
+}
+
+/// Where reading loops take their inputs and leave their reports (see [`in_input_order`]).
+pub struct Dispatch<'a> {
+    len: usize,
+    window: usize,
+    /// (next input to hand out, reports handed to the sink)
+    progress: &'a std::sync::Mutex<(usize, usize)>,
+    progressed: &'a std::sync::Condvar,
+    reports: &'a std::sync::mpsc::Sender<(usize, DocumentReport)>,
+}
+
+impl Dispatch<'_> {
+    /// The next input. With `wait`, waits while the window is full (a loop with nothing in flight);
+    /// without, returns [`Take::WindowFull`] (a loop that must first collect what it has in flight:
+    /// waiting could wait for its own documents).
+    pub fn take(&self, wait: bool) -> Take {
+        let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let (next, emitted) = *p;
+            if next >= self.len {
+                return Take::Done;
+            }
+            if next < emitted + self.window {
+                p.0 = next + 1;
+                return Take::Input(next);
+            }
+            if !wait {
+                return Take::WindowFull;
+            }
+            p = self.progressed.wait(p).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Hand in the report of input `i`. False when the scan is being abandoned (the sink's side is
+    /// gone): stop reading.
+    pub fn report(&self, i: usize, report: DocumentReport) -> bool {
+        self.reports.send((i, report)).is_ok()
+    }
+}
+
+/// Run reading loops and hand their reports to `sink` strictly in input order, as soon as every
+/// earlier one is in.
+///
+/// `run_loops` starts the loops (`loops` of them, which sizes the window), each taking inputs from
+/// the [`Dispatch`] and handing in exactly one report for every input it takes, and returns when
+/// they are all done. No input is handed out more than a small window (four per loop) ahead of the
+/// last report handed to the sink, so memory is bounded by the documents in flight, not by the
+/// corpus, and one slow document does not stall the others until the window is exhausted.
+pub fn in_input_order<R, F>(len: usize, loops: usize, mut sink: F, run_loops: R)
+where
+    R: FnOnce(&Dispatch) + Send,
+    F: FnMut(DocumentReport),
+{
+    use std::collections::BTreeMap;
+    use std::sync::{mpsc, Condvar, Mutex};
+
+    let progress = Mutex::new((0usize, 0usize));
+    let progressed = Condvar::new();
+    let (tx, rx) = mpsc::channel::<(usize, DocumentReport)>();
     std::thread::scope(|scope| {
-        let (next, emitted, progressed, exec, pool) = (&next, &emitted, &progressed, &exec, &pool);
+        let (progress, progressed) = (&progress, &progressed);
         // `tx` moves into this thread: when the loops are done (or one panicked), it is dropped and
         // the receiving loop below ends.
         scope.spawn(move || {
-            pool.broadcast(|_| {
-                let tx = tx.clone();
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    if i >= inputs.len() {
-                        break;
-                    }
-                    {
-                        let mut done = emitted.lock().unwrap_or_else(|p| p.into_inner());
-                        while i >= *done + window {
-                            done = progressed.wait(done).unwrap_or_else(|p| p.into_inner());
-                        }
-                    }
-                    // An executor that panics still yields a report: the later documents wait
-                    // for this one.
-                    let input = &inputs[i];
-                    let report =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec(input)))
-                            .unwrap_or_else(|panic| {
-                                DocumentReport::error(
-                                    input.path.display().to_string(),
-                                    None,
-                                    "internal",
-                                    panic_message(&*panic),
-                                )
-                            });
-                    if tx.send((i, report)).is_err() {
-                        break;
-                    }
-                }
-            });
+            run_loops(&Dispatch {
+                len,
+                window: loops.max(1) * 4,
+                progress,
+                progressed,
+                reports: &tx,
+            })
         });
         let mut pending: BTreeMap<usize, DocumentReport> = BTreeMap::new();
         let mut want = 0usize;
@@ -496,13 +553,11 @@ where
             while let Some(r) = pending.remove(&want) {
                 sink(r);
                 want += 1;
-                *emitted.lock().unwrap_or_else(|p| p.into_inner()) = want;
+                progress.lock().unwrap_or_else(|e| e.into_inner()).1 = want;
                 progressed.notify_all();
             }
         }
     });
-    std::panic::set_hook(prev_hook);
-    Ok(())
 }
 
 #[cfg(test)]

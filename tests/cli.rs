@@ -464,6 +464,49 @@ fn worker_crash_and_timeout_cost_one_document() {
     );
 }
 
+/// Workers hold two requests at once: when one dies, the document queued behind the one it was
+/// reading goes to its replacement, and every other document is read and reported in order.
+#[test]
+fn documents_queued_behind_a_crash_are_read_by_the_next_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = "Lorem ipsum dolor sit amet. ".repeat(96 << 20 >> 5);
+    for i in 0..12 {
+        if i == 4 || i == 9 {
+            write(dir.path(), &format!("d{i:02}.txt"), &big);
+        } else {
+            write(
+                dir.path(),
+                &format!("d{i:02}.txt"),
+                &format!("Item {i}: supply 4 Huawei switches.\n"),
+            );
+        }
+    }
+    for jobs in ["1", "2"] {
+        let o = run(&[
+            "scan",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "--max-memory",
+            "64M",
+            "--jobs",
+            jobs,
+        ]);
+        let docs = jsonl(&o);
+        assert_eq!(docs.len(), 12, "--jobs {jobs}");
+        for (i, d) in docs.iter().enumerate() {
+            let name = format!("d{i:02}.txt");
+            assert!(d["path"].as_str().unwrap().ends_with(&name), "{d}");
+            if i == 4 || i == 9 {
+                assert_eq!(d["error_class"], "crash", "--jobs {jobs}: {d}");
+            } else {
+                assert_eq!(d["verdict"], "fail", "--jobs {jobs}: {d}");
+                assert_eq!(d["findings"][0]["entity"], "huawei", "--jobs {jobs}: {d}");
+            }
+        }
+    }
+}
+
 #[test]
 fn cache_is_used_and_corrupt_entries_are_rebuilt() {
     let cache = tempfile::tempdir().unwrap();

@@ -142,7 +142,11 @@ impl<'a> Package<'a> {
         };
         let limit = self.per_part.min(self.budget);
         let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
-        let declared = usize::try_from(f.size()).unwrap_or(cap);
+        // One byte more than declared: an honest entry then fills its buffer without ever growing it
+        // (a full buffer is grown before the read that finds the end).
+        let declared = usize::try_from(f.size())
+            .unwrap_or(cap)
+            .saturating_add(1);
         let (mut data, res) = crate::extract::read_capped(&mut f, cap, declared);
         if data.len() as u64 > limit {
             data.truncate(limit as usize);

@@ -25,7 +25,6 @@
 use std::collections::{HashMap, HashSet};
 
 use quick_xml::events::BytesStart;
-use quick_xml::name::ResolveResult;
 
 use super::docx::numbering::format_number;
 use super::docx::xml::{
@@ -60,19 +59,17 @@ enum Ns {
     Other,
 }
 
-fn classify(res: &ResolveResult) -> Ns {
-    match res {
-        ResolveResult::Bound(ns) => match ns.0 {
-            b"urn:oasis:names:tc:opendocument:xmlns:text:1.0" => Ns::Text,
-            b"urn:oasis:names:tc:opendocument:xmlns:table:1.0" => Ns::Table,
-            b"urn:oasis:names:tc:opendocument:xmlns:office:1.0" => Ns::Office,
-            b"urn:oasis:names:tc:opendocument:xmlns:style:1.0" => Ns::Style,
-            b"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" => Ns::Draw,
-            b"urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0" => Ns::Loext,
-            b"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" => Ns::Svg,
-            b"http://www.w3.org/1998/Math/MathML" => Ns::Math,
-            _ => Ns::Other,
-        },
+/// The class of namespace `uri` (`None`: no namespace).
+fn classify(uri: Option<&[u8]>) -> Ns {
+    match uri {
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:text:1.0") => Ns::Text,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:table:1.0") => Ns::Table,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:office:1.0") => Ns::Office,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:style:1.0") => Ns::Style,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0") => Ns::Draw,
+        Some(b"urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0") => Ns::Loext,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0") => Ns::Svg,
+        Some(b"http://www.w3.org/1998/Math/MathML") => Ns::Math,
         _ => Ns::Other,
     }
 }
@@ -584,9 +581,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Open an element; false when it was not pushed (skipped).
-    fn start(&mut self, ns: Ns, e: &BytesStart, empty: bool) -> bool {
-        let local = e.local_name();
-        let local = local.as_ref();
+    fn start(&mut self, ns: Ns, local: &[u8], e: &BytesStart, empty: bool) -> bool {
         if skipped(ns, local) {
             if matches!((ns, local), (Ns::Draw, b"object" | b"object-ole")) {
                 self.embedded_objects += 1;
@@ -1312,6 +1307,10 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
 }
 
 impl XmlReader for Parser<'_> {
+    type Ns = Ns;
+    fn namespace(uri: Option<&[u8]>) -> Ns {
+        classify(uri)
+    }
     fn limits(&mut self) -> &mut Limits {
         &mut self.limits
     }
@@ -1321,8 +1320,8 @@ impl XmlReader for Parser<'_> {
     fn skip(&mut self) -> &mut u32 {
         &mut self.skip
     }
-    fn start(&mut self, res: &ResolveResult, e: &BytesStart, empty: bool) -> bool {
-        Parser::start(self, classify(res), e, empty)
+    fn start(&mut self, ns: Ns, local: &[u8], e: &BytesStart, empty: bool) -> bool {
+        Parser::start(self, ns, local, e, empty)
     }
     fn end(&mut self) {
         Parser::end(self);

@@ -144,9 +144,7 @@ impl<'a> Package<'a> {
         let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
         // One byte more than declared: an honest entry then fills its buffer without ever growing it
         // (a full buffer is grown before the read that finds the end).
-        let declared = usize::try_from(f.size())
-            .unwrap_or(cap)
-            .saturating_add(1);
+        let declared = usize::try_from(f.size()).unwrap_or(cap).saturating_add(1);
         let (mut data, res) = crate::extract::read_capped(&mut f, cap, declared);
         if data.len() as u64 > limit {
             data.truncate(limit as usize);

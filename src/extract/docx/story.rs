@@ -2,12 +2,10 @@
 //! the endnotes, the comments), turning paragraphs and table cells into [`Block`]s.
 
 use quick_xml::events::BytesStart;
-use quick_xml::name::ResolveResult;
 
 use super::numbering::{NumRef, Numbering, Styles};
 use super::xml::{
-    attr, attr_i64, classify, clip, decode_text, on_off, walk, Limits, Ns, XmlReader,
-    MAX_BLOCK_TEXT,
+    attr, attr_i64, clip, decode_text, on_off, walk, Limits, Ns, XmlReader, MAX_BLOCK_TEXT,
 };
 use crate::document::{Block, BlockKind, CellRef, Location};
 
@@ -171,6 +169,10 @@ struct StoryReader<'s, 'e, 'a> {
 }
 
 impl XmlReader for StoryReader<'_, '_, '_> {
+    type Ns = Ns;
+    fn namespace(uri: Option<&[u8]>) -> Ns {
+        Ns::of(uri)
+    }
     fn limits(&mut self) -> &mut Limits {
         &mut self.env.limits
     }
@@ -180,8 +182,8 @@ impl XmlReader for StoryReader<'_, '_, '_> {
     fn skip(&mut self) -> &mut u32 {
         &mut self.st.skip
     }
-    fn start(&mut self, res: &ResolveResult, e: &BytesStart, empty: bool) -> bool {
-        self.st.start(classify(res), e, empty, self.env)
+    fn start(&mut self, ns: Ns, local: &[u8], e: &BytesStart, empty: bool) -> bool {
+        self.st.start(ns, local, e, empty, self.env)
     }
     fn end(&mut self) {
         self.st.end(self.env);
@@ -274,9 +276,7 @@ impl State {
     }
 
     /// Open an element; false when it was not pushed (its content is skipped or it was empty).
-    fn start(&mut self, ns: Ns, e: &BytesStart, empty: bool, env: &mut Env) -> bool {
-        let local = e.local_name();
-        let local = local.as_ref();
+    fn start(&mut self, ns: Ns, local: &[u8], e: &BytesStart, empty: bool, env: &mut Env) -> bool {
         let parent = self.parent();
         let mut tag = Tag::Other;
         match ns {

@@ -2,7 +2,7 @@
 //! entity decoder that never expands anything but the five predefined entities and character references.
 
 use quick_xml::events::BytesStart;
-use quick_xml::name::ResolveResult;
+use quick_xml::name::{NamespaceError, PrefixDeclaration, ResolveResult};
 
 use super::DEADLINE_CHECK_EVERY;
 use crate::extract::ExtractOptions;
@@ -154,17 +154,28 @@ pub(crate) enum Ns {
     Other,
 }
 
+impl Ns {
+    /// The class of namespace `uri` (`None`: no namespace).
+    pub(crate) fn of(uri: Option<&[u8]>) -> Ns {
+        match uri {
+            Some(
+                b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+                | b"http://purl.oclc.org/ooxml/wordprocessingml/main",
+            ) => Ns::W,
+            Some(b"http://schemas.openxmlformats.org/markup-compatibility/2006") => Ns::Mc,
+            Some(
+                b"http://schemas.openxmlformats.org/officeDocument/2006/math"
+                | b"http://purl.oclc.org/ooxml/officeDocument/math",
+            ) => Ns::M,
+            _ => Ns::Other,
+        }
+    }
+}
+
 pub(crate) fn classify(res: &ResolveResult) -> Ns {
     match res {
-        ResolveResult::Bound(ns) => match ns.0 {
-            b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-            | b"http://purl.oclc.org/ooxml/wordprocessingml/main" => Ns::W,
-            b"http://schemas.openxmlformats.org/markup-compatibility/2006" => Ns::Mc,
-            b"http://schemas.openxmlformats.org/officeDocument/2006/math"
-            | b"http://purl.oclc.org/ooxml/officeDocument/math" => Ns::M,
-            _ => Ns::Other,
-        },
-        _ => Ns::Other,
+        ResolveResult::Bound(ns) => Ns::of(Some(ns.0)),
+        _ => Ns::of(None),
     }
 }
 
@@ -240,17 +251,23 @@ pub(crate) fn decode_text(raw: &[u8], unknown: &mut bool) -> String {
 }
 
 /// A reader of one XML part, driven by [`walk`]: it opens and closes elements and takes character
-/// data, while `walk` does what the DOCX and ODT readers share: the limit and deadline checks, the
-/// nesting-depth count, skipping the content of elements the reader declines, and closing what a
-/// broken or truncated part left open.
+/// data, while `walk` does what the DOCX and ODT readers share: namespace resolution, the limit and
+/// deadline checks, the nesting-depth count, skipping the content of elements the reader declines,
+/// and closing what a broken or truncated part left open.
 pub(crate) trait XmlReader {
+    /// The namespaces the reader tells apart.
+    type Ns: Copy;
+    /// The class of namespace `uri`; `None` for an element in no namespace (no prefix and no
+    /// default namespace, an undeclared prefix, or one undeclared with `xmlns:p=""`).
+    fn namespace(uri: Option<&[u8]>) -> Self::Ns;
     fn limits(&mut self) -> &mut Limits;
     /// Blocks produced so far (for the block limit).
     fn blocks(&self) -> usize;
     /// Depth inside an element whose content is skipped; `start` sets it to 1 to skip an element.
     fn skip(&mut self) -> &mut u32;
-    /// Open an element; true when it was pushed (an empty element is then closed at once).
-    fn start(&mut self, res: &ResolveResult, e: &BytesStart, empty: bool) -> bool;
+    /// Open an element of namespace `ns` and local name `local`; true when it was pushed (an empty
+    /// element is then closed at once).
+    fn start(&mut self, ns: Self::Ns, local: &[u8], e: &BytesStart, empty: bool) -> bool;
     fn end(&mut self);
     /// Character data outside skipped content (`cdata`: a CDATA section, not entity-escaped).
     fn text(&mut self, raw: &[u8], cdata: bool);
@@ -258,6 +275,129 @@ pub(crate) trait XmlReader {
     fn doctype(&mut self);
     /// Elements still open.
     fn open(&self) -> bool;
+}
+
+const XML_URI: &[u8] = b"http://www.w3.org/XML/1998/namespace";
+const XMLNS_URI: &[u8] = b"http://www.w3.org/2000/xmlns/";
+
+/// One namespace declaration in scope.
+struct Binding<N> {
+    /// Where its prefix lies in [`Scopes::prefixes`]; an empty prefix is the default namespace.
+    start: usize,
+    len: usize,
+    /// The reader's class of the namespace, decided once when it is declared.
+    class: N,
+    /// Depth of the declaring element (0 for the reserved `xml` and `xmlns` prefixes).
+    level: u32,
+}
+
+/// The namespace declarations in scope, resolved exactly as quick-xml's `NsReader` resolves element
+/// names (the same reserved prefixes, the same errors for binding them wrongly, `xmlns:p=""` and
+/// `xmlns=""` undeclaring), but with each namespace classified once, where it is declared, rather
+/// than compared on every element; and an element without an `xmlns` attribute costs no attribute
+/// scan at all.
+struct Scopes<N> {
+    prefixes: Vec<u8>,
+    bindings: Vec<Binding<N>>,
+    /// The class of an element in no namespace.
+    none: N,
+    xmlns: memchr::memmem::Finder<'static>,
+}
+
+impl<N: Copy> Scopes<N> {
+    fn new(classify: fn(Option<&[u8]>) -> N) -> Self {
+        let mut s = Scopes {
+            prefixes: Vec::new(),
+            bindings: Vec::new(),
+            none: classify(None),
+            xmlns: memchr::memmem::Finder::new(b"xmlns"),
+        };
+        s.bind(b"xml", classify(Some(XML_URI)), 0);
+        s.bind(b"xmlns", classify(Some(XMLNS_URI)), 0);
+        s
+    }
+
+    fn bind(&mut self, prefix: &[u8], class: N, level: u32) {
+        self.bindings.push(Binding {
+            start: self.prefixes.len(),
+            len: prefix.len(),
+            class,
+            level,
+        });
+        self.prefixes.extend_from_slice(prefix);
+    }
+
+    /// Take the namespace declarations of an element at depth `level`.
+    fn declare(
+        &mut self,
+        e: &BytesStart,
+        level: u32,
+        classify: fn(Option<&[u8]>) -> N,
+    ) -> Result<(), NamespaceError> {
+        if self.xmlns.find(e.attributes_raw()).is_none() {
+            return Ok(());
+        }
+        for a in e.attributes().with_checks(false) {
+            let Ok(a) = a else {
+                break;
+            };
+            let uri: &[u8] = &a.value;
+            let class = if uri.is_empty() {
+                self.none
+            } else {
+                classify(Some(uri))
+            };
+            match a.key.as_namespace_binding() {
+                Some(PrefixDeclaration::Default) => self.bind(b"", class, level),
+                Some(PrefixDeclaration::Named(b"xml")) => {
+                    if uri != XML_URI {
+                        return Err(NamespaceError::InvalidXmlPrefixBind(uri.to_vec()));
+                    }
+                }
+                Some(PrefixDeclaration::Named(b"xmlns")) => {
+                    return Err(NamespaceError::InvalidXmlnsPrefixBind(uri.to_vec()));
+                }
+                Some(PrefixDeclaration::Named(prefix)) => {
+                    if uri == XML_URI {
+                        return Err(NamespaceError::InvalidPrefixForXml(prefix.to_vec()));
+                    }
+                    if uri == XMLNS_URI {
+                        return Err(NamespaceError::InvalidPrefixForXmlns(prefix.to_vec()));
+                    }
+                    self.bind(prefix, class, level);
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Drop the declarations of elements deeper than `level`.
+    fn close(&mut self, level: u32) {
+        while let Some(b) = self.bindings.last().filter(|b| b.level > level) {
+            self.prefixes.truncate(b.start);
+            self.bindings.pop();
+        }
+    }
+
+    /// The class of an element name's namespace and its local name.
+    fn resolve<'n>(&self, name: &'n [u8]) -> (N, &'n [u8]) {
+        let (prefix, local) = match memchr::memchr(b':', name) {
+            Some(i) => (&name[..i], &name[i + 1..]),
+            None => (&b""[..], name),
+        };
+        // `:x` has an empty prefix that no declaration binds (an empty one is the default).
+        if prefix.is_empty() && local.len() < name.len() {
+            return (self.none, local);
+        }
+        let class = self
+            .bindings
+            .iter()
+            .rev()
+            .find(|b| self.prefixes.get(b.start..b.start + b.len) == Some(prefix))
+            .map_or(self.none, |b| b.class);
+        (class, local)
+    }
 }
 
 /// Walk one part. On an XML error the blocks read so far are kept and the error returned; so is
@@ -268,7 +408,8 @@ pub(crate) fn walk<R: XmlReader>(
     unclosed_is_error: bool,
 ) -> Result<(), String> {
     use quick_xml::events::Event;
-    let mut r = quick_xml::NsReader::from_reader(xml);
+    let mut r = quick_xml::Reader::from_reader(xml);
+    let mut scopes = Scopes::new(R::namespace);
     *rd.skip() = 0;
     // Open elements, skipped ones included.
     let mut depth: u32 = 0;
@@ -277,13 +418,16 @@ pub(crate) fn walk<R: XmlReader>(
         if rd.limits().tick() || rd.limits().full(blocks) {
             break Ok(());
         }
-        let (res, ev) = match r.read_resolved_event() {
+        let ev = match r.read_event() {
             Ok(x) => x,
             Err(e) => break Err(e.to_string()),
         };
         match ev {
             Event::Start(ref e) => {
                 depth = depth.saturating_add(1);
+                if let Err(err) = scopes.declare(e, depth, R::namespace) {
+                    break Err(quick_xml::Error::from(err).to_string());
+                }
                 if *rd.skip() > 0 {
                     *rd.skip() += 1;
                     continue;
@@ -292,18 +436,25 @@ pub(crate) fn walk<R: XmlReader>(
                     *rd.skip() = 1;
                     continue;
                 }
-                rd.start(&res, e, false);
+                let (ns, local) = scopes.resolve(e.name().into_inner());
+                rd.start(ns, local, e, false);
             }
             Event::Empty(ref e) => {
-                if *rd.skip() > 0 || rd.limits().too_deep(depth.saturating_add(1)) {
-                    continue;
+                let inner = depth.saturating_add(1);
+                if let Err(err) = scopes.declare(e, inner, R::namespace) {
+                    break Err(quick_xml::Error::from(err).to_string());
                 }
-                if rd.start(&res, e, true) {
-                    rd.end();
+                if *rd.skip() == 0 && !rd.limits().too_deep(inner) {
+                    let (ns, local) = scopes.resolve(e.name().into_inner());
+                    if rd.start(ns, local, e, true) {
+                        rd.end();
+                    }
                 }
+                scopes.close(depth);
             }
             Event::End(_) => {
                 depth = depth.saturating_sub(1);
+                scopes.close(depth);
                 if *rd.skip() > 0 {
                     *rd.skip() -= 1;
                     continue;
@@ -331,6 +482,189 @@ pub(crate) fn walk<R: XmlReader>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Namespaces of the resolution tests: 0 for none, 1.. for these, 255 for any other.
+    const URIS: [&[u8]; 4] = [b"urn:a", b"urn:b", XML_URI, XMLNS_URI];
+
+    fn class_of(uri: Option<&[u8]>) -> u8 {
+        match uri {
+            None => 0,
+            Some(u) => URIS
+                .iter()
+                .position(|x| *x == u)
+                .map_or(255, |i| i as u8 + 1),
+        }
+    }
+
+    /// Records the namespace class and local name of every element `walk` opens.
+    struct Recorder {
+        limits: Limits,
+        skip: u32,
+        open: u32,
+        seen: Vec<(u8, Vec<u8>)>,
+    }
+
+    impl XmlReader for Recorder {
+        type Ns = u8;
+        fn namespace(uri: Option<&[u8]>) -> u8 {
+            class_of(uri)
+        }
+        fn limits(&mut self) -> &mut Limits {
+            &mut self.limits
+        }
+        fn blocks(&self) -> usize {
+            0
+        }
+        fn skip(&mut self) -> &mut u32 {
+            &mut self.skip
+        }
+        fn start(&mut self, ns: u8, local: &[u8], _: &BytesStart, _: bool) -> bool {
+            self.seen.push((ns, local.to_vec()));
+            self.open += 1;
+            true
+        }
+        fn end(&mut self) {
+            self.open = self.open.saturating_sub(1);
+        }
+        fn text(&mut self, _: &[u8], _: bool) {}
+        fn doctype(&mut self) {}
+        fn open(&self) -> bool {
+            self.open > 0
+        }
+    }
+
+    /// The elements and the error of `xml` as `walk` resolves them.
+    fn walked(xml: &[u8]) -> (Vec<(u8, Vec<u8>)>, Option<String>) {
+        let mut rd = Recorder {
+            limits: Limits::new(&ExtractOptions {
+                max_depth: 1000,
+                ..ExtractOptions::default()
+            }),
+            skip: 0,
+            open: 0,
+            seen: Vec::new(),
+        };
+        let err = walk(xml, &mut rd, false).err();
+        (rd.seen, err)
+    }
+
+    /// The same as quick-xml's `NsReader` resolves them.
+    fn ns_reader(xml: &[u8]) -> (Vec<(u8, Vec<u8>)>, Option<String>) {
+        use quick_xml::events::Event;
+        let mut r = quick_xml::NsReader::from_reader(xml);
+        let mut seen = Vec::new();
+        loop {
+            match r.read_resolved_event() {
+                Ok((res, Event::Start(e) | Event::Empty(e))) => {
+                    let uri = match res {
+                        ResolveResult::Bound(ns) => Some(ns.0),
+                        _ => None,
+                    };
+                    seen.push((class_of(uri), e.local_name().as_ref().to_vec()));
+                }
+                Ok((_, Event::Eof)) => return (seen, None),
+                Ok(_) => {}
+                Err(e) => return (seen, Some(e.to_string())),
+            }
+        }
+    }
+
+    #[test]
+    fn namespaces_resolve_as_ns_reader_does() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"<",
+            b"<a:x xmlns:a='urn:a'><a:y/><b:y/><y/></a:x>",
+            b"<x xmlns='urn:a'><y xmlns=''><z/></y><z/><a:z xmlns:a='urn:b'/><a:z/></x>",
+            b"<a:x xmlns:a='urn:a'><a:y xmlns:a=''><a:z/></a:y><a:z/></a:x>",
+            b"<x xmlns:='urn:b'><y/><:y/></x>",
+            b"<xml:x/><xmlns:x/><x xmlns:xml='http://www.w3.org/XML/1998/namespace'/>",
+            b"<x xmlns:xml='urn:a'/>",
+            b"<x xmlns:xmlns='urn:a'/>",
+            b"<x xmlns:p='http://www.w3.org/XML/1998/namespace'/>",
+            b"<x xmlns:p='http://www.w3.org/2000/xmlns/'/>",
+            b"<x v='xmlns' xmlnsx='urn:a' xmlns:a='urn:a'><a:y/></x>",
+            b"<x broken xmlns:a='urn:a'><a:y/></x>",
+            b"<x a=1 xmlns:a='urn:a'><a:y/></x>",
+            b"<x xmlns:a='urn:a' xmlns:a='urn:b'><a:y/></x>",
+            b"<a:x xmlns:a='urn:a'><a:y xmlns:a='urn:b'/><a:y/></a:x>",
+            b"<a:x xmlns:a='urn:a'><a:y>",
+            b"<a:x xmlns:a='urn:a'></a:y>",
+            b"</a:x>",
+        ];
+        for xml in cases {
+            assert_eq!(
+                walked(xml),
+                ns_reader(xml),
+                "{}",
+                String::from_utf8_lossy(xml)
+            );
+        }
+        // Random nestings of declaring, undeclaring and misdeclaring elements.
+        const NAMES: [&str; 7] = ["a:x", "b:y", "x", "c:z", "xml:s", ":q", "xmlns:r"];
+        const ATTRS: [&str; 14] = [
+            " xmlns:a='urn:a'",
+            " xmlns:a='urn:b'",
+            " xmlns:b=\"urn:b\"",
+            " xmlns='urn:a'",
+            " xmlns=''",
+            " xmlns:a=''",
+            " xmlns:c='urn:c'",
+            " xmlns:xml='urn:a'",
+            " xmlns:xml='http://www.w3.org/XML/1998/namespace'",
+            " xmlns:xmlns='urn:a'",
+            " xmlns:d='http://www.w3.org/2000/xmlns/'",
+            " xmlns:='urn:b'",
+            " v='xmlns'",
+            " broken",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            ((seed >> 33) as usize) % n
+        };
+        fn element(out: &mut String, depth: u32, next: &mut dyn FnMut(usize) -> usize) {
+            let name = NAMES[next(NAMES.len())];
+            out.push('<');
+            out.push_str(name);
+            for _ in 0..next(3) {
+                // Misdeclarations are rarer, so that most documents get deep.
+                let a = ATTRS[next(ATTRS.len())];
+                if !a.contains("xml=") && !a.contains("xmlns:xmlns") && !a.contains("2000")
+                    || next(8) == 0
+                {
+                    out.push_str(a);
+                }
+            }
+            if depth > 4 || next(3) == 0 {
+                out.push_str("/>");
+                return;
+            }
+            out.push('>');
+            for _ in 0..next(4) {
+                element(out, depth + 1, next);
+            }
+            out.push_str("</");
+            out.push_str(if next(40) == 0 { "x" } else { name });
+            out.push('>');
+        }
+        for _ in 0..3000 {
+            let mut xml = String::new();
+            element(&mut xml, 0, &mut next);
+            if next(10) == 0 {
+                xml.truncate(next(xml.len() + 1));
+            }
+            let xml = xml.as_bytes();
+            assert_eq!(
+                walked(xml),
+                ns_reader(xml),
+                "{}",
+                String::from_utf8_lossy(xml)
+            );
+        }
+    }
 
     #[test]
     fn entities() {

@@ -5,7 +5,8 @@ use quick_xml::events::BytesStart;
 
 use super::numbering::{NumRef, Numbering, Styles};
 use super::xml::{
-    attr, attr_i64, clip, decode_text, on_off, walk, Limits, Ns, XmlReader, MAX_BLOCK_TEXT,
+    attr, attr_i64, clip, decode_into, on_off, push_lossy, walk, Limits, Ns, XmlReader,
+    MAX_BLOCK_TEXT,
 };
 use crate::document::{Block, BlockKind, CellRef, Location};
 
@@ -194,16 +195,7 @@ impl XmlReader for StoryReader<'_, '_, '_> {
             return;
         };
         let deleted = top == Tag::DelText || st.del_depth > 0;
-        let room = st.room(deleted);
-        let s = if cdata {
-            String::from_utf8_lossy(&raw[..raw.len().min(room.saturating_add(4))])
-        } else {
-            // Decode no more than the paragraph can still take (an entity is at most 10 bytes):
-            // one endless text run must not be copied whole.
-            let raw = &raw[..raw.len().min(room.saturating_mul(10).saturating_add(16))];
-            std::borrow::Cow::Owned(decode_text(raw, &mut self.env.unknown_entity))
-        };
-        let n = st.push_text(&s, deleted);
+        let n = st.push_raw(raw, cdata, deleted, &mut self.env.unknown_entity);
         self.env.limits.text_total += n;
     }
     fn doctype(&mut self) {
@@ -241,29 +233,51 @@ impl State {
 
     /// Append to the current paragraph within [`MAX_BLOCK_TEXT`]; the bytes appended.
     fn push_text(&mut self, s: &str, deleted: bool) -> usize {
+        self.push_with(deleted, |buf| buf.push_str(s))
+    }
+
+    /// Append character data (`cdata`: of a CDATA section, not entity-escaped) to the current
+    /// paragraph within [`MAX_BLOCK_TEXT`], decoded straight into it; the bytes appended.
+    fn push_raw(&mut self, raw: &[u8], cdata: bool, deleted: bool, unknown: &mut bool) -> usize {
+        let room = self.room(deleted);
+        if cdata {
+            let raw = &raw[..raw.len().min(room.saturating_add(4))];
+            self.push_with(deleted, |buf| push_lossy(raw, buf))
+        } else {
+            // Decode no more than the paragraph can still take (an entity is at most 10 bytes):
+            // one endless text run must not be copied whole.
+            let raw = &raw[..raw.len().min(room.saturating_mul(10).saturating_add(16))];
+            if self.paras.is_empty() {
+                // Nowhere to put it, but an unknown entity in it is still reported.
+                decode_into(raw, &mut String::new(), unknown);
+                return 0;
+            }
+            self.push_with(deleted, |buf| decode_into(raw, buf, unknown))
+        }
+    }
+
+    /// Let `write` append to the current paragraph's text (or deleted text), then cut what it
+    /// wrote at [`MAX_BLOCK_TEXT`]; the bytes kept.
+    fn push_with(&mut self, deleted: bool, write: impl FnOnce(&mut String)) -> usize {
         let hidden = self.run_hidden;
         let room = self.room(deleted);
         let Some(p) = self.paras.last_mut() else {
             return 0;
         };
-        let s = if s.len() > room {
+        let buf = if deleted { &mut p.deleted } else { &mut p.text };
+        let from = buf.len();
+        write(buf);
+        if buf.len() - from > room {
             p.cut = true;
-            clip(s, room)
-        } else {
-            s
-        };
-        {
-            if deleted {
-                p.deleted.push_str(s);
+            let keep = clip(&buf[from..], room).len();
+            buf.truncate(from + keep);
+        }
+        let s = &buf[from..];
+        if !deleted && s.chars().any(|c| !c.is_whitespace()) {
+            if hidden {
+                p.hidden = true;
             } else {
-                p.text.push_str(s);
-                if s.chars().any(|c| !c.is_whitespace()) {
-                    if hidden {
-                        p.hidden = true;
-                    } else {
-                        p.visible = true;
-                    }
-                }
+                p.visible = true;
             }
         }
         s.len()
@@ -604,4 +618,76 @@ fn sym_char(e: &BytesStart) -> Option<char> {
         }
     }
     char::from_u32(low).filter(|c| !c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::docx::xml::decode_text;
+
+    fn state_with(text_len: usize) -> State {
+        State {
+            story: Story::Body,
+            tags: Vec::new(),
+            paras: vec![Para {
+                text: "x".repeat(text_len),
+                deleted: "y".repeat(text_len),
+                ..Para::default()
+            }],
+            tables: Vec::new(),
+            containers: Vec::new(),
+            ac: Vec::new(),
+            del_depth: 0,
+            run_hidden: false,
+            skip: 0,
+        }
+    }
+
+    /// Decoding straight into the paragraph keeps what decoding into a string of its own and
+    /// appending that within the paragraph's room kept.
+    #[test]
+    fn text_decoded_in_place_as_through_a_string() {
+        let raws: &[&[u8]] = &[
+            b"",
+            b"plain",
+            b"  ",
+            "中文 é and 𝄞".as_bytes(),
+            b"a &amp; b &lt;&#x4E2D;&#25991;&#0000000000000000065; &bad; &amp &#xD800;",
+            b"\xff\xfeab\xe4\xb8",
+            "ééééééééééééééé".as_bytes(),
+            b"&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;",
+        ];
+        for room in [0, 1, 2, 3, 4, 5, 17, 100] {
+            for raw in raws {
+                for cdata in [false, true] {
+                    for deleted in [false, true] {
+                        let mut st = state_with(MAX_BLOCK_TEXT - room);
+                        let mut unknown = false;
+                        let n = st.push_raw(raw, cdata, deleted, &mut unknown);
+                        let mut want_unknown = false;
+                        let whole = if cdata {
+                            String::from_utf8_lossy(&raw[..raw.len().min(room + 4)]).into_owned()
+                        } else {
+                            decode_text(&raw[..raw.len().min(room * 10 + 16)], &mut want_unknown)
+                        };
+                        let want = clip(&whole, room);
+                        let p = &st.paras[0];
+                        let got = if deleted { &p.deleted } else { &p.text };
+                        assert_eq!(&got[MAX_BLOCK_TEXT - room..], want, "{raw:?} {room}");
+                        assert_eq!(n, want.len());
+                        assert_eq!(p.cut, whole.len() > room);
+                        assert_eq!(unknown, want_unknown);
+                        let visible = !deleted && want.chars().any(|c| !c.is_whitespace());
+                        assert_eq!(p.visible, visible);
+                    }
+                }
+            }
+        }
+        // Outside any paragraph nothing is kept, but an unknown entity is still noticed.
+        let mut st = state_with(0);
+        st.paras.clear();
+        let mut unknown = false;
+        assert_eq!(st.push_raw(b"&x; text", false, false, &mut unknown), 0);
+        assert!(unknown);
+    }
 }

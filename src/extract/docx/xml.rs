@@ -205,12 +205,35 @@ pub(crate) fn on_off(e: &BytesStart) -> bool {
 /// (an entity a DOCTYPE declared, e.g. an external-entity attack) is dropped and `unknown` set.
 /// Invalid UTF-8 is replaced, never an error.
 pub(crate) fn decode_text(raw: &[u8], unknown: &mut bool) -> String {
-    let s = String::from_utf8_lossy(raw);
-    if !s.contains('&') {
-        return s.into_owned();
+    let mut out = String::new();
+    decode_into(raw, &mut out, unknown);
+    out
+}
+
+/// [`decode_text`], appended to `out` (no string of its own for the usual text without entities).
+pub(crate) fn decode_into(raw: &[u8], out: &mut String, unknown: &mut bool) {
+    match std::str::from_utf8(raw) {
+        Ok(s) => unescape_into(s, out, unknown),
+        Err(_) => unescape_into(&String::from_utf8_lossy(raw), out, unknown),
     }
-    let mut out = String::with_capacity(s.len());
-    let mut rest: &str = &s;
+}
+
+/// Append `raw` to `out`, invalid UTF-8 replaced (character data of a CDATA section).
+pub(crate) fn push_lossy(raw: &[u8], out: &mut String) {
+    match std::str::from_utf8(raw) {
+        Ok(s) => out.push_str(s),
+        Err(_) => out.push_str(&String::from_utf8_lossy(raw)),
+    }
+}
+
+fn unescape_into(s: &str, out: &mut String, unknown: &mut bool) {
+    let Some(first) = memchr::memchr(b'&', s.as_bytes()) else {
+        out.push_str(s);
+        return;
+    };
+    out.reserve(s.len());
+    out.push_str(&s[..first]);
+    let mut rest: &str = &s[first..];
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         rest = &rest[i..];
@@ -247,7 +270,6 @@ pub(crate) fn decode_text(raw: &[u8], unknown: &mut bool) -> String {
         }
     }
     out.push_str(rest);
-    out
 }
 
 /// A reader of one XML part, driven by [`walk`]: it opens and closes elements and takes character
@@ -676,5 +698,14 @@ mod tests {
         assert!(!u);
         assert_eq!(decode_text(b"\"&testent;\" & x", &mut u), "\"\" & x");
         assert!(u);
+        // Invalid UTF-8 is replaced before entities are decoded, and appending keeps what was there.
+        let mut out = String::from("kept ");
+        let mut u = false;
+        decode_into(b"\xff&amp;\xe4\xb8 &#x41;\xe4", &mut out, &mut u);
+        assert_eq!(out, "kept \u{FFFD}&\u{FFFD} A\u{FFFD}");
+        assert!(!u);
+        let mut out = String::from("a");
+        push_lossy(b"<b>&amp;\xff", &mut out);
+        assert_eq!(out, "a<b>&amp;\u{FFFD}");
     }
 }

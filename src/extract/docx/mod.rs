@@ -382,6 +382,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         doctype: false,
         unread_chunks: 0,
         limits: xml::Limits::new(opts),
+        style_facts: story::StyleMemo::default(),
     };
     let mut warnings = std::mem::take(&mut pkg.warnings);
 

@@ -52,6 +52,38 @@ pub(crate) struct Env<'a> {
     pub unread_chunks: u32,
     /// Nesting depth and deadline, shared by all parts of the document.
     pub limits: super::xml::Limits,
+    pub style_facts: StyleMemo,
+}
+
+/// What a paragraph style means for its paragraphs.
+#[derive(Debug, Clone, Copy)]
+struct StyleFacts {
+    numbering: Option<NumRef>,
+    heading: bool,
+}
+
+/// The [`StyleFacts`] of the style asked about last: paragraphs mostly have the style of the one
+/// before, and looking a style up through its `basedOn` chain costs hash lookups and lower-cased
+/// copies of its names.
+#[derive(Default)]
+pub(crate) struct StyleMemo {
+    last: Option<(String, StyleFacts)>,
+}
+
+impl StyleMemo {
+    fn of(&mut self, id: &str, styles: &Styles) -> StyleFacts {
+        match &self.last {
+            Some((last, facts)) if last == id => *facts,
+            _ => {
+                let facts = StyleFacts {
+                    numbering: styles.numbering(id),
+                    heading: styles.is_heading(id),
+                };
+                self.last = Some((id.to_string(), facts));
+                facts
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -521,8 +553,9 @@ impl State {
             env.limits.cut_blocks += 1;
         }
         let styles = env.styles;
-        let style = p.style.clone().or_else(|| styles.default_para.clone());
-        let from_style = style.as_deref().and_then(|s| styles.numbering(s));
+        let style = p.style.as_deref().or(styles.default_para.as_deref());
+        let facts = style.map(|s| env.style_facts.of(s, styles));
+        let from_style = facts.and_then(|f| f.numbering);
         let nr = match (p.num_id, from_style) {
             (Some(id), s) => Some(NumRef {
                 num_id: id,
@@ -536,7 +569,7 @@ impl State {
         };
         let live = p.text.chars().any(|c| !c.is_whitespace());
         let clause = match nr {
-            Some(nr) if live || !p.mark_deleted => env.numbering.next(nr, style.as_deref(), styles),
+            Some(nr) if live || !p.mark_deleted => env.numbering.next(nr, style, styles),
             _ => None,
         };
         let has_deleted = p.deleted.chars().any(|c| !c.is_whitespace());
@@ -564,8 +597,7 @@ impl State {
                 let kind = if matches!(container, Some(Container::TextBox)) {
                     BlockKind::TextBox
                 } else if self.story == Story::Body
-                    && (p.outline.is_some_and(|o| o <= 8)
-                        || style.as_deref().is_some_and(|s| styles.is_heading(s)))
+                    && (p.outline.is_some_and(|o| o <= 8) || facts.is_some_and(|f| f.heading))
                 {
                     BlockKind::Heading
                 } else {
@@ -641,6 +673,28 @@ mod tests {
             run_hidden: false,
             skip: 0,
         }
+    }
+
+    #[test]
+    fn style_memo_agrees_with_the_styles() {
+        let styles = Styles::parse(
+            br#"<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+              <w:style w:type="paragraph" w:styleId="H"><w:name w:val="heading 2"/></w:style>
+              <w:style w:type="paragraph" w:styleId="L"><w:pPr><w:numPr><w:numId w:val="3"/>
+                <w:ilvl w:val="1"/></w:numPr></w:pPr></w:style>
+              <w:style w:type="paragraph" w:styleId="LH"><w:basedOn w:val="L"/>
+                <w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>
+              <w:style w:type="paragraph" w:styleId="N"/></w:styles>"#,
+        )
+        .unwrap();
+        let mut memo = StyleMemo::default();
+        for id in ["H", "H", "L", "LH", "LH", "N", "missing", "", "H", "N", "N"] {
+            let f = memo.of(id, &styles);
+            assert_eq!(f.numbering, styles.numbering(id), "{id}");
+            assert_eq!(f.heading, styles.is_heading(id), "{id}");
+        }
+        assert!(memo.of("LH", &styles).heading);
+        assert!(memo.of("L", &styles).numbering.is_some());
     }
 
     /// Decoding straight into the paragraph keeps what decoding into a string of its own and

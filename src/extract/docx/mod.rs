@@ -468,10 +468,19 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
     warnings.extend(env.limits.warnings());
 
     let mut doc = Document::new(Format::Docx);
-    doc.blocks = env.blocks.into_iter().flatten().collect();
-    for (i, b) in doc.blocks.iter_mut().enumerate() {
-        b.location.paragraph = u32::try_from(i + 1).unwrap_or(u32::MAX);
-    }
+    // Numbered 1, 2, … as they are kept; `filter_map` (unlike `flatten`) collects in place, with no
+    // second array of blocks.
+    let mut paragraph = 0u32;
+    doc.blocks = env
+        .blocks
+        .into_iter()
+        .filter_map(|b| {
+            let mut b = b?;
+            paragraph = paragraph.saturating_add(1);
+            b.location.paragraph = paragraph;
+            Some(b)
+        })
+        .collect();
     doc.warnings = warnings;
     Ok(doc)
 }

@@ -62,27 +62,37 @@ struct StyleFacts {
     heading: bool,
 }
 
-/// The [`StyleFacts`] of the style asked about last: paragraphs mostly have the style of the one
-/// before, and looking a style up through its `basedOn` chain costs hash lookups and lower-cased
-/// copies of its names.
+/// The [`StyleFacts`] of the last few styles asked about: a document uses a handful of paragraph
+/// styles over and over, and looking a style up through its `basedOn` chain costs hash lookups
+/// and lower-cased copies of its names.
 #[derive(Default)]
 pub(crate) struct StyleMemo {
-    last: Option<(String, StyleFacts)>,
+    /// Most recently asked last.
+    recent: Vec<(String, StyleFacts)>,
 }
 
 impl StyleMemo {
+    /// Styles remembered.
+    const SIZE: usize = 8;
+
     fn of(&mut self, id: &str, styles: &Styles) -> StyleFacts {
-        match &self.last {
-            Some((last, facts)) if last == id => *facts,
-            _ => {
-                let facts = StyleFacts {
-                    numbering: styles.numbering(id),
-                    heading: styles.is_heading(id),
-                };
-                self.last = Some((id.to_string(), facts));
-                facts
+        if let Some(i) = self.recent.iter().rposition(|(k, _)| k == id) {
+            let facts = self.recent[i].1;
+            if i + 1 != self.recent.len() {
+                let hit = self.recent.remove(i);
+                self.recent.push(hit);
             }
+            return facts;
         }
+        let facts = StyleFacts {
+            numbering: styles.numbering(id),
+            heading: styles.is_heading(id),
+        };
+        if self.recent.len() == Self::SIZE {
+            self.recent.remove(0);
+        }
+        self.recent.push((id.to_string(), facts));
+        facts
     }
 }
 
@@ -688,7 +698,10 @@ mod tests {
         )
         .unwrap();
         let mut memo = StyleMemo::default();
-        for id in ["H", "H", "L", "LH", "LH", "N", "missing", "", "H", "N", "N"] {
+        let ids = "H H L LH LH N missing x H N N a b c d e f g h L LH H i L"
+            .split(' ')
+            .chain([""]);
+        for id in ids {
             let f = memo.of(id, &styles);
             assert_eq!(f.numbering, styles.numbering(id), "{id}");
             assert_eq!(f.heading, styles.is_heading(id), "{id}");

@@ -21,7 +21,6 @@ use std::collections::HashMap;
 use std::io::Cursor;
 
 use quick_xml::events::Event;
-use quick_xml::NsReader;
 use zip::ZipArchive;
 
 use super::{ExtractError, ExtractOptions};
@@ -223,10 +222,11 @@ struct Rel {
 /// Parse a `.rels` part; targets resolve against `base_dir` (the source part's folder, "" for the
 /// package root). External targets are dropped.
 fn parse_rels(xml: &[u8], base_dir: &str) -> Vec<Rel> {
-    let mut r = NsReader::from_reader(xml);
+    // Namespaces play no part, but are checked as everywhere.
+    let mut r = xml::ClassReader::new(xml, |_| ());
     let mut out = Vec::new();
     loop {
-        match r.read_event() {
+        match r.read_resolved_event().map(|(_, ev)| ev) {
             Ok(Event::Start(ref e)) | Ok(Event::Empty(ref e))
                 if e.local_name().as_ref() == b"Relationship" =>
             {

@@ -4,9 +4,8 @@
 use std::collections::HashMap;
 
 use quick_xml::events::Event;
-use quick_xml::NsReader;
 
-use super::xml::{attr, attr_i64, classify, Ns};
+use super::xml::{attr, attr_i64, ClassReader, Ns};
 
 /// One paragraph style, as far as headings and numbering need it.
 #[derive(Debug, Default, Clone)]
@@ -153,14 +152,13 @@ impl Styles {
     }
 
     fn parse_all(xml: &[u8]) -> Result<Styles, String> {
-        let mut r = NsReader::from_reader(xml);
+        let mut r = ClassReader::new(xml, Ns::of);
         let mut styles = Styles::default();
         // (style id, style) being read; depth inside it
         let mut cur: Option<(String, Style)> = None;
         let mut depth = 0usize;
         loop {
-            let (res, ev) = r.read_resolved_event().map_err(|e| e.to_string())?;
-            let ns = classify(&res);
+            let (ns, ev) = r.read_resolved_event().map_err(|e| e.to_string())?;
             match ev {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(ev, Event::Empty(_));
@@ -326,7 +324,7 @@ pub(crate) struct Numbering {
 
 impl Numbering {
     pub(crate) fn parse(xml: &[u8]) -> Result<Numbering, String> {
-        let mut r = NsReader::from_reader(xml);
+        let mut r = ClassReader::new(xml, Ns::of);
         let mut nb = Numbering::default();
         let mut abs: Option<(i64, AbstractNum)> = None;
         let mut num: Option<(i64, Num)> = None;
@@ -338,8 +336,7 @@ impl Numbering {
         let mut lvl_depth = 0usize;
         let mut ovr_depth = 0usize;
         loop {
-            let (res, ev) = r.read_resolved_event().map_err(|e| e.to_string())?;
-            let ns = classify(&res);
+            let (ns, ev) = r.read_resolved_event().map_err(|e| e.to_string())?;
             match ev {
                 Event::Start(ref e) | Event::Empty(ref e) => {
                     let empty = matches!(ev, Event::Empty(_));

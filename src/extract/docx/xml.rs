@@ -2,7 +2,9 @@
 //! entity decoder that never expands anything but the five predefined entities and character references.
 
 use quick_xml::events::BytesStart;
-use quick_xml::name::{NamespaceError, PrefixDeclaration, ResolveResult};
+#[cfg(test)]
+use quick_xml::name::ResolveResult;
+use quick_xml::name::{NamespaceError, PrefixDeclaration, QName};
 
 use super::DEADLINE_CHECK_EVERY;
 use crate::extract::ExtractOptions;
@@ -172,13 +174,6 @@ impl Ns {
     }
 }
 
-pub(crate) fn classify(res: &ResolveResult) -> Ns {
-    match res {
-        ResolveResult::Bound(ns) => Ns::of(Some(ns.0)),
-        _ => Ns::of(None),
-    }
-}
-
 /// Value of the first attribute whose local name is `local` (prefix ignored), entity-decoded.
 pub(crate) fn attr(e: &BytesStart, local: &[u8]) -> Option<String> {
     for a in e.attributes().with_checks(false).flatten() {
@@ -321,6 +316,7 @@ struct Binding<N> {
 struct Scopes<N> {
     prefixes: Vec<u8>,
     bindings: Vec<Binding<N>>,
+    classify: fn(Option<&[u8]>) -> N,
     /// The class of an element in no namespace.
     none: N,
     xmlns: memchr::memmem::Finder<'static>,
@@ -331,6 +327,7 @@ impl<N: Copy> Scopes<N> {
         let mut s = Scopes {
             prefixes: Vec::new(),
             bindings: Vec::new(),
+            classify,
             none: classify(None),
             xmlns: memchr::memmem::Finder::new(b"xmlns"),
         };
@@ -350,12 +347,7 @@ impl<N: Copy> Scopes<N> {
     }
 
     /// Take the namespace declarations of an element at depth `level`.
-    fn declare(
-        &mut self,
-        e: &BytesStart,
-        level: u32,
-        classify: fn(Option<&[u8]>) -> N,
-    ) -> Result<(), NamespaceError> {
+    fn declare(&mut self, e: &BytesStart, level: u32) -> Result<(), NamespaceError> {
         if self.xmlns.find(e.attributes_raw()).is_none() {
             return Ok(());
         }
@@ -367,7 +359,7 @@ impl<N: Copy> Scopes<N> {
             let class = if uri.is_empty() {
                 self.none
             } else {
-                classify(Some(uri))
+                (self.classify)(Some(uri))
             };
             match a.key.as_namespace_binding() {
                 Some(PrefixDeclaration::Default) => self.bind(b"", class, level),
@@ -422,6 +414,64 @@ impl<N: Copy> Scopes<N> {
     }
 }
 
+/// quick-xml's `NsReader` for the readers that pull events themselves (styles, numbering,
+/// relationships), with the namespace of each element name classified as in [`walk`]: the same
+/// events, the same classes and the same errors, down to `read_to_end`, which like `NsReader`'s
+/// leaves the element it skips open for namespace scoping.
+pub(crate) struct ClassReader<'a, N> {
+    reader: quick_xml::Reader<&'a [u8]>,
+    scopes: Scopes<N>,
+    /// Elements open for namespace scoping.
+    level: u32,
+    /// The last event closed an element (an end tag or an empty element): its scope goes before
+    /// the next event is read.
+    pending_pop: bool,
+}
+
+impl<'a, N: Copy> ClassReader<'a, N> {
+    pub(crate) fn new(xml: &'a [u8], classify: fn(Option<&[u8]>) -> N) -> Self {
+        ClassReader {
+            reader: quick_xml::Reader::from_reader(xml),
+            scopes: Scopes::new(classify),
+            level: 0,
+            pending_pop: false,
+        }
+    }
+
+    /// The next event and the class of its element's namespace (that of no namespace for events
+    /// other than tags).
+    pub(crate) fn read_resolved_event(
+        &mut self,
+    ) -> Result<(N, quick_xml::events::Event<'a>), quick_xml::Error> {
+        use quick_xml::events::Event;
+        if self.pending_pop {
+            self.level = self.level.saturating_sub(1);
+            self.scopes.close(self.level);
+            self.pending_pop = false;
+        }
+        let ev = self.reader.read_event()?;
+        let name = match &ev {
+            Event::Start(e) | Event::Empty(e) => {
+                self.level = self.level.saturating_add(1);
+                self.scopes.declare(e, self.level)?;
+                self.pending_pop = matches!(ev, Event::Empty(_));
+                e.name()
+            }
+            Event::End(e) => {
+                self.pending_pop = true;
+                e.name()
+            }
+            _ => return Ok((self.scopes.none, ev)),
+        };
+        Ok((self.scopes.resolve(name.into_inner()).0, ev))
+    }
+
+    /// Skip to the end tag that closes `end` (see `quick_xml::Reader::read_to_end`).
+    pub(crate) fn read_to_end(&mut self, end: QName) -> Result<(), quick_xml::Error> {
+        self.reader.read_to_end(end).map(|_| ())
+    }
+}
+
 /// Walk one part. On an XML error the blocks read so far are kept and the error returned; so is
 /// a part that ends inside an open element when `unclosed_is_error`.
 pub(crate) fn walk<R: XmlReader>(
@@ -447,7 +497,7 @@ pub(crate) fn walk<R: XmlReader>(
         match ev {
             Event::Start(ref e) => {
                 depth = depth.saturating_add(1);
-                if let Err(err) = scopes.declare(e, depth, R::namespace) {
+                if let Err(err) = scopes.declare(e, depth) {
                     break Err(quick_xml::Error::from(err).to_string());
                 }
                 if *rd.skip() > 0 {
@@ -463,7 +513,7 @@ pub(crate) fn walk<R: XmlReader>(
             }
             Event::Empty(ref e) => {
                 let inner = depth.saturating_add(1);
-                if let Err(err) = scopes.declare(e, inner, R::namespace) {
+                if let Err(err) = scopes.declare(e, inner) {
                     break Err(quick_xml::Error::from(err).to_string());
                 }
                 if *rd.skip() == 0 && !rd.limits().too_deep(inner) {
@@ -591,6 +641,47 @@ mod tests {
         }
     }
 
+    /// The events of `xml` and the class of their names as a [`ClassReader`] (`ours`) or quick-xml's
+    /// `NsReader` reads them, skipping the content of every `x` element with `read_to_end`.
+    fn pulled(xml: &[u8], ours: bool) -> (Vec<(u8, String)>, Option<String>) {
+        use quick_xml::events::Event;
+        let mut mine = ClassReader::new(xml, class_of);
+        let mut theirs = quick_xml::NsReader::from_reader(xml);
+        let mut seen = Vec::new();
+        loop {
+            let next = if ours {
+                mine.read_resolved_event()
+            } else {
+                theirs.read_resolved_event().map(|(res, ev)| {
+                    let uri = match res {
+                        ResolveResult::Bound(ns) => Some(ns.0),
+                        _ => None,
+                    };
+                    (class_of(uri), ev)
+                })
+            };
+            let (class, ev) = match next {
+                Ok(x) => x,
+                Err(e) => return (seen, Some(e.to_string())),
+            };
+            seen.push((class, format!("{ev:?}")));
+            match ev {
+                Event::Eof => return (seen, None),
+                Event::Start(e) if e.local_name().as_ref() == b"x" => {
+                    let skipped = if ours {
+                        mine.read_to_end(e.name())
+                    } else {
+                        theirs.read_to_end(e.name()).map(|_| ())
+                    };
+                    if let Err(e) = skipped {
+                        return (seen, Some(e.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     #[test]
     fn namespaces_resolve_as_ns_reader_does() {
         let cases: &[&[u8]] = &[
@@ -613,11 +704,20 @@ mod tests {
             b"<a:x xmlns:a='urn:a'><a:y>",
             b"<a:x xmlns:a='urn:a'></a:y>",
             b"</a:x>",
+            // A skipped element stays open for scoping: its declarations hold after it.
+            b"<r xmlns:a='urn:a'><x xmlns:a='urn:b'><a:q/></x><a:y/></r><a:z/>",
+            b"<r><x xmlns:a='urn:b'><x/></x><a:y/><x xmlns:xmlns='q'/><x><r xmlns:xml='q'/></x></r>",
         ];
         for xml in cases {
             assert_eq!(
                 walked(xml),
                 ns_reader(xml),
+                "{}",
+                String::from_utf8_lossy(xml)
+            );
+            assert_eq!(
+                pulled(xml, true),
+                pulled(xml, false),
                 "{}",
                 String::from_utf8_lossy(xml)
             );
@@ -682,6 +782,12 @@ mod tests {
             assert_eq!(
                 walked(xml),
                 ns_reader(xml),
+                "{}",
+                String::from_utf8_lossy(xml)
+            );
+            assert_eq!(
+                pulled(xml, true),
+                pulled(xml, false),
                 "{}",
                 String::from_utf8_lossy(xml)
             );

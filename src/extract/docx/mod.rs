@@ -15,6 +15,7 @@
 
 pub(crate) mod numbering;
 mod story;
+mod tokens;
 pub(crate) mod xml;
 
 use std::collections::HashMap;

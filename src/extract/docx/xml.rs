@@ -6,6 +6,7 @@ use quick_xml::events::BytesStart;
 use quick_xml::name::ResolveResult;
 use quick_xml::name::{NamespaceError, PrefixDeclaration, QName};
 
+use super::tokens::{Ev, PartEvents};
 use super::DEADLINE_CHECK_EVERY;
 use crate::extract::ExtractOptions;
 
@@ -479,8 +480,7 @@ pub(crate) fn walk<R: XmlReader>(
     rd: &mut R,
     unclosed_is_error: bool,
 ) -> Result<(), String> {
-    use quick_xml::events::Event;
-    let mut r = quick_xml::Reader::from_reader(xml);
+    let mut events = PartEvents::new(xml);
     let mut scopes = Scopes::new(R::namespace);
     *rd.skip() = 0;
     // Open elements, skipped ones included.
@@ -490,12 +490,12 @@ pub(crate) fn walk<R: XmlReader>(
         if rd.limits().tick() || rd.limits().full(blocks) {
             break Ok(());
         }
-        let ev = match r.read_event() {
+        let ev = match events.next() {
             Ok(x) => x,
-            Err(e) => break Err(e.to_string()),
+            Err(e) => break Err(e),
         };
         match ev {
-            Event::Start(ref e) => {
+            Ev::Start(ref e) => {
                 depth = depth.saturating_add(1);
                 if let Err(err) = scopes.declare(e, depth) {
                     break Err(quick_xml::Error::from(err).to_string());
@@ -511,7 +511,7 @@ pub(crate) fn walk<R: XmlReader>(
                 let (ns, local) = scopes.resolve(e.name().into_inner());
                 rd.start(ns, local, e, false);
             }
-            Event::Empty(ref e) => {
+            Ev::Empty(ref e) => {
                 let inner = depth.saturating_add(1);
                 if let Err(err) = scopes.declare(e, inner) {
                     break Err(quick_xml::Error::from(err).to_string());
@@ -524,7 +524,7 @@ pub(crate) fn walk<R: XmlReader>(
                 }
                 scopes.close(depth);
             }
-            Event::End(_) => {
+            Ev::End => {
                 depth = depth.saturating_sub(1);
                 scopes.close(depth);
                 if *rd.skip() > 0 {
@@ -533,13 +533,13 @@ pub(crate) fn walk<R: XmlReader>(
                 }
                 rd.end();
             }
-            Event::Text(ref t) if *rd.skip() == 0 => rd.text(t, false),
-            Event::CData(ref t) if *rd.skip() == 0 => rd.text(t, true),
-            Event::DocType(_) => rd.doctype(),
-            Event::Eof if unclosed_is_error && rd.open() => {
+            Ev::Text(ref t) if *rd.skip() == 0 => rd.text(t, false),
+            Ev::CData(ref t) if *rd.skip() == 0 => rd.text(t, true),
+            Ev::DocType => rd.doctype(),
+            Ev::Eof if unclosed_is_error && rd.open() => {
                 break Err("the part ends inside an open element (truncated)".into())
             }
-            Event::Eof => break Ok(()),
+            Ev::Eof => break Ok(()),
             _ => {}
         }
     };

@@ -15,19 +15,19 @@
 
 pub(crate) mod numbering;
 mod story;
-mod tokens;
+pub(crate) mod tokens;
 pub(crate) mod xml;
 
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use quick_xml::events::Event;
 use zip::ZipArchive;
 
 use super::{ExtractError, ExtractOptions};
 use crate::document::{Document, Format};
 use numbering::{Numbering, Styles};
 use story::{Env, Story};
+use tokens::Ev;
 
 const FORMAT: &str = "docx";
 
@@ -228,7 +228,7 @@ fn parse_rels(xml: &[u8], base_dir: &str) -> Vec<Rel> {
     let mut out = Vec::new();
     loop {
         match r.read_resolved_event().map(|(_, ev)| ev) {
-            Ok(Event::Start(ref e)) | Ok(Event::Empty(ref e))
+            Ok(Ev::Start(ref e)) | Ok(Ev::Empty(ref e))
                 if e.local_name().as_ref() == b"Relationship" =>
             {
                 if xml::attr(e, b"TargetMode").is_some_and(|m| m.eq_ignore_ascii_case("external")) {
@@ -244,7 +244,7 @@ fn parse_rels(xml: &[u8], base_dir: &str) -> Vec<Rel> {
                     target: resolve_target(base_dir, &target),
                 });
             }
-            Ok(Event::Eof) | Err(_) => break,
+            Ok(Ev::Eof) | Err(_) => break,
             _ => {}
         }
     }

@@ -3,8 +3,7 @@
 
 use std::collections::HashMap;
 
-use quick_xml::events::Event;
-
+use super::tokens::Ev;
 use super::xml::{attr, attr_i64, ClassReader, Ns};
 
 /// One paragraph style, as far as headings and numbering need it.
@@ -158,10 +157,10 @@ impl Styles {
         let mut cur: Option<(String, Style)> = None;
         let mut depth = 0usize;
         loop {
-            let (ns, ev) = r.read_resolved_event().map_err(|e| e.to_string())?;
+            let (ns, ev) = r.read_resolved_event()?;
             match ev {
-                Event::Start(ref e) | Event::Empty(ref e) => {
-                    let empty = matches!(ev, Event::Empty(_));
+                Ev::Start(ref e) | Ev::Empty(ref e) => {
+                    let empty = matches!(ev, Ev::Empty(_));
                     let local = e.local_name();
                     let local = local.as_ref();
                     if ns == Ns::W {
@@ -177,13 +176,13 @@ impl Styles {
                                     }
                                     cur = Some((id, Style::default()));
                                 } else if !empty {
-                                    r.read_to_end(e.name()).map_err(|e| e.to_string())?;
+                                    r.read_to_end(e.name())?;
                                     continue;
                                 }
                             }
                             // Tracked changes to a style hold old properties: not in force.
                             b"pPrChange" | b"rPrChange" if !empty => {
-                                r.read_to_end(e.name()).map_err(|e| e.to_string())?;
+                                r.read_to_end(e.name())?;
                                 continue;
                             }
                             _ => {}
@@ -211,7 +210,7 @@ impl Styles {
                         depth += 1;
                     }
                 }
-                Event::End(_) => {
+                Ev::End => {
                     depth = depth.saturating_sub(1);
                     if depth == 1 {
                         if let Some((id, st)) = cur.take() {
@@ -219,7 +218,7 @@ impl Styles {
                         }
                     }
                 }
-                Event::Eof => break,
+                Ev::Eof => break,
                 _ => {}
             }
         }
@@ -336,10 +335,10 @@ impl Numbering {
         let mut lvl_depth = 0usize;
         let mut ovr_depth = 0usize;
         loop {
-            let (ns, ev) = r.read_resolved_event().map_err(|e| e.to_string())?;
+            let (ns, ev) = r.read_resolved_event()?;
             match ev {
-                Event::Start(ref e) | Event::Empty(ref e) => {
-                    let empty = matches!(ev, Event::Empty(_));
+                Ev::Start(ref e) | Ev::Empty(ref e) => {
+                    let empty = matches!(ev, Ev::Empty(_));
                     if !empty {
                         depth += 1;
                     }
@@ -399,7 +398,7 @@ impl Numbering {
                                     b"isLgl" => l.is_lgl = super::xml::on_off(e),
                                     // Tracked changes and paragraph/run properties of the level.
                                     b"pPr" | b"rPr" if !empty => {
-                                        r.read_to_end(e.name()).map_err(|e| e.to_string())?;
+                                        r.read_to_end(e.name())?;
                                         depth -= 1;
                                     }
                                     _ => {}
@@ -408,7 +407,7 @@ impl Numbering {
                         }
                     }
                 }
-                Event::End(_) => {
+                Ev::End => {
                     if lvl.is_some() && depth == lvl_depth {
                         let (i, l) = lvl.take().unwrap_or_default();
                         if let Some((_, n)) = num.as_mut() {
@@ -427,7 +426,7 @@ impl Numbering {
                     }
                     depth = depth.saturating_sub(1);
                 }
-                Event::Eof => break,
+                Ev::Eof => break,
                 _ => {}
             }
         }

@@ -332,6 +332,31 @@ impl<'a> PartEvents<'a> {
     }
 }
 
+impl PartEvents<'_> {
+    /// Skip to the end tag that closes the element `name` just opened, as quick-xml's
+    /// `Reader::read_to_end` does: the same error where one occurs, and quick-xml's for a part that
+    /// ends first. (quick-xml counts the start and end tags of that name; as end tags are checked
+    /// against the open elements, that is counting all of them.)
+    pub(crate) fn read_to_end(&mut self, name: &[u8]) -> Result<(), String> {
+        let mut depth: u64 = 0;
+        loop {
+            match self.next()? {
+                Ev::Start(_) => depth += 1,
+                Ev::End if depth == 0 => return Ok(()),
+                Ev::End => depth -= 1,
+                Ev::Eof => {
+                    let err = match std::str::from_utf8(name) {
+                        Ok(n) => Error::from(IllFormedError::MissingEndTag(n.to_owned())),
+                        Err(e) => Error::from(quick_xml::encoding::EncodingError::from(e)),
+                    };
+                    return Err(err.to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

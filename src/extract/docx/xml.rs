@@ -416,11 +416,11 @@ impl<N: Copy> Scopes<N> {
 }
 
 /// quick-xml's `NsReader` for the readers that pull events themselves (styles, numbering,
-/// relationships), with the namespace of each element name classified as in [`walk`]: the same
-/// events, the same classes and the same errors, down to `read_to_end`, which like `NsReader`'s
-/// leaves the element it skips open for namespace scoping.
+/// relationships), with the namespace of each start tag's name classified as in [`walk`]: the
+/// same events, the same classes and the same errors, down to `read_to_end`, which like
+/// `NsReader`'s leaves the element it skips open for namespace scoping.
 pub(crate) struct ClassReader<'a, N> {
-    reader: quick_xml::Reader<&'a [u8]>,
+    events: PartEvents<'a>,
     scopes: Scopes<N>,
     /// Elements open for namespace scoping.
     level: u32,
@@ -432,44 +432,43 @@ pub(crate) struct ClassReader<'a, N> {
 impl<'a, N: Copy> ClassReader<'a, N> {
     pub(crate) fn new(xml: &'a [u8], classify: fn(Option<&[u8]>) -> N) -> Self {
         ClassReader {
-            reader: quick_xml::Reader::from_reader(xml),
+            events: PartEvents::new(xml),
             scopes: Scopes::new(classify),
             level: 0,
             pending_pop: false,
         }
     }
 
-    /// The next event and the class of its element's namespace (that of no namespace for events
-    /// other than tags).
-    pub(crate) fn read_resolved_event(
-        &mut self,
-    ) -> Result<(N, quick_xml::events::Event<'a>), quick_xml::Error> {
-        use quick_xml::events::Event;
+    /// The next event and, for a start or empty tag, the class of its name's namespace (that of
+    /// no namespace for other events).
+    pub(crate) fn read_resolved_event(&mut self) -> Result<(N, Ev<'a>), String> {
         if self.pending_pop {
             self.level = self.level.saturating_sub(1);
             self.scopes.close(self.level);
             self.pending_pop = false;
         }
-        let ev = self.reader.read_event()?;
-        let name = match &ev {
-            Event::Start(e) | Event::Empty(e) => {
+        let ev = self.events.next()?;
+        match &ev {
+            Ev::Start(e) | Ev::Empty(e) => {
                 self.level = self.level.saturating_add(1);
-                self.scopes.declare(e, self.level)?;
-                self.pending_pop = matches!(ev, Event::Empty(_));
-                e.name()
+                if let Err(err) = self.scopes.declare(e, self.level) {
+                    return Err(quick_xml::Error::from(err).to_string());
+                }
+                self.pending_pop = matches!(ev, Ev::Empty(_));
+                Ok((self.scopes.resolve(e.name().into_inner()).0, ev))
             }
-            Event::End(e) => {
+            Ev::End => {
                 self.pending_pop = true;
-                e.name()
+                Ok((self.scopes.none, ev))
             }
-            _ => return Ok((self.scopes.none, ev)),
-        };
-        Ok((self.scopes.resolve(name.into_inner()).0, ev))
+            _ => Ok((self.scopes.none, ev)),
+        }
     }
 
-    /// Skip to the end tag that closes `end` (see `quick_xml::Reader::read_to_end`).
-    pub(crate) fn read_to_end(&mut self, end: QName) -> Result<(), quick_xml::Error> {
-        self.reader.read_to_end(end).map(|_| ())
+    /// Skip to the end tag that closes the element `end` just opened (see
+    /// [`PartEvents::read_to_end`]).
+    pub(crate) fn read_to_end(&mut self, end: QName) -> Result<(), String> {
+        self.events.read_to_end(end.into_inner())
     }
 }
 
@@ -641,8 +640,9 @@ mod tests {
         }
     }
 
-    /// The events of `xml` and the class of their names as a [`ClassReader`] (`ours`) or quick-xml's
-    /// `NsReader` reads them, skipping the content of every `x` element with `read_to_end`.
+    /// The events of `xml` and the class of their start tags' names as a [`ClassReader`] (`ours`)
+    /// or quick-xml's `NsReader` reads them, skipping the content of every `x` element with
+    /// `read_to_end`.
     fn pulled(xml: &[u8], ours: bool) -> (Vec<(u8, String)>, Option<String>) {
         use quick_xml::events::Event;
         let mut mine = ClassReader::new(xml, class_of);
@@ -652,32 +652,52 @@ mod tests {
             let next = if ours {
                 mine.read_resolved_event()
             } else {
-                theirs.read_resolved_event().map(|(res, ev)| {
-                    let uri = match res {
-                        ResolveResult::Bound(ns) => Some(ns.0),
-                        _ => None,
-                    };
-                    (class_of(uri), ev)
-                })
+                theirs
+                    .read_resolved_event()
+                    .map(|(res, ev)| {
+                        let uri = match res {
+                            ResolveResult::Bound(ns) => Some(ns.0),
+                            _ => None,
+                        };
+                        let ev = match ev {
+                            Event::Start(e) => Ev::Start(e),
+                            Event::Empty(e) => Ev::Empty(e),
+                            Event::End(_) => Ev::End,
+                            Event::Text(t) => Ev::Text(t.into_inner()),
+                            Event::Eof => Ev::Eof,
+                            _ => Ev::Other,
+                        };
+                        (class_of(uri), ev)
+                    })
+                    .map_err(|e| e.to_string())
             };
             let (class, ev) = match next {
                 Ok(x) => x,
-                Err(e) => return (seen, Some(e.to_string())),
+                Err(e) => return (seen, Some(e)),
             };
-            seen.push((class, format!("{ev:?}")));
-            match ev {
-                Event::Eof => return (seen, None),
-                Event::Start(e) if e.local_name().as_ref() == b"x" => {
+            let (class, shown) = match &ev {
+                Ev::Start(e) => (class, format!("S{:?}{:?}", e.name(), e.attributes_raw())),
+                Ev::Empty(e) => (class, format!("E{:?}{:?}", e.name(), e.attributes_raw())),
+                Ev::End => (0, "/".into()),
+                Ev::Text(t) => (0, format!("T{:?}", &t[..])),
+                Ev::Eof => return (seen, None),
+                _ => (0, "?".into()),
+            };
+            seen.push((class, shown));
+            if let Ev::Start(e) = ev {
+                if e.local_name().as_ref() == b"x" {
                     let skipped = if ours {
                         mine.read_to_end(e.name())
                     } else {
-                        theirs.read_to_end(e.name()).map(|_| ())
+                        theirs
+                            .read_to_end(e.name())
+                            .map(|_| ())
+                            .map_err(|e| e.to_string())
                     };
                     if let Err(e) = skipped {
-                        return (seen, Some(e.to_string()));
+                        return (seen, Some(e));
                     }
                 }
-                _ => {}
             }
         }
     }
@@ -707,6 +727,13 @@ mod tests {
             // A skipped element stays open for scoping: its declarations hold after it.
             b"<r xmlns:a='urn:a'><x xmlns:a='urn:b'><a:q/></x><a:y/></r><a:z/>",
             b"<r><x xmlns:a='urn:b'><x/></x><a:y/><x xmlns:xmlns='q'/><x><r xmlns:xml='q'/></x></r>",
+            // Skipping to an end tag that never comes, or past a wrong one.
+            b"<r><x><y></y>",
+            b"<r><x><y></x></r>",
+            b"<r><x><!-- c --><x></x></x><y/></r>",
+            b"<r><x><!-- c --><y></z></x></r>",
+            b"<r><x a='\xff'>",
+            b"<r><\xff:x>",
         ];
         for xml in cases {
             assert_eq!(

@@ -27,9 +27,7 @@ use std::collections::{HashMap, HashSet};
 use quick_xml::events::BytesStart;
 
 use super::docx::numbering::format_number;
-use super::docx::xml::{
-    attr, attr_i64, clip, decode_text, walk, Limits, XmlReader, MAX_BLOCK_TEXT,
-};
+use super::docx::xml::{attr, attr_i64, clip, walk, Chars, Limits, XmlReader, MAX_BLOCK_TEXT};
 use super::docx::{Package, Part};
 use super::{ExtractError, ExtractOptions};
 use crate::document::{Block, BlockKind, CellRef, Document, Format};
@@ -1326,21 +1324,12 @@ impl XmlReader for Parser<'_> {
     fn end(&mut self) {
         Parser::end(self);
     }
-    fn text(&mut self, raw: &[u8], cdata: bool) {
+    fn text(&mut self, chars: Chars) {
         if !self.text_target() {
             return;
         }
-        let s = if cdata {
-            String::from_utf8_lossy(&raw[..raw.len().min(self.room() + 4)])
-        } else {
-            // Decode no more than the paragraph can still take (an entity is at most 10 bytes):
-            // one endless text run must not be copied whole.
-            let room = self.room().saturating_mul(10).saturating_add(16);
-            std::borrow::Cow::Owned(decode_text(
-                &raw[..raw.len().min(room)],
-                &mut self.unknown_entity,
-            ))
-        };
+        let mut s = String::new();
+        chars.decode_into(self.room(), &mut s, &mut self.unknown_entity);
         self.push_text(&s);
     }
     fn doctype(&mut self) {

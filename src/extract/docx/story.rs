@@ -5,8 +5,7 @@ use quick_xml::events::BytesStart;
 
 use super::numbering::{NumRef, Numbering, Styles};
 use super::xml::{
-    attr, attr_i64, clip, decode_into, on_off, push_lossy, walk, Limits, Ns, XmlReader,
-    MAX_BLOCK_TEXT,
+    attr, attr_i64, clip, on_off, walk, Chars, Limits, Ns, XmlReader, MAX_BLOCK_TEXT,
 };
 use crate::document::{Block, BlockKind, CellRef, Location};
 
@@ -231,13 +230,13 @@ impl XmlReader for StoryReader<'_, '_, '_> {
     fn end(&mut self) {
         self.st.end(self.env);
     }
-    fn text(&mut self, raw: &[u8], cdata: bool) {
+    fn text(&mut self, chars: Chars) {
         let st = &mut *self.st;
         let Some(top @ (Tag::T | Tag::DelText)) = st.tags.last().copied() else {
             return;
         };
         let deleted = top == Tag::DelText || st.del_depth > 0;
-        let n = st.push_raw(raw, cdata, deleted, &mut self.env.unknown_entity);
+        let n = st.push_chars(chars, deleted, &mut self.env.unknown_entity);
         self.env.limits.text_total += n;
     }
     fn doctype(&mut self) {
@@ -278,24 +277,16 @@ impl State {
         self.push_with(deleted, |buf| buf.push_str(s))
     }
 
-    /// Append character data (`cdata`: of a CDATA section, not entity-escaped) to the current
-    /// paragraph within [`MAX_BLOCK_TEXT`], decoded straight into it; the bytes appended.
-    fn push_raw(&mut self, raw: &[u8], cdata: bool, deleted: bool, unknown: &mut bool) -> usize {
+    /// Append character data to the current paragraph within [`MAX_BLOCK_TEXT`], decoded straight
+    /// into it; the bytes appended.
+    fn push_chars(&mut self, chars: Chars, deleted: bool, unknown: &mut bool) -> usize {
         let room = self.room(deleted);
-        if cdata {
-            let raw = &raw[..raw.len().min(room.saturating_add(4))];
-            self.push_with(deleted, |buf| push_lossy(raw, buf))
-        } else {
-            // Decode no more than the paragraph can still take (an entity is at most 10 bytes):
-            // one endless text run must not be copied whole.
-            let raw = &raw[..raw.len().min(room.saturating_mul(10).saturating_add(16))];
-            if self.paras.is_empty() {
-                // Nowhere to put it, but an unknown entity in it is still reported.
-                decode_into(raw, &mut String::new(), unknown);
-                return 0;
-            }
-            self.push_with(deleted, |buf| decode_into(raw, buf, unknown))
+        if self.paras.is_empty() {
+            // Nowhere to put it, but an unknown entity in it is still reported.
+            chars.decode_into(room, &mut String::new(), unknown);
+            return 0;
         }
+        self.push_with(deleted, |buf| chars.decode_into(room, buf, unknown))
     }
 
     /// Let `write` append to the current paragraph's text (or deleted text), then cut what it
@@ -711,7 +702,8 @@ mod tests {
     }
 
     /// Decoding straight into the paragraph keeps what decoding into a string of its own and
-    /// appending that within the paragraph's room kept.
+    /// appending that within the paragraph's room kept; text known to be UTF-8 is decoded as the
+    /// same bytes are.
     #[test]
     fn text_decoded_in_place_as_through_a_string() {
         let raws: &[&[u8]] = &[
@@ -722,17 +714,22 @@ mod tests {
             b"a &amp; b &lt;&#x4E2D;&#25991;&#0000000000000000065; &bad; &amp &#xD800;",
             b"\xff\xfeab\xe4\xb8",
             "ééééééééééééééé".as_bytes(),
+            "中文中文中文中文中文中文中文中文中文中文中文中文中文中文".as_bytes(),
             b"&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;",
         ];
         for room in [0, 1, 2, 3, 4, 5, 17, 100] {
             for raw in raws {
-                for cdata in [false, true] {
+                let text = std::str::from_utf8(raw).ok().map(Chars::Text);
+                for chars in [Some(Chars::Bytes(raw)), Some(Chars::CData(raw)), text]
+                    .into_iter()
+                    .flatten()
+                {
                     for deleted in [false, true] {
                         let mut st = state_with(MAX_BLOCK_TEXT - room);
                         let mut unknown = false;
-                        let n = st.push_raw(raw, cdata, deleted, &mut unknown);
+                        let n = st.push_chars(chars, deleted, &mut unknown);
                         let mut want_unknown = false;
-                        let whole = if cdata {
+                        let whole = if matches!(chars, Chars::CData(_)) {
                             String::from_utf8_lossy(&raw[..raw.len().min(room + 4)]).into_owned()
                         } else {
                             decode_text(&raw[..raw.len().min(room * 10 + 16)], &mut want_unknown)
@@ -740,7 +737,7 @@ mod tests {
                         let want = clip(&whole, room);
                         let p = &st.paras[0];
                         let got = if deleted { &p.deleted } else { &p.text };
-                        assert_eq!(&got[MAX_BLOCK_TEXT - room..], want, "{raw:?} {room}");
+                        assert_eq!(&got[MAX_BLOCK_TEXT - room..], want, "{chars:?} {room}");
                         assert_eq!(n, want.len());
                         assert_eq!(p.cut, whole.len() > room);
                         assert_eq!(unknown, want_unknown);
@@ -754,7 +751,10 @@ mod tests {
         let mut st = state_with(0);
         st.paras.clear();
         let mut unknown = false;
-        assert_eq!(st.push_raw(b"&x; text", false, false, &mut unknown), 0);
+        assert_eq!(
+            st.push_chars(Chars::Bytes(b"&x; text"), false, &mut unknown),
+            0
+        );
         assert!(unknown);
     }
 }

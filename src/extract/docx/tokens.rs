@@ -20,6 +20,8 @@ pub(crate) enum Ev<'a> {
     Start(BytesStart<'a>),
     Empty(BytesStart<'a>),
     End,
+    /// Character data of a part known to be UTF-8.
+    Str(&'a str),
     Text(Cow<'a, [u8]>),
     CData(Cow<'a, [u8]>),
     DocType,
@@ -280,8 +282,12 @@ impl<'a> PartEvents<'a> {
         if self.quick.is_none() {
             let xml = self.xml;
             match self.tokens.next() {
+                // Text begins after a `>` and ends before a `<`: character boundaries.
                 Some(Token::Text { start, end }) => {
-                    return Ok(Ev::Text(Cow::Borrowed(&xml[start..end])));
+                    return Ok(match self.text.and_then(|t| t.get(start..end)) {
+                        Some(s) => Ev::Str(s),
+                        None => Ev::Text(Cow::Borrowed(&xml[start..end])),
+                    });
                 }
                 Some(Token::Start {
                     start,
@@ -389,6 +395,7 @@ mod tests {
                 Ok(Ev::Empty(e)) => format!("E{:?}|{:?}", e.name().as_ref(), e.attributes_raw()),
                 Ok(Ev::End) => "/".into(),
                 Ok(Ev::Text(t)) => format!("T{:?}", &t[..]),
+                Ok(Ev::Str(t)) => format!("T{:?}", t.as_bytes()),
                 Ok(Ev::CData(t)) => format!("C{:?}", &t[..]),
                 Ok(Ev::DocType) => "D".into(),
                 Ok(Ev::Other) => "?".into(),

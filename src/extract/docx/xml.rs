@@ -214,8 +214,34 @@ pub(crate) fn decode_into(raw: &[u8], out: &mut String, unknown: &mut bool) {
     }
 }
 
+/// Character data of a part, as a reader gets it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Chars<'r> {
+    /// Entity-escaped text, known to be UTF-8.
+    Text(&'r str),
+    /// Entity-escaped text.
+    Bytes(&'r [u8]),
+    /// A CDATA section (not escaped).
+    CData(&'r [u8]),
+}
+
+impl Chars<'_> {
+    /// Append the character data to `out` as text (see [`decode_text`]), reading no more of it
+    /// than a paragraph with `room` bytes left can take (an entity is at most 10 bytes): one
+    /// endless text run is never copied whole.
+    pub(crate) fn decode_into(self, room: usize, out: &mut String, unknown: &mut bool) {
+        let limit = room.saturating_mul(10).saturating_add(16);
+        match self {
+            Chars::Text(s) if s.len() <= limit => unescape_into(s, out, unknown),
+            Chars::Text(s) => decode_into(&s.as_bytes()[..limit], out, unknown),
+            Chars::Bytes(raw) => decode_into(&raw[..raw.len().min(limit)], out, unknown),
+            Chars::CData(raw) => push_lossy(&raw[..raw.len().min(room.saturating_add(4))], out),
+        }
+    }
+}
+
 /// Append `raw` to `out`, invalid UTF-8 replaced (character data of a CDATA section).
-pub(crate) fn push_lossy(raw: &[u8], out: &mut String) {
+fn push_lossy(raw: &[u8], out: &mut String) {
     match std::str::from_utf8(raw) {
         Ok(s) => out.push_str(s),
         Err(_) => out.push_str(&String::from_utf8_lossy(raw)),
@@ -287,8 +313,8 @@ pub(crate) trait XmlReader {
     /// element is then closed at once).
     fn start(&mut self, ns: Self::Ns, local: &[u8], e: &BytesStart, empty: bool) -> bool;
     fn end(&mut self);
-    /// Character data outside skipped content (`cdata`: a CDATA section, not entity-escaped).
-    fn text(&mut self, raw: &[u8], cdata: bool);
+    /// Character data outside skipped content.
+    fn text(&mut self, chars: Chars);
     /// The part carried a DOCTYPE (ignored: nothing is ever fetched or expanded).
     fn doctype(&mut self);
     /// Elements still open.
@@ -532,8 +558,9 @@ pub(crate) fn walk<R: XmlReader>(
                 }
                 rd.end();
             }
-            Ev::Text(ref t) if *rd.skip() == 0 => rd.text(t, false),
-            Ev::CData(ref t) if *rd.skip() == 0 => rd.text(t, true),
+            Ev::Str(t) if *rd.skip() == 0 => rd.text(Chars::Text(t)),
+            Ev::Text(ref t) if *rd.skip() == 0 => rd.text(Chars::Bytes(t)),
+            Ev::CData(ref t) if *rd.skip() == 0 => rd.text(Chars::CData(t)),
             Ev::DocType => rd.doctype(),
             Ev::Eof if unclosed_is_error && rd.open() => {
                 break Err("the part ends inside an open element (truncated)".into())
@@ -597,7 +624,7 @@ mod tests {
         fn end(&mut self) {
             self.open = self.open.saturating_sub(1);
         }
-        fn text(&mut self, _: &[u8], _: bool) {}
+        fn text(&mut self, _: Chars) {}
         fn doctype(&mut self) {}
         fn open(&self) -> bool {
             self.open > 0

@@ -1,6 +1,8 @@
 //! Small XML helpers shared by the DOCX part readers: namespace classification, attribute lookup and an
 //! entity decoder that never expands anything but the five predefined entities and character references.
 
+use std::borrow::Cow;
+
 use quick_xml::events::BytesStart;
 #[cfg(test)]
 use quick_xml::name::ResolveResult;
@@ -177,12 +179,75 @@ impl Ns {
 
 /// Value of the first attribute whose local name is `local` (prefix ignored), entity-decoded.
 pub(crate) fn attr(e: &BytesStart, local: &[u8]) -> Option<String> {
-    for a in e.attributes().with_checks(false).flatten() {
-        if a.key.local_name().as_ref() == local {
-            return Some(decode_text(&a.value, &mut false));
+    let raw = match find_attr(e, e.name().as_ref().len(), local) {
+        Ok(raw) => raw,
+        Err(Unusual) => e
+            .attributes()
+            .with_checks(false)
+            .flatten()
+            .find(|a| a.key.local_name().as_ref() == local)
+            .map(|a| a.value),
+    };
+    raw.map(|v| decode_text(&v, &mut false))
+}
+
+/// Attribute syntax [`find_attr`] leaves to quick-xml's iterator.
+struct Unusual;
+
+/// The raw value of the first attribute of `tag` (a start tag's content, its name `name_len`
+/// bytes) whose local name is `local`, read the way quick-xml's attribute iterator reads
+/// well-formed attributes (`name = "value"`, white space around `=` allowed) but without its
+/// per-attribute machinery; `Err` at the first attribute that is not so written (quick-xml skips
+/// or recovers from those, and is left to). The attributes before a match are all read alike by
+/// both, so stopping at the match changes nothing.
+fn find_attr<'t>(
+    tag: &'t [u8],
+    name_len: usize,
+    local: &[u8],
+) -> Result<Option<Cow<'t, [u8]>>, Unusual> {
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let mut i = name_len;
+    loop {
+        while tag.get(i).is_some_and(space) {
+            i += 1;
+        }
+        if i >= tag.len() {
+            return Ok(None);
+        }
+        // The key's first byte is taken whatever it is (an `=` too), as quick-xml takes it.
+        let key_start = i;
+        i += 1;
+        while tag.get(i).is_some_and(|b| *b != b'=' && !space(b)) {
+            i += 1;
+        }
+        let key = &tag[key_start..i];
+        while tag.get(i).is_some_and(space) {
+            i += 1;
+        }
+        if tag.get(i) != Some(&b'=') {
+            return Err(Unusual);
+        }
+        i += 1;
+        while tag.get(i).is_some_and(space) {
+            i += 1;
+        }
+        let Some(&quote @ (b'"' | b'\'')) = tag.get(i) else {
+            return Err(Unusual);
+        };
+        let value_start = i + 1;
+        let len = tag
+            .get(value_start..)
+            .and_then(|rest| memchr::memchr(quote, rest))
+            .ok_or(Unusual)?;
+        i = value_start + len + 1;
+        let key_local = match memchr::memchr(b':', key) {
+            Some(colon) => &key[colon + 1..],
+            None => key,
+        };
+        if key_local == local {
+            return Ok(Some(Cow::Borrowed(&tag[value_start..value_start + len])));
         }
     }
-    None
 }
 
 pub(crate) fn attr_i64(e: &BytesStart, local: &[u8]) -> Option<i64> {
@@ -845,6 +910,56 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(xml)
             );
+        }
+    }
+
+    #[test]
+    fn attributes_are_found_as_quick_xml_finds_them() {
+        const PARTS: [&str; 16] = [
+            " a='1'",
+            " b:a=\"2\"",
+            " a = '3'",
+            "\t c\n=\r\"x y\"",
+            " d",
+            " e=f",
+            " g='h",
+            " =\"\"",
+            " a:b:c='4'",
+            " '='",
+            "a",
+            " x='&amp;&#x4E2D;'",
+            " y=\"'\"",
+            " z='>'",
+            "  ",
+            " c=\"\"",
+        ];
+        let slow = |e: &BytesStart, local: &[u8]| {
+            e.attributes()
+                .with_checks(false)
+                .flatten()
+                .find(|a| a.key.local_name().as_ref() == local)
+                .map(|a| decode_text(&a.value, &mut false))
+        };
+        let mut seed: u64 = 0x0DDB_1A5E_5BAD_5EED;
+        for n in 0..20_000 {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let mut content = String::from(if n % 2 == 0 { "t" } else { "w:t" });
+            let name_len = content.len();
+            let mut s = seed;
+            for _ in 0..(seed >> 60) {
+                s = s.rotate_left(7) ^ 0x9E37_79B9;
+                content.push_str(PARTS[(s % PARTS.len() as u64) as usize]);
+            }
+            let e = BytesStart::from_content(content.as_str(), name_len);
+            for local in ["a", "b", "c", "d", "e", "g", "x", "y", "z", "", "b:c", "t"] {
+                assert_eq!(
+                    attr(&e, local.as_bytes()),
+                    slow(&e, local.as_bytes()),
+                    "{content} {local}"
+                );
+            }
         }
     }
 

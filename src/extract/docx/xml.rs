@@ -412,6 +412,9 @@ struct Scopes<N> {
     /// The class of an element in no namespace.
     none: N,
     xmlns: memchr::memmem::Finder<'static>,
+    /// The binding the last prefix resolved to: elements mostly share one prefix, and until a
+    /// binding is added or dropped it stays the last binding of that prefix.
+    last: Option<usize>,
 }
 
 impl<N: Copy> Scopes<N> {
@@ -422,6 +425,7 @@ impl<N: Copy> Scopes<N> {
             classify,
             none: classify(None),
             xmlns: memchr::memmem::Finder::new(b"xmlns"),
+            last: None,
         };
         s.bind(b"xml", classify(Some(XML_URI)), 0);
         s.bind(b"xmlns", classify(Some(XMLNS_URI)), 0);
@@ -429,6 +433,7 @@ impl<N: Copy> Scopes<N> {
     }
 
     fn bind(&mut self, prefix: &[u8], class: N, level: u32) {
+        self.last = None;
         self.bindings.push(Binding {
             start: self.prefixes.len(),
             len: prefix.len(),
@@ -483,11 +488,12 @@ impl<N: Copy> Scopes<N> {
         while let Some(b) = self.bindings.last().filter(|b| b.level > level) {
             self.prefixes.truncate(b.start);
             self.bindings.pop();
+            self.last = None;
         }
     }
 
     /// The class of an element name's namespace and its local name.
-    fn resolve<'n>(&self, name: &'n [u8]) -> (N, &'n [u8]) {
+    fn resolve<'n>(&mut self, name: &'n [u8]) -> (N, &'n [u8]) {
         let (prefix, local) = match memchr::memchr(b':', name) {
             Some(i) => (&name[..i], &name[i + 1..]),
             None => (&b""[..], name),
@@ -496,11 +502,18 @@ impl<N: Copy> Scopes<N> {
         if prefix.is_empty() && local.len() < name.len() {
             return (self.none, local);
         }
-        let class = self
-            .bindings
-            .iter()
-            .rev()
-            .find(|b| self.prefixes.get(b.start..b.start + b.len) == Some(prefix))
+        let binds = |b: &Binding<N>| self.prefixes.get(b.start..b.start + b.len) == Some(prefix);
+        if let Some(b) = self
+            .last
+            .and_then(|i| self.bindings.get(i))
+            .filter(|b| binds(b))
+        {
+            return (b.class, local);
+        }
+        let found = self.bindings.iter().rposition(binds);
+        self.last = found;
+        let class = found
+            .and_then(|i| self.bindings.get(i))
             .map_or(self.none, |b| b.class);
         (class, local)
     }

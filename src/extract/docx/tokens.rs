@@ -515,7 +515,7 @@ mod tests {
                 xml.push_str(PARTS[(s >> 33) as usize % PARTS.len()]);
             }
             let mut xml = xml.into_bytes();
-            if seed % 16 == 0 && !xml.is_empty() {
+            if seed.is_multiple_of(16) && !xml.is_empty() {
                 // A broken byte somewhere.
                 let at = (s >> 20) as usize % xml.len();
                 xml[at] = 0xFF;

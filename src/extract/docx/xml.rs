@@ -460,11 +460,11 @@ impl<N: Copy> Scopes<N> {
             };
             match a.key.as_namespace_binding() {
                 Some(PrefixDeclaration::Default) => self.bind(b"", class, level),
-                Some(PrefixDeclaration::Named(b"xml")) => {
-                    if uri != XML_URI {
-                        return Err(NamespaceError::InvalidXmlPrefixBind(uri.to_vec()));
-                    }
+                Some(PrefixDeclaration::Named(b"xml")) if uri != XML_URI => {
+                    return Err(NamespaceError::InvalidXmlPrefixBind(uri.to_vec()));
                 }
+                // `xml` declared as what it always is: nothing to record.
+                Some(PrefixDeclaration::Named(b"xml")) => {}
                 Some(PrefixDeclaration::Named(b"xmlns")) => {
                     return Err(NamespaceError::InvalidXmlnsPrefixBind(uri.to_vec()));
                 }

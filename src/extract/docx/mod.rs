@@ -1,4 +1,5 @@
-//! DOCX extraction: a bounded zip reader and one streaming quick-xml pass per part.
+//! DOCX extraction: a bounded zip reader and one streaming pass per part over quick-xml's events
+//! (as [`tokens`] reads them).
 //!
 //! The main document is found through `_rels/.rels` (transitional or Strict OOXML relationship
 //! types), falling back to `word/document.xml`; headers, footers, notes, comments, styles and
@@ -223,7 +224,7 @@ struct Rel {
 /// Parse a `.rels` part; targets resolve against `base_dir` (the source part's folder, "" for the
 /// package root). External targets are dropped.
 fn parse_rels(xml: &[u8], base_dir: &str) -> Vec<Rel> {
-    // Namespaces play no part, but are checked as everywhere.
+    // Namespaces play no part here, but a wrong declaration ends the part as everywhere else.
     let mut r = xml::ClassReader::new(xml, |_| ());
     let mut out = Vec::new();
     loop {

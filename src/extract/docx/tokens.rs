@@ -22,6 +22,7 @@ pub(crate) enum Ev<'a> {
     End,
     /// Character data of a part known to be UTF-8.
     Str(&'a str),
+    /// Character data of a part not checked.
     Text(Cow<'a, [u8]>),
     CData(Cow<'a, [u8]>),
     DocType,
@@ -217,7 +218,7 @@ pub(crate) struct PartEvents<'a> {
     /// quick-xml, once the tokenizer handed the part over.
     quick: Option<quick_xml::Reader<&'a [u8]>>,
     /// Names of the elements the tokenizer opened and that are still open, as ranges of the part
-    /// (`u32`: 8 bytes an element, as little as quick-xml's own record takes).
+    /// (`u32`: 8 bytes an element, less than quick-xml's own record of a name takes).
     open: Vec<(u32, u32)>,
     /// Elements quick-xml opened and that are still open (it checks their end tags).
     quick_open: u64,

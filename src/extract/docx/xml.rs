@@ -1,5 +1,6 @@
-//! Small XML helpers shared by the DOCX part readers: namespace classification, attribute lookup and an
-//! entity decoder that never expands anything but the five predefined entities and character references.
+//! XML helpers shared by the DOCX part readers (and the ODT reader): the walk over a part, namespace
+//! resolution and classification, attribute lookup and an entity decoder that never expands
+//! anything but the five predefined entities and character references.
 
 use std::borrow::Cow;
 
@@ -453,13 +454,15 @@ impl<N: Copy> Scopes<N> {
                 break;
             };
             let uri: &[u8] = &a.value;
-            let class = if uri.is_empty() {
-                self.none
-            } else {
-                (self.classify)(Some(uri))
+            let class = |s: &Self| {
+                if uri.is_empty() {
+                    s.none
+                } else {
+                    (s.classify)(Some(uri))
+                }
             };
             match a.key.as_namespace_binding() {
-                Some(PrefixDeclaration::Default) => self.bind(b"", class, level),
+                Some(PrefixDeclaration::Default) => self.bind(b"", class(self), level),
                 Some(PrefixDeclaration::Named(b"xml")) if uri != XML_URI => {
                     return Err(NamespaceError::InvalidXmlPrefixBind(uri.to_vec()));
                 }
@@ -475,7 +478,7 @@ impl<N: Copy> Scopes<N> {
                     if uri == XMLNS_URI {
                         return Err(NamespaceError::InvalidPrefixForXmlns(prefix.to_vec()));
                     }
-                    self.bind(prefix, class, level);
+                    self.bind(prefix, class(self), level);
                 }
                 None => {}
             }

@@ -25,12 +25,9 @@
 use std::collections::{HashMap, HashSet};
 
 use quick_xml::events::BytesStart;
-use quick_xml::name::ResolveResult;
 
 use super::docx::numbering::format_number;
-use super::docx::xml::{
-    attr, attr_i64, clip, decode_text, walk, Limits, XmlReader, MAX_BLOCK_TEXT,
-};
+use super::docx::xml::{attr, attr_i64, clip, walk, Chars, Limits, XmlReader, MAX_BLOCK_TEXT};
 use super::docx::{Package, Part};
 use super::{ExtractError, ExtractOptions};
 use crate::document::{Block, BlockKind, CellRef, Document, Format};
@@ -60,19 +57,17 @@ enum Ns {
     Other,
 }
 
-fn classify(res: &ResolveResult) -> Ns {
-    match res {
-        ResolveResult::Bound(ns) => match ns.0 {
-            b"urn:oasis:names:tc:opendocument:xmlns:text:1.0" => Ns::Text,
-            b"urn:oasis:names:tc:opendocument:xmlns:table:1.0" => Ns::Table,
-            b"urn:oasis:names:tc:opendocument:xmlns:office:1.0" => Ns::Office,
-            b"urn:oasis:names:tc:opendocument:xmlns:style:1.0" => Ns::Style,
-            b"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" => Ns::Draw,
-            b"urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0" => Ns::Loext,
-            b"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" => Ns::Svg,
-            b"http://www.w3.org/1998/Math/MathML" => Ns::Math,
-            _ => Ns::Other,
-        },
+/// The class of namespace `uri` (`None`: no namespace).
+fn classify(uri: Option<&[u8]>) -> Ns {
+    match uri {
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:text:1.0") => Ns::Text,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:table:1.0") => Ns::Table,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:office:1.0") => Ns::Office,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:style:1.0") => Ns::Style,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:drawing:1.0") => Ns::Draw,
+        Some(b"urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0") => Ns::Loext,
+        Some(b"urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0") => Ns::Svg,
+        Some(b"http://www.w3.org/1998/Math/MathML") => Ns::Math,
         _ => Ns::Other,
     }
 }
@@ -584,9 +579,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Open an element; false when it was not pushed (skipped).
-    fn start(&mut self, ns: Ns, e: &BytesStart, empty: bool) -> bool {
-        let local = e.local_name();
-        let local = local.as_ref();
+    fn start(&mut self, ns: Ns, local: &[u8], e: &BytesStart, empty: bool) -> bool {
         if skipped(ns, local) {
             if matches!((ns, local), (Ns::Draw, b"object" | b"object-ole")) {
                 self.embedded_objects += 1;
@@ -1312,6 +1305,10 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
 }
 
 impl XmlReader for Parser<'_> {
+    type Ns = Ns;
+    fn namespace(uri: Option<&[u8]>) -> Ns {
+        classify(uri)
+    }
     fn limits(&mut self) -> &mut Limits {
         &mut self.limits
     }
@@ -1321,27 +1318,18 @@ impl XmlReader for Parser<'_> {
     fn skip(&mut self) -> &mut u32 {
         &mut self.skip
     }
-    fn start(&mut self, res: &ResolveResult, e: &BytesStart, empty: bool) -> bool {
-        Parser::start(self, classify(res), e, empty)
+    fn start(&mut self, ns: Ns, local: &[u8], e: &BytesStart, empty: bool) -> bool {
+        Parser::start(self, ns, local, e, empty)
     }
     fn end(&mut self) {
         Parser::end(self);
     }
-    fn text(&mut self, raw: &[u8], cdata: bool) {
+    fn text(&mut self, chars: Chars) {
         if !self.text_target() {
             return;
         }
-        let s = if cdata {
-            String::from_utf8_lossy(&raw[..raw.len().min(self.room() + 4)])
-        } else {
-            // Decode no more than the paragraph can still take (an entity is at most 10 bytes):
-            // one endless text run must not be copied whole.
-            let room = self.room().saturating_mul(10).saturating_add(16);
-            std::borrow::Cow::Owned(decode_text(
-                &raw[..raw.len().min(room)],
-                &mut self.unknown_entity,
-            ))
-        };
+        let mut s = String::new();
+        chars.decode_into(self.room(), &mut s, &mut self.unknown_entity);
         self.push_text(&s);
     }
     fn doctype(&mut self) {

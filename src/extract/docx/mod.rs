@@ -1,4 +1,5 @@
-//! DOCX extraction: a bounded zip reader and one streaming quick-xml pass per part.
+//! DOCX extraction: a bounded zip reader and one streaming pass per part over quick-xml's events
+//! (as [`tokens`] reads them).
 //!
 //! The main document is found through `_rels/.rels` (transitional or Strict OOXML relationship
 //! types), falling back to `word/document.xml`; headers, footers, notes, comments, styles and
@@ -15,19 +16,19 @@
 
 pub(crate) mod numbering;
 mod story;
+pub(crate) mod tokens;
 pub(crate) mod xml;
 
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use quick_xml::events::Event;
-use quick_xml::NsReader;
 use zip::ZipArchive;
 
 use super::{ExtractError, ExtractOptions};
 use crate::document::{Document, Format};
 use numbering::{Numbering, Styles};
 use story::{Env, Story};
+use tokens::Ev;
 
 const FORMAT: &str = "docx";
 
@@ -142,7 +143,9 @@ impl<'a> Package<'a> {
         };
         let limit = self.per_part.min(self.budget);
         let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
-        let declared = usize::try_from(f.size()).unwrap_or(cap);
+        // One byte more than declared: an honest entry then fills its buffer without ever growing it
+        // (a full buffer is grown before the read that finds the end).
+        let declared = usize::try_from(f.size()).unwrap_or(cap).saturating_add(1);
         let (mut data, res) = crate::extract::read_capped(&mut f, cap, declared);
         if data.len() as u64 > limit {
             data.truncate(limit as usize);
@@ -221,11 +224,12 @@ struct Rel {
 /// Parse a `.rels` part; targets resolve against `base_dir` (the source part's folder, "" for the
 /// package root). External targets are dropped.
 fn parse_rels(xml: &[u8], base_dir: &str) -> Vec<Rel> {
-    let mut r = NsReader::from_reader(xml);
+    // Namespaces play no part here, but a wrong declaration ends the part as everywhere else.
+    let mut r = xml::ClassReader::new(xml, |_| ());
     let mut out = Vec::new();
     loop {
-        match r.read_event() {
-            Ok(Event::Start(ref e)) | Ok(Event::Empty(ref e))
+        match r.read_resolved_event().map(|(_, ev)| ev) {
+            Ok(Ev::Start(ref e)) | Ok(Ev::Empty(ref e))
                 if e.local_name().as_ref() == b"Relationship" =>
             {
                 if xml::attr(e, b"TargetMode").is_some_and(|m| m.eq_ignore_ascii_case("external")) {
@@ -241,7 +245,7 @@ fn parse_rels(xml: &[u8], base_dir: &str) -> Vec<Rel> {
                     target: resolve_target(base_dir, &target),
                 });
             }
-            Ok(Event::Eof) | Err(_) => break,
+            Ok(Ev::Eof) | Err(_) => break,
             _ => {}
         }
     }
@@ -380,6 +384,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         doctype: false,
         unread_chunks: 0,
         limits: xml::Limits::new(opts),
+        style_facts: story::StyleMemo::default(),
     };
     let mut warnings = std::mem::take(&mut pkg.warnings);
 
@@ -465,10 +470,19 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
     warnings.extend(env.limits.warnings());
 
     let mut doc = Document::new(Format::Docx);
-    doc.blocks = env.blocks.into_iter().flatten().collect();
-    for (i, b) in doc.blocks.iter_mut().enumerate() {
-        b.location.paragraph = u32::try_from(i + 1).unwrap_or(u32::MAX);
-    }
+    // Numbered 1, 2, … as they are kept; `filter_map` (unlike `flatten`) collects in place, with no
+    // second array of blocks.
+    let mut paragraph = 0u32;
+    doc.blocks = env
+        .blocks
+        .into_iter()
+        .filter_map(|b| {
+            let mut b = b?;
+            paragraph = paragraph.saturating_add(1);
+            b.location.paragraph = paragraph;
+            Some(b)
+        })
+        .collect();
     doc.warnings = warnings;
     Ok(doc)
 }

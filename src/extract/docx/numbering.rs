@@ -3,10 +3,8 @@
 
 use std::collections::HashMap;
 
-use quick_xml::events::Event;
-use quick_xml::NsReader;
-
-use super::xml::{attr, attr_i64, classify, Ns};
+use super::tokens::Ev;
+use super::xml::{attr, attr_i64, ClassReader, Ns};
 
 /// One paragraph style, as far as headings and numbering need it.
 #[derive(Debug, Default, Clone)]
@@ -153,17 +151,16 @@ impl Styles {
     }
 
     fn parse_all(xml: &[u8]) -> Result<Styles, String> {
-        let mut r = NsReader::from_reader(xml);
+        let mut r = ClassReader::new(xml, Ns::of);
         let mut styles = Styles::default();
         // (style id, style) being read; depth inside it
         let mut cur: Option<(String, Style)> = None;
         let mut depth = 0usize;
         loop {
-            let (res, ev) = r.read_resolved_event().map_err(|e| e.to_string())?;
-            let ns = classify(&res);
+            let (ns, ev) = r.read_resolved_event()?;
             match ev {
-                Event::Start(ref e) | Event::Empty(ref e) => {
-                    let empty = matches!(ev, Event::Empty(_));
+                Ev::Start(ref e) | Ev::Empty(ref e) => {
+                    let empty = matches!(ev, Ev::Empty(_));
                     let local = e.local_name();
                     let local = local.as_ref();
                     if ns == Ns::W {
@@ -179,13 +176,13 @@ impl Styles {
                                     }
                                     cur = Some((id, Style::default()));
                                 } else if !empty {
-                                    r.read_to_end(e.name()).map_err(|e| e.to_string())?;
+                                    r.read_to_end(e.name())?;
                                     continue;
                                 }
                             }
                             // Tracked changes to a style hold old properties: not in force.
                             b"pPrChange" | b"rPrChange" if !empty => {
-                                r.read_to_end(e.name()).map_err(|e| e.to_string())?;
+                                r.read_to_end(e.name())?;
                                 continue;
                             }
                             _ => {}
@@ -213,7 +210,7 @@ impl Styles {
                         depth += 1;
                     }
                 }
-                Event::End(_) => {
+                Ev::End => {
                     depth = depth.saturating_sub(1);
                     if depth == 1 {
                         if let Some((id, st)) = cur.take() {
@@ -221,7 +218,7 @@ impl Styles {
                         }
                     }
                 }
-                Event::Eof => break,
+                Ev::Eof => break,
                 _ => {}
             }
         }
@@ -326,7 +323,7 @@ pub(crate) struct Numbering {
 
 impl Numbering {
     pub(crate) fn parse(xml: &[u8]) -> Result<Numbering, String> {
-        let mut r = NsReader::from_reader(xml);
+        let mut r = ClassReader::new(xml, Ns::of);
         let mut nb = Numbering::default();
         let mut abs: Option<(i64, AbstractNum)> = None;
         let mut num: Option<(i64, Num)> = None;
@@ -338,11 +335,10 @@ impl Numbering {
         let mut lvl_depth = 0usize;
         let mut ovr_depth = 0usize;
         loop {
-            let (res, ev) = r.read_resolved_event().map_err(|e| e.to_string())?;
-            let ns = classify(&res);
+            let (ns, ev) = r.read_resolved_event()?;
             match ev {
-                Event::Start(ref e) | Event::Empty(ref e) => {
-                    let empty = matches!(ev, Event::Empty(_));
+                Ev::Start(ref e) | Ev::Empty(ref e) => {
+                    let empty = matches!(ev, Ev::Empty(_));
                     if !empty {
                         depth += 1;
                     }
@@ -402,7 +398,7 @@ impl Numbering {
                                     b"isLgl" => l.is_lgl = super::xml::on_off(e),
                                     // Tracked changes and paragraph/run properties of the level.
                                     b"pPr" | b"rPr" if !empty => {
-                                        r.read_to_end(e.name()).map_err(|e| e.to_string())?;
+                                        r.read_to_end(e.name())?;
                                         depth -= 1;
                                     }
                                     _ => {}
@@ -411,7 +407,7 @@ impl Numbering {
                         }
                     }
                 }
-                Event::End(_) => {
+                Ev::End => {
                     if lvl.is_some() && depth == lvl_depth {
                         let (i, l) = lvl.take().unwrap_or_default();
                         if let Some((_, n)) = num.as_mut() {
@@ -430,7 +426,7 @@ impl Numbering {
                     }
                     depth = depth.saturating_sub(1);
                 }
-                Event::Eof => break,
+                Ev::Eof => break,
                 _ => {}
             }
         }

@@ -2,12 +2,10 @@
 //! the endnotes, the comments), turning paragraphs and table cells into [`Block`]s.
 
 use quick_xml::events::BytesStart;
-use quick_xml::name::ResolveResult;
 
 use super::numbering::{NumRef, Numbering, Styles};
 use super::xml::{
-    attr, attr_i64, classify, clip, decode_text, on_off, walk, Limits, Ns, XmlReader,
-    MAX_BLOCK_TEXT,
+    attr, attr_i64, clip, on_off, walk, Chars, Limits, Ns, XmlReader, MAX_BLOCK_TEXT,
 };
 use crate::document::{Block, BlockKind, CellRef, Location};
 
@@ -53,6 +51,48 @@ pub(crate) struct Env<'a> {
     pub unread_chunks: u32,
     /// Nesting depth and deadline, shared by all parts of the document.
     pub limits: super::xml::Limits,
+    pub style_facts: StyleMemo,
+}
+
+/// What a paragraph style means for its paragraphs.
+#[derive(Debug, Clone, Copy)]
+struct StyleFacts {
+    numbering: Option<NumRef>,
+    heading: bool,
+}
+
+/// The [`StyleFacts`] of the last few styles asked about: a document uses a handful of paragraph
+/// styles over and over, and looking a style up through its `basedOn` chain costs hash lookups
+/// and lower-cased copies of its names.
+#[derive(Default)]
+pub(crate) struct StyleMemo {
+    /// Most recently asked last.
+    recent: Vec<(String, StyleFacts)>,
+}
+
+impl StyleMemo {
+    /// Styles remembered.
+    const SIZE: usize = 8;
+
+    fn of(&mut self, id: &str, styles: &Styles) -> StyleFacts {
+        if let Some(i) = self.recent.iter().rposition(|(k, _)| k == id) {
+            let facts = self.recent[i].1;
+            if i + 1 != self.recent.len() {
+                let hit = self.recent.remove(i);
+                self.recent.push(hit);
+            }
+            return facts;
+        }
+        let facts = StyleFacts {
+            numbering: styles.numbering(id),
+            heading: styles.is_heading(id),
+        };
+        if self.recent.len() == Self::SIZE {
+            self.recent.remove(0);
+        }
+        self.recent.push((id.to_string(), facts));
+        facts
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,6 +211,10 @@ struct StoryReader<'s, 'e, 'a> {
 }
 
 impl XmlReader for StoryReader<'_, '_, '_> {
+    type Ns = Ns;
+    fn namespace(uri: Option<&[u8]>) -> Ns {
+        Ns::of(uri)
+    }
     fn limits(&mut self) -> &mut Limits {
         &mut self.env.limits
     }
@@ -180,28 +224,19 @@ impl XmlReader for StoryReader<'_, '_, '_> {
     fn skip(&mut self) -> &mut u32 {
         &mut self.st.skip
     }
-    fn start(&mut self, res: &ResolveResult, e: &BytesStart, empty: bool) -> bool {
-        self.st.start(classify(res), e, empty, self.env)
+    fn start(&mut self, ns: Ns, local: &[u8], e: &BytesStart, empty: bool) -> bool {
+        self.st.start(ns, local, e, empty, self.env)
     }
     fn end(&mut self) {
         self.st.end(self.env);
     }
-    fn text(&mut self, raw: &[u8], cdata: bool) {
+    fn text(&mut self, chars: Chars) {
         let st = &mut *self.st;
         let Some(top @ (Tag::T | Tag::DelText)) = st.tags.last().copied() else {
             return;
         };
         let deleted = top == Tag::DelText || st.del_depth > 0;
-        let room = st.room(deleted);
-        let s = if cdata {
-            String::from_utf8_lossy(&raw[..raw.len().min(room.saturating_add(4))])
-        } else {
-            // Decode no more than the paragraph can still take (an entity is at most 10 bytes):
-            // one endless text run must not be copied whole.
-            let raw = &raw[..raw.len().min(room.saturating_mul(10).saturating_add(16))];
-            std::borrow::Cow::Owned(decode_text(raw, &mut self.env.unknown_entity))
-        };
-        let n = st.push_text(&s, deleted);
+        let n = st.push_chars(chars, deleted, &mut self.env.unknown_entity);
         self.env.limits.text_total += n;
     }
     fn doctype(&mut self) {
@@ -239,29 +274,43 @@ impl State {
 
     /// Append to the current paragraph within [`MAX_BLOCK_TEXT`]; the bytes appended.
     fn push_text(&mut self, s: &str, deleted: bool) -> usize {
+        self.push_with(deleted, |buf| buf.push_str(s))
+    }
+
+    /// Append character data to the current paragraph within [`MAX_BLOCK_TEXT`], decoded straight
+    /// into it; the bytes appended.
+    fn push_chars(&mut self, chars: Chars, deleted: bool, unknown: &mut bool) -> usize {
+        let room = self.room(deleted);
+        if self.paras.is_empty() {
+            // Nowhere to put it, but an unknown entity in it is still reported.
+            chars.decode_into(room, &mut String::new(), unknown);
+            return 0;
+        }
+        self.push_with(deleted, |buf| chars.decode_into(room, buf, unknown))
+    }
+
+    /// Let `write` append to the current paragraph's text (or deleted text), then cut what it
+    /// wrote at [`MAX_BLOCK_TEXT`]; the bytes kept.
+    fn push_with(&mut self, deleted: bool, write: impl FnOnce(&mut String)) -> usize {
         let hidden = self.run_hidden;
         let room = self.room(deleted);
         let Some(p) = self.paras.last_mut() else {
             return 0;
         };
-        let s = if s.len() > room {
+        let buf = if deleted { &mut p.deleted } else { &mut p.text };
+        let from = buf.len();
+        write(buf);
+        if buf.len() - from > room {
             p.cut = true;
-            clip(s, room)
-        } else {
-            s
-        };
-        {
-            if deleted {
-                p.deleted.push_str(s);
+            let keep = clip(&buf[from..], room).len();
+            buf.truncate(from + keep);
+        }
+        let s = &buf[from..];
+        if !deleted && s.chars().any(|c| !c.is_whitespace()) {
+            if hidden {
+                p.hidden = true;
             } else {
-                p.text.push_str(s);
-                if s.chars().any(|c| !c.is_whitespace()) {
-                    if hidden {
-                        p.hidden = true;
-                    } else {
-                        p.visible = true;
-                    }
-                }
+                p.visible = true;
             }
         }
         s.len()
@@ -274,9 +323,7 @@ impl State {
     }
 
     /// Open an element; false when it was not pushed (its content is skipped or it was empty).
-    fn start(&mut self, ns: Ns, e: &BytesStart, empty: bool, env: &mut Env) -> bool {
-        let local = e.local_name();
-        let local = local.as_ref();
+    fn start(&mut self, ns: Ns, local: &[u8], e: &BytesStart, empty: bool, env: &mut Env) -> bool {
         let parent = self.parent();
         let mut tag = Tag::Other;
         match ns {
@@ -507,8 +554,9 @@ impl State {
             env.limits.cut_blocks += 1;
         }
         let styles = env.styles;
-        let style = p.style.clone().or_else(|| styles.default_para.clone());
-        let from_style = style.as_deref().and_then(|s| styles.numbering(s));
+        let style = p.style.as_deref().or(styles.default_para.as_deref());
+        let facts = style.map(|s| env.style_facts.of(s, styles));
+        let from_style = facts.and_then(|f| f.numbering);
         let nr = match (p.num_id, from_style) {
             (Some(id), s) => Some(NumRef {
                 num_id: id,
@@ -522,7 +570,7 @@ impl State {
         };
         let live = p.text.chars().any(|c| !c.is_whitespace());
         let clause = match nr {
-            Some(nr) if live || !p.mark_deleted => env.numbering.next(nr, style.as_deref(), styles),
+            Some(nr) if live || !p.mark_deleted => env.numbering.next(nr, style, styles),
             _ => None,
         };
         let has_deleted = p.deleted.chars().any(|c| !c.is_whitespace());
@@ -550,8 +598,7 @@ impl State {
                 let kind = if matches!(container, Some(Container::TextBox)) {
                     BlockKind::TextBox
                 } else if self.story == Story::Body
-                    && (p.outline.is_some_and(|o| o <= 8)
-                        || style.as_deref().is_some_and(|s| styles.is_heading(s)))
+                    && (p.outline.is_some_and(|o| o <= 8) || facts.is_some_and(|f| f.heading))
                 {
                     BlockKind::Heading
                 } else {
@@ -604,4 +651,110 @@ fn sym_char(e: &BytesStart) -> Option<char> {
         }
     }
     char::from_u32(low).filter(|c| !c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::docx::xml::decode_text;
+
+    fn state_with(text_len: usize) -> State {
+        State {
+            story: Story::Body,
+            tags: Vec::new(),
+            paras: vec![Para {
+                text: "x".repeat(text_len),
+                deleted: "y".repeat(text_len),
+                ..Para::default()
+            }],
+            tables: Vec::new(),
+            containers: Vec::new(),
+            ac: Vec::new(),
+            del_depth: 0,
+            run_hidden: false,
+            skip: 0,
+        }
+    }
+
+    #[test]
+    fn style_memo_agrees_with_the_styles() {
+        let styles = Styles::parse(
+            br#"<w:styles xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
+              <w:style w:type="paragraph" w:styleId="H"><w:name w:val="heading 2"/></w:style>
+              <w:style w:type="paragraph" w:styleId="L"><w:pPr><w:numPr><w:numId w:val="3"/>
+                <w:ilvl w:val="1"/></w:numPr></w:pPr></w:style>
+              <w:style w:type="paragraph" w:styleId="LH"><w:basedOn w:val="L"/>
+                <w:pPr><w:outlineLvl w:val="0"/></w:pPr></w:style>
+              <w:style w:type="paragraph" w:styleId="N"/></w:styles>"#,
+        )
+        .unwrap();
+        let mut memo = StyleMemo::default();
+        let ids = "H H L LH LH N missing x H N N a b c d e f g h L LH H i L"
+            .split(' ')
+            .chain([""]);
+        for id in ids {
+            let f = memo.of(id, &styles);
+            assert_eq!(f.numbering, styles.numbering(id), "{id}");
+            assert_eq!(f.heading, styles.is_heading(id), "{id}");
+        }
+        assert!(memo.of("LH", &styles).heading);
+        assert!(memo.of("L", &styles).numbering.is_some());
+    }
+
+    /// Decoding straight into the paragraph keeps what decoding into a string of its own and
+    /// appending that within the paragraph's room kept; text known to be UTF-8 is decoded as the
+    /// same bytes are.
+    #[test]
+    fn text_decoded_in_place_as_through_a_string() {
+        let raws: &[&[u8]] = &[
+            b"",
+            b"plain",
+            b"  ",
+            "中文 é and 𝄞".as_bytes(),
+            b"a &amp; b &lt;&#x4E2D;&#25991;&#0000000000000000065; &bad; &amp &#xD800;",
+            b"\xff\xfeab\xe4\xb8",
+            "ééééééééééééééé".as_bytes(),
+            "中文中文中文中文中文中文中文中文中文中文中文中文中文中文".as_bytes(),
+            b"&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;&amp;",
+        ];
+        for room in [0, 1, 2, 3, 4, 5, 17, 100] {
+            for raw in raws {
+                let text = std::str::from_utf8(raw).ok().map(Chars::Text);
+                for chars in [Some(Chars::Bytes(raw)), Some(Chars::CData(raw)), text]
+                    .into_iter()
+                    .flatten()
+                {
+                    for deleted in [false, true] {
+                        let mut st = state_with(MAX_BLOCK_TEXT - room);
+                        let mut unknown = false;
+                        let n = st.push_chars(chars, deleted, &mut unknown);
+                        let mut want_unknown = false;
+                        let whole = if matches!(chars, Chars::CData(_)) {
+                            String::from_utf8_lossy(&raw[..raw.len().min(room + 4)]).into_owned()
+                        } else {
+                            decode_text(&raw[..raw.len().min(room * 10 + 16)], &mut want_unknown)
+                        };
+                        let want = clip(&whole, room);
+                        let p = &st.paras[0];
+                        let got = if deleted { &p.deleted } else { &p.text };
+                        assert_eq!(&got[MAX_BLOCK_TEXT - room..], want, "{chars:?} {room}");
+                        assert_eq!(n, want.len());
+                        assert_eq!(p.cut, whole.len() > room);
+                        assert_eq!(unknown, want_unknown);
+                        let visible = !deleted && want.chars().any(|c| !c.is_whitespace());
+                        assert_eq!(p.visible, visible);
+                    }
+                }
+            }
+        }
+        // Outside any paragraph nothing is kept, but an unknown entity is still noticed.
+        let mut st = state_with(0);
+        st.paras.clear();
+        let mut unknown = false;
+        assert_eq!(
+            st.push_chars(Chars::Bytes(b"&x; text"), false, &mut unknown),
+            0
+        );
+        assert!(unknown);
+    }
 }

@@ -275,8 +275,9 @@ impl<'a> Lexer<'a> {
 
     /// A number starting at `self.pos` (a digit, sign or point): the bytes up to the first that is
     /// not a digit, sign or point, read as [`parse_num`] reads them. The common shapes (an optional
-    /// `-`, at most 9 digits, then maybe a point and at most 6 digits) are valued as they are
-    /// scanned, as [`parse_plain_num`] values them; anything else goes to `parse_num`.
+    /// `-`, digits, maybe a point and more digits) are valued as they are scanned: at most 9 digits
+    /// and 6 after the point as [`parse_plain_num`] values them, up to 15 digits as `str::parse`
+    /// does (see [`rounded_once`]). Anything else goes to `parse_num`.
     #[inline(always)]
     fn number(&mut self) -> f32 {
         let d = self.data;
@@ -286,7 +287,7 @@ impl<'a> Lexer<'a> {
         // All the digits, before and after the point, as one integer (exact for the 15 digits at
         // most that the common shapes have; wrapping, and then unused, for longer ones).
         let mut v: u64 = 0;
-        let mut digits = |i: &mut usize| {
+        let mut scan_digits = |i: &mut usize| {
             let from = *i;
             while let Some(x) = d.get(*i).map(|c| c.wrapping_sub(b'0')).filter(|x| *x <= 9) {
                 v = v.wrapping_mul(10).wrapping_add(x as u64);
@@ -294,19 +295,24 @@ impl<'a> Lexer<'a> {
             }
             *i - from
         };
-        let int_digits = digits(&mut i);
+        let int_digits = scan_digits(&mut i);
         let point = d.get(i) == Some(&b'.');
         let mut frac_digits = 0;
         if point {
             i += 1;
-            frac_digits = digits(&mut i);
+            frac_digits = scan_digits(&mut i);
         }
         let odd_end = d.get(i).is_some_and(|c| matches!(c, b'.' | b'+' | b'-'));
         if !odd_end {
+            let digits = int_digits + frac_digits;
             let value = if !point && (1..=9).contains(&int_digits) {
                 Some(v as u32 as f32)
-            } else if point && int_digits <= 9 && frac_digits <= 6 && int_digits + frac_digits > 0 {
+            } else if point && int_digits <= 9 && frac_digits <= 6 && digits > 0 {
                 POW10.get(frac_digits).map(|p| (v as f64 / p) as f32)
+            } else if (1..=15).contains(&digits) {
+                POW10
+                    .get(frac_digits)
+                    .and_then(|p| rounded_once(v as f64 / p))
             } else {
                 None
             };
@@ -635,7 +641,21 @@ pub fn parse_num(s: &[u8]) -> f32 {
 }
 
 /// Exact powers of ten, for the digits after a point.
-const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
+const POW10: [f64; 16] = [
+    1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The f32 nearest to a decimal given as `q`, the correctly rounded f64 quotient of two exact
+/// integers (at most 15 digits over a power of ten): what `str::parse` gives. `q` is within an
+/// f64 ulp of the decimal, so rounding it to f32 rounds the decimal the same way unless a point
+/// halfway between two f32s lies that close: then `None`, and the caller parses.
+fn rounded_once(q: f64) -> Option<f32> {
+    let f = q as f32;
+    let below = (f.next_down() as f64 + f as f64) / 2.0;
+    let above = (f as f64 + f.next_up() as f64) / 2.0;
+    let margin = q.abs() * f64::EPSILON;
+    (q - below > margin && above - q > margin).then_some(f)
+}
 
 /// The common case without going through `str::parse`: an optional `-`, at most 9 integer digits, an
 /// optional `.` with at most 6 digits (what PDF producers write). `None` for anything else.
@@ -832,6 +852,44 @@ mod tests {
             );
             assert_eq!(lx.pos, end, "{:?}", String::from_utf8_lossy(&data));
         }
+        // Up to 15 digits, anywhere around the point: the correctly rounded value.
+        for _ in 0..300_000 {
+            let digits = 1 + next() % 15;
+            let t: String = (0..digits)
+                .map(|_| (b'0' + (next() % 10) as u8) as char)
+                .collect();
+            let at = (next() % (digits + 1)) as usize;
+            let t = format!(
+                "{}{}.{}",
+                ["", "-"][next() as usize % 2],
+                &t[..at],
+                &t[at..]
+            );
+            let want: f32 = t.parse().unwrap();
+            let got = Lexer::new(t.as_bytes()).number();
+            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
+        }
+        // Halfway between two f32s, or a hair off it, where rounding the f64 quotient again could
+        // go wrong (2^24 + 1 and 2^33 + 2^9 are halfway; 1 + 2^-24 is 1.0000000596046447753...).
+        for t in [
+            "16777217.0000000",
+            "16777217.0000001",
+            "16777216.9999999",
+            "8589935104",
+            "8589935104.0",
+            "8589935104.00001",
+            "8589935103.99999",
+            "1.00000005960464",
+            "1.00000005960465",
+        ] {
+            let want: f32 = t.parse().unwrap();
+            assert_eq!(
+                Lexer::new(t.as_bytes()).number().to_bits(),
+                want.to_bits(),
+                "{t}"
+            );
+        }
+        assert_eq!(rounded_once(16777217.0), None);
         for (t, want) in [
             ("-", 0.0),
             ("-.", 0.0),

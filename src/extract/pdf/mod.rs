@@ -976,13 +976,16 @@ fn mark_headers_footers(blocks: &mut [Block]) {
     let need = (spans.len() / 2).max(3);
     for &(_, first, last) in &spans {
         for i in first..=last {
+            let near_top = i < first + 2;
+            let near_bottom = i + 2 > last;
+            if !near_top && !near_bottom {
+                continue;
+            }
             let Some(b) = blocks.get_mut(i) else { continue };
             if b.kind != BlockKind::Paragraph || b.text.chars().count() > 200 {
                 continue;
             }
             let k = key(b);
-            let near_top = i < first + 2;
-            let near_bottom = i + 2 > last;
             if near_top && top.get(&k).is_some_and(|s| s.len() >= need) {
                 b.kind = BlockKind::Header;
             } else if near_bottom && bottom.get(&k).is_some_and(|s| s.len() >= need) {
@@ -1308,27 +1311,10 @@ fn count_obj_headers(bytes: &[u8]) -> usize {
 }
 
 fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
+    if needle.is_empty() {
         return None;
     }
-    let first = needle[0];
-    let mut i = 0;
-    while i + needle.len() <= hay.len() {
-        match hay[i..hay.len() - needle.len() + 1]
-            .iter()
-            .position(|&b| b == first)
-        {
-            Some(p) => {
-                i += p;
-                if &hay[i..i + needle.len()] == needle {
-                    return Some(i);
-                }
-                i += 1;
-            }
-            None => return None,
-        }
-    }
-    None
+    memchr::memmem::find(hay, needle)
 }
 
 pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {

@@ -697,8 +697,10 @@ impl<'f> TextShow<'f> {
 /// string, and between the strings of a TJ array): the rendering matrix's linear part, the glyph
 /// size, and the parts of the per-glyph sums that do not change.
 struct Linear {
-    /// The bits of the text matrix's linear part these were computed from.
-    key: [u32; 4],
+    /// The text matrix's linear part is finite and holds no -0: moving the matrix (`mul` by a
+    /// translation) leaves it as it is, bit for bit (`1 * a + 0 * b` is `a` for such values), and
+    /// so these stay right.
+    moves_keep_it: bool,
     /// The rendering matrix's linear part (the expressions `mul` uses).
     t: [f32; 4],
     size: f32,
@@ -724,8 +726,9 @@ impl Linear {
         let (sx, sy) = (t[2] * show.fs, t[3] * show.fs);
         let rise = (t[2] * show.rise, t[3] * show.rise);
         let size = (sx * sx + sy * sy).sqrt();
+        let keeps = |v: &f32| v.is_finite() && v.to_bits() != (-0.0f32).to_bits();
         Linear {
-            key: Linear::key_of(tm),
+            moves_keep_it: tm[..4].iter().all(keeps),
             t,
             size,
             shown_size: size.is_finite().then(|| size.max(0.01)),
@@ -733,15 +736,6 @@ impl Linear {
             at_zero: (t[0] * 0.0 + rise.0, t[1] * 0.0 + rise.1),
             zero_adv: (0.0 * tm[2], 0.0 * tm[3]),
         }
-    }
-
-    fn key_of(tm: &Matrix) -> [u32; 4] {
-        [
-            tm[0].to_bits(),
-            tm[1].to_bits(),
-            tm[2].to_bits(),
-            tm[3].to_bits(),
-        ]
     }
 }
 
@@ -777,12 +771,28 @@ impl<'s, 'f> Shower<'s, 'f> {
     /// A number of a TJ array: move by it (a large gap also marks a word break).
     fn num(&mut self, v: f32) {
         let fs = self.show.fs;
-        if self.show.font.vertical {
-            let ty = -v / 1000.0 * fs;
-            self.tm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, ty], &self.tm);
-        } else {
-            let tx = -v / 1000.0 * fs * self.show.th;
-            self.tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &self.tm);
+        let tm = &mut self.tm;
+        match &self.lin {
+            // `mul(&[1, 0, 0, 1, tx, 0], tm)` where it keeps the linear part: only the translation
+            // (the same sums: `(a + b) + e == e + (a + b)`).
+            Some(lin) if lin.moves_keep_it && !self.show.font.vertical => {
+                let tx = -v / 1000.0 * fs * self.show.th;
+                tm[4] += tx * tm[0] + lin.zero_adv.0;
+                tm[5] += tx * tm[1] + lin.zero_adv.1;
+            }
+            lin => {
+                let keep = lin.as_ref().is_some_and(|l| l.moves_keep_it);
+                if self.show.font.vertical {
+                    let ty = -v / 1000.0 * fs;
+                    *tm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, ty], tm);
+                } else {
+                    let tx = -v / 1000.0 * fs * self.show.th;
+                    *tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], tm);
+                }
+                if !keep {
+                    self.lin = None;
+                }
+            }
         }
         // Only between strings: a leading number just positions.
         if v < -250.0 && !self.first {
@@ -791,10 +801,9 @@ impl<'s, 'f> Shower<'s, 'f> {
     }
 
     /// Before a string's glyphs: what stays the same for them (kept from the previous string
-    /// while the text matrix's linear part has not changed).
+    /// of the array while the text matrix's linear part stays the same).
     fn begin_string(&mut self) {
-        let key = Linear::key_of(&self.tm);
-        if self.lin.as_ref().is_none_or(|l| l.key != key) {
+        if self.lin.is_none() {
             self.lin = Some(Linear::new(&self.tm, self.show));
         }
         self.first_glyph = true;
@@ -990,12 +999,22 @@ mod tests {
         from[next() as usize % from.len()]
     }
 
+    /// The bits of a number; of a NaN, only that it is one (the sign and payload of a NaN that
+    /// arithmetic makes depend on the order the compiler gives the operands).
+    fn bits_of(x: f32) -> u32 {
+        if x.is_nan() {
+            f32::NAN.to_bits()
+        } else {
+            x.to_bits()
+        }
+    }
+
     /// Everything of a glyph, its numbers to the bit.
     fn bits(glyphs: &[RawGlyph]) -> Vec<(String, [u32; 5], bool, bool)> {
         glyphs
             .iter()
             .map(|g| {
-                let n = [g.x0, g.y0, g.x1, g.y1, g.size].map(f32::to_bits);
+                let n = [g.x0, g.y0, g.x1, g.y1, g.size].map(bits_of);
                 (g.text.to_string(), n, g.sep, g.op_start)
             })
             .collect()
@@ -1075,7 +1094,7 @@ mod tests {
                 tms[k] = shower.tm;
             }
             assert_eq!(bits(&out[0]), bits(&out[1]), "{s:?} {tm:?} {:?}", gs.ctm);
-            assert_eq!(tms[0].map(f32::to_bits), tms[1].map(f32::to_bits));
+            assert_eq!(tms[0].map(bits_of), tms[1].map(bits_of));
         }
     }
 
@@ -1137,12 +1156,44 @@ mod tests {
             let slow_tm = shower.tm;
             let what = String::from_utf8_lossy(&data);
             assert_eq!(bits(&fast_glyphs), bits(&slow_glyphs), "{what}");
-            assert_eq!(
-                fast_tm.map(f32::to_bits),
-                slow_tm.map(f32::to_bits),
-                "{what}"
-            );
+            assert_eq!(fast_tm.map(bits_of), slow_tm.map(bits_of), "{what}");
             assert_eq!(fast_end, lx.pos, "{what}");
+        }
+    }
+
+    /// A TJ number moves the text matrix as `mul` by a translation does, and what is kept of the
+    /// linear part is what would be computed afresh.
+    #[test]
+    fn tj_numbers_move_as_mul_does() {
+        let font = Arc::new(Font::fallback());
+        let mut next = rng(0xA076_1D64_78BD_642F);
+        let lin_bits = |l: &Linear| {
+            let (a, b, c) = (l.rise, l.at_zero, l.zero_adv);
+            [
+                l.t[0], l.t[1], l.t[2], l.t[3], l.size, a.0, a.1, b.0, b.1, c.0, c.1,
+            ]
+            .map(bits_of)
+        };
+        for _ in 0..20_000 {
+            let (gs, tm) = random_state(&mut next, &font);
+            let v = pick(&mut next, &[-300.0, 250.0, -0.0, 0.0, 1e9, -4.5]);
+            let show = TextShow::new(&gs, &font, &[]);
+            let mut glyphs = Vec::new();
+            let mut shower = Shower::new(&show, tm, &mut glyphs);
+            if next().is_multiple_of(2) {
+                shower.begin_string();
+            }
+            shower.num(v);
+            let tx = -v / 1000.0 * gs.size * gs.th;
+            let want = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
+            assert_eq!(shower.tm.map(bits_of), want.map(bits_of), "{tm:?} {v}");
+            if let Some(kept) = &shower.lin {
+                assert_eq!(
+                    lin_bits(kept),
+                    lin_bits(&Linear::new(&want, &show)),
+                    "{tm:?}"
+                );
+            }
         }
     }
 

@@ -559,6 +559,23 @@ fn load_inner(
     }))
 }
 
+/// A regular expression, compiled once per process (`cell` is the caller's own static).
+fn regex_once(
+    cell: &'static std::sync::OnceLock<Option<regex::bytes::Regex>>,
+    pattern: &str,
+) -> Option<&'static regex::bytes::Regex> {
+    cell.get_or_init(|| regex::bytes::Regex::new(pattern).ok())
+        .as_ref()
+}
+
+/// `regex_once` with a static cell of its own.
+macro_rules! regex_once {
+    ($pattern:expr) => {{
+        static CELL: std::sync::OnceLock<Option<regex::bytes::Regex>> = std::sync::OnceLock::new();
+        regex_once(&CELL, $pattern)
+    }};
+}
+
 /// A copy of a file whose trailer holds the /Encrypt dictionary directly, with that dictionary
 /// moved into a new indirect object (numbered /Size, which is bumped by one).
 fn patch_direct_encrypt(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -614,7 +631,7 @@ fn patch_direct_encrypt(bytes: &[u8]) -> Option<Vec<u8>> {
     }
     let end = end?;
     let dict = bytes.get(start..end)?;
-    let re_size = regex::bytes::Regex::new(r"/Size\s+(\d+)").ok()?;
+    let re_size = regex_once!(r"/Size\s+(\d+)")?;
     let size_m = re_size.captures(bytes.get(tpos..)?)?;
     let size: u32 = std::str::from_utf8(size_m.get(1)?.as_bytes())
         .ok()?
@@ -640,44 +657,30 @@ fn patch_direct_encrypt(bytes: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// The text of indirect object `num gen` (between `obj` and `endobj`), trimmed.
+/// The text of indirect object `num gen` (between `obj` and `endobj`): its last definition.
 fn raw_object(bytes: &[u8], num: &[u8], gen: &[u8]) -> Option<(usize, usize)> {
     let mut pat = Vec::new();
     pat.extend_from_slice(num);
     pat.push(b' ');
     pat.extend_from_slice(gen);
     pat.extend_from_slice(b" obj");
-    let mut start = None;
-    let mut from = 0;
-    while let Some(i) = bytes
-        .get(from..)?
-        .windows(pat.len())
-        .position(|w| w == pat.as_slice())
-    {
-        let at = from + i;
-        if at == 0 || !bytes[at - 1].is_ascii_digit() {
-            start = Some(at + pat.len());
-        }
-        from = at + pat.len();
-    }
-    let start = start?;
-    let end = start
-        + bytes
-            .get(start..)?
-            .windows(6)
-            .position(|w| w == b"endobj")?;
+    let start = memchr::memmem::find_iter(bytes, &pat)
+        .filter(|&at| at == 0 || !bytes[at - 1].is_ascii_digit())
+        .last()?
+        + pat.len();
+    let end = start + find_bytes(bytes.get(start..)?, b"endobj")?;
     Some((start, end))
 }
 
 /// When the /Encrypt dictionary gives its crypt filters (/CF or its entries) as indirect
 /// references, a copy of the file with those dictionaries written inline.
 fn inline_crypt_filters(bytes: &[u8]) -> Option<Vec<u8>> {
-    let re_enc = regex::bytes::Regex::new(r"/Encrypt\s+(\d+)\s+(\d+)\s+R").ok()?;
+    let re_enc = regex_once!(r"/Encrypt\s+(\d+)\s+(\d+)\s+R")?;
     let caps = re_enc.captures_iter(bytes).last()?;
     let (num, gen) = (caps.get(1)?.as_bytes(), caps.get(2)?.as_bytes());
     let (es, ee) = raw_object(bytes, num, gen)?;
     let enc = &bytes[es..ee];
-    let re_ref = regex::bytes::Regex::new(r"(\d+)\s+(\d+)\s+R").ok()?;
+    let re_ref = regex_once!(r"(\d+)\s+(\d+)\s+R")?;
     let cf_pos = enc.windows(3).position(|w| w == b"/CF")? + 3;
     // The /CF value: a reference, or a dictionary that may hold references.
     let after = &enc[cf_pos..];
@@ -1157,10 +1160,9 @@ fn field_value(pdf: &PdfDoc, o: &Object) -> Option<String> {
 /// updates do), find the catalog, or else gather every `/Type /Page` object under a new page
 /// tree, and write the objects out again with a fresh xref table and trailer.
 fn rebuild_from_objects(bytes: &[u8]) -> Option<Vec<u8>> {
-    let header =
-        regex::bytes::Regex::new(r"(?-u)(?:^|[\s>\]])(\d{1,10})\s+(\d{1,5})\s+obj\b").ok()?;
-    let page_re = regex::bytes::Regex::new(r"(?-u)/Type\s*/Page\b").ok()?;
-    let catalog_re = regex::bytes::Regex::new(r"(?-u)/Type\s*/Catalog\b").ok()?;
+    let header = regex_once!(r"(?-u)(?:^|[\s>\]])(\d{1,10})\s+(\d{1,5})\s+obj\b")?;
+    let page_re = regex_once!(r"(?-u)/Type\s*/Page\b")?;
+    let catalog_re = regex_once!(r"(?-u)/Type\s*/Catalog\b")?;
     let mut objects: std::collections::BTreeMap<u32, &[u8]> = std::collections::BTreeMap::new();
     let positions = |kw: &[u8]| -> Vec<usize> {
         let mut v = Vec::new();
@@ -1533,6 +1535,16 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn raw_objects_are_their_last_definition() {
+        let file = b"1 0 obj A endobj 11 0 obj X endobj 1 0 obj B endobj 21 0 obj Y endobj";
+        let text = |n: &[u8]| raw_object(file, n, b"0").map(|(s, e)| &file[s..e]);
+        assert_eq!(text(b"1"), Some(&b" B "[..]));
+        assert_eq!(text(b"11"), Some(&b" X "[..]));
+        assert_eq!(text(b"2"), None);
+        assert_eq!(raw_object(b"1 0 obj A", b"1", b"0"), None);
     }
 
     fn compress(data: &[u8], zlib: bool, level: u32) -> Vec<u8> {

@@ -287,9 +287,15 @@ fn decompress_capped(input: &[u8], zlib: bool, cap: u64) -> Vec<u8> {
     INFLATER.with(|cell| {
         let mut slot = cell.borrow_mut();
         let inflater = slot.get_or_insert_with(|| Box::new(Inflater::new()));
-        inflater.run(input, zlib, limit)
+        match inflater.whole(input, zlib, limit) {
+            Some(out) => out,
+            None => inflater.run(input, zlib, limit),
+        }
     })
 }
+
+/// Output handed over from zlib-rs at a time.
+const CHUNK: usize = 1 << 16;
 
 /// Size of the deflate window, and so of [`Inflater`]'s ring of recent output.
 const WINDOW: usize = miniz_oxide::inflate::core::TINFL_LZ_DICT_SIZE;
@@ -302,6 +308,9 @@ const WINDOW: usize = miniz_oxide::inflate::core::TINFL_LZ_DICT_SIZE;
 /// the output is too, byte for byte (corrupt streams included: a match reaching back before the
 /// start of the data reads zeros from the window, as it did).
 struct Inflater {
+    /// For streams that are whole and valid (see [`Inflater::whole`]).
+    fast: Option<zlib_rs::Inflate>,
+    chunk: Box<[u8; CHUNK]>,
     /// One decompressor per format, as there was one `Decompress` per format.
     decomp: [miniz_oxide::inflate::core::DecompressorOxide; 2],
     window: Box<[u8; WINDOW]>,
@@ -330,9 +339,39 @@ impl Inflater {
     fn new() -> Inflater {
         use miniz_oxide::inflate::core::DecompressorOxide;
         Inflater {
+            fast: None,
+            chunk: Box::new([0; CHUNK]),
             decomp: [DecompressorOxide::new(), DecompressorOxide::new()],
             window: Box::new([0; WINDOW]),
             dirty: 0,
+        }
+    }
+
+    /// A stream that zlib-rs (faster than miniz_oxide, and at least as strict) inflates to its end
+    /// within `limit` bytes: a valid deflate stream has one decoding, which miniz_oxide gives too.
+    /// `None` for anything else (an error, a stream cut short, the limit reached), which goes the
+    /// way [`Inflater::run`] has it, byte for byte.
+    fn whole(&mut self, input: &[u8], zlib: bool, limit: usize) -> Option<Vec<u8>> {
+        use zlib_rs::{InflateFlush, Status};
+        let z = self
+            .fast
+            .get_or_insert_with(|| zlib_rs::Inflate::new(zlib, 15));
+        z.reset(zlib);
+        let mut out: Vec<u8> = Vec::with_capacity(input.len().saturating_mul(4).max(64).min(limit));
+        loop {
+            let (in_before, out_before) = (z.total_in(), z.total_out());
+            let rest = input.get(usize::try_from(in_before).ok()?..)?;
+            let status = z.decompress(rest, &mut self.chunk[..], InflateFlush::NoFlush);
+            let n = usize::try_from(z.total_out() - out_before).ok()?;
+            if n > limit - out.len() {
+                return None;
+            }
+            out.extend_from_slice(self.chunk.get(..n)?);
+            match status {
+                Ok(Status::StreamEnd) => return Some(out),
+                Ok(_) if z.total_in() > in_before || n > 0 => {}
+                _ => return None,
+            }
         }
     }
 
@@ -1603,27 +1642,35 @@ mod tests {
             );
         }
         assert_eq!(decompress_capped(&odd, false, 100), b"A\0\0\0");
-        for _ in 0..3000 {
-            let len = (next() % 70_000) as usize;
+        // Valid streams, and corrupt ones: bits flipped anywhere or in the block headers (some
+        // still decode to an end, to other bytes), cut short, followed by garbage, or garbage.
+        for _ in 0..4000 {
+            let len = (next() % [70_000, 3000][next() as usize % 2]) as usize;
             let data: Vec<u8> = (0..len)
                 .map(|i| match next() % 4 {
                     0 => next() as u8,
                     _ => b"BT /F1 11 Tf (ab) Tj ET\n"[i % 24],
                 })
                 .collect();
-            let zlib = next() % 2 == 0;
+            let zlib = next().is_multiple_of(2);
             let mut input = compress(&data, zlib, (next() % 10) as u32);
-            match next() % 4 {
-                0 => {
+            match next() % 6 {
+                k @ (0 | 1) => {
                     for _ in 0..1 + next() % 4 {
-                        if !input.is_empty() {
-                            let at = next() as usize % input.len();
+                        let within = if k == 0 {
+                            input.len()
+                        } else {
+                            input.len().min(24)
+                        };
+                        if within > 0 {
+                            let at = next() as usize % within;
                             input[at] ^= 1 << (next() % 8);
                         }
                     }
                 }
-                1 => input.truncate(next() as usize % (input.len() + 1)),
-                2 => input.extend((0..next() % 50).map(|_| next() as u8)),
+                2 => input.truncate(next() as usize % (input.len() + 1)),
+                3 => input.extend((0..next() % 50).map(|_| next() as u8)),
+                4 => input = (0..next() % 2000).map(|_| next() as u8).collect(),
                 _ => {}
             }
             let cap = match next() % 4 {

@@ -243,7 +243,7 @@ impl<'a> Interp<'a> {
             let op = match tok {
                 Token::Op(op) => op,
                 t => {
-                    if operands.len() < 64 && t == Token::ArrayOpen {
+                    if operands.len() < 64 && matches!(t, Token::ArrayOpen) {
                         if let Some(p) = pending.take() {
                             self.glyphs.truncate(p.glyphs_before);
                         }

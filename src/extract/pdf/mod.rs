@@ -366,6 +366,10 @@ impl Inflater {
             if n > limit - out.len() {
                 return None;
             }
+            // Grown as the exact path grows its output: never beyond the limit.
+            if out.capacity() - out.len() < n {
+                crate::extract::grow_toward(&mut out, limit);
+            }
             out.extend_from_slice(self.chunk.get(..n)?);
             match status {
                 Ok(Status::StreamEnd) => return Some(out),

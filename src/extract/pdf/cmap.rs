@@ -148,15 +148,15 @@ impl CMap {
                 Token::Op(b"beginbfchar") => {
                     while let Some(t) = lx.next_token() {
                         let Token::Str(src) = t else { break };
-                        let dst = match lx.next_token() {
+                        let dst: GlyphText = match lx.next_token() {
                             Some(Token::Str(d)) => utf16be(&d),
-                            Some(Token::Name(n)) => {
-                                glyphlist::name_to_unicode(&n).unwrap_or_default()
-                            }
+                            Some(Token::Name(n)) => glyphlist::name_to_unicode(&n)
+                                .map(GlyphText::from)
+                                .unwrap_or_default(),
                             _ => break,
                         };
                         if src.len() <= 4 && m.bf_single.len() < 1_000_000 {
-                            m.bf_single.insert(be(&src), GlyphText::from(dst));
+                            m.bf_single.insert(be(&src), dst);
                         }
                     }
                 }
@@ -312,7 +312,9 @@ fn offset_string(dst: &str, off: u32) -> GlyphText {
 
 /// Decode UTF-16BE bytes (a bfchar destination); odd lengths are padded in front.
 pub fn utf16be<T: FromIterator<char>>(b: &[u8]) -> T {
-    let mut units = Vec::with_capacity(b.len().div_ceil(2));
+    // A CMap's destinations are a character or a few: no heap allocation for them.
+    let mut units: smallvec::SmallVec<[u16; 16]> =
+        smallvec::SmallVec::with_capacity(b.len().div_ceil(2));
     let mut i = 0;
     if b.len() % 2 == 1 {
         units.push(b[0] as u16);

@@ -2,7 +2,7 @@
 //! positioned glyphs in device space.
 
 use super::font::{Decoded, Font};
-use super::lexer::{Lexer, Operand, TextArray, TextItem, Token};
+use super::lexer::{ByteSink, Lexer, Operand, TextArray, TextItem, TextSink, Token};
 use super::{deref, dget, Budget, GlyphText};
 use lopdf::{Dictionary, Document as PdfDoc, Object, ObjectId};
 use std::collections::HashMap;
@@ -236,12 +236,33 @@ impl<'a> Interp<'a> {
         // Marked content: ActualText replacement (text, emitted yet).
         let mut marked: Vec<Option<(String, bool)>> = Vec::new();
         let mut decoded: Vec<Decoded> = Vec::new();
+        let fallback = self.fallback.clone();
+        // A TJ array of a simple font is shown while it is read (see [`Pending`]).
+        let mut pending: Option<Pending> = None;
         while let Some(tok) = lx.next_token() {
             let op = match tok {
                 Token::Op(op) => op,
                 t => {
-                    if operands.len() < 64 && t == Token::ArrayOpen {
-                        lx.text_array(&mut array);
+                    if operands.len() < 64 && matches!(t, Token::ArrayOpen) {
+                        if let Some(p) = pending.take() {
+                            self.glyphs.truncate(p.glyphs_before);
+                        }
+                        let show = TextShow::new(&gs, &fallback, &marked);
+                        match show.table {
+                            Some(table) => {
+                                let glyphs_before = self.glyphs.len();
+                                let mut fast = FastArray {
+                                    shower: Shower::new(&show, tm, &mut self.glyphs),
+                                    table,
+                                };
+                                lx.text_array_into(&mut fast);
+                                pending = Some(Pending {
+                                    glyphs_before,
+                                    tm: fast.shower.tm,
+                                });
+                            }
+                            None => lx.text_array(&mut array),
+                        }
                         operands.push(Operand::TextArray);
                     } else if operands.len() < 64 {
                         let o = lx.operand(t, 0);
@@ -252,7 +273,19 @@ impl<'a> Interp<'a> {
                     continue;
                 }
             };
+            // The array shown ahead stays shown only if this TJ shows it.
+            let shown = pending.take().and_then(|p| {
+                let kept = op == b"TJ" && matches!(operands.last(), Some(Operand::TextArray));
+                if !kept {
+                    self.glyphs.truncate(p.glyphs_before);
+                }
+                kept.then_some(p)
+            });
+            let glyphs_before = shown
+                .as_ref()
+                .map_or(self.glyphs.len(), |p| p.glyphs_before);
             if self.timed_out {
+                self.glyphs.truncate(glyphs_before);
                 return;
             }
             self.ops += 1;
@@ -260,15 +293,17 @@ impl<'a> Interp<'a> {
                 && self.limits.deadline.is_some_and(|d| Instant::now() >= d)
             {
                 self.timed_out = true;
+                self.glyphs.truncate(glyphs_before);
                 return;
             }
-            if self.ops > MAX_OPS || self.glyphs.len() > MAX_GLYPHS {
+            if self.ops > MAX_OPS || glyphs_before > MAX_GLYPHS {
                 if !self.warned_ops {
                     self.warned_ops = true;
                     self.budget
                         .warnings
                         .push("content stream too long: rest of a page skipped".into());
                 }
+                self.glyphs.truncate(glyphs_before);
                 return;
             }
             let n = |i: usize| -> f32 {
@@ -334,48 +369,21 @@ impl<'a> Interp<'a> {
                         tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -gs.tl], &tlm);
                         tm = tlm;
                     }
-                    // Operands are cleared after every operator: take them, do not copy them.
-                    if let Some(Operand::Str(s)) = operands.last_mut() {
-                        let s = std::mem::take(s);
-                        self.show(&s, &gs, &mut tm, &mut marked, &mut decoded, true, false);
+                    if let Some(Operand::Str(s)) = operands.last() {
+                        let show = TextShow::new(&gs, &fallback, &marked);
+                        let mut shower = Shower::new(&show, tm, &mut self.glyphs);
+                        shower.string(s, &mut marked, &mut decoded);
+                        tm = shower.tm;
                     }
                 }
                 b"TJ" => {
-                    if let Some(Operand::TextArray) = operands.last() {
-                        let mut first = true;
-                        let mut sep = false;
-                        for it in &array.items {
-                            match *it {
-                                TextItem::Str(start, end) => {
-                                    self.show(
-                                        array.str(start, end),
-                                        &gs,
-                                        &mut tm,
-                                        &mut marked,
-                                        &mut decoded,
-                                        first,
-                                        sep,
-                                    );
-                                    first = false;
-                                    sep = false;
-                                }
-                                TextItem::Num(v) => {
-                                    let fs = gs.size;
-                                    let vertical = gs.font.as_ref().is_some_and(|f| f.vertical);
-                                    if vertical {
-                                        let ty = -v / 1000.0 * fs;
-                                        tm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, ty], &tm);
-                                    } else {
-                                        let tx = -v / 1000.0 * fs * gs.th;
-                                        tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
-                                    }
-                                    // Only between strings: a leading number just positions.
-                                    if v < -250.0 && !first {
-                                        sep = true;
-                                    }
-                                }
-                            }
-                        }
+                    if let Some(p) = shown {
+                        tm = p.tm;
+                    } else if let Some(Operand::TextArray) = operands.last() {
+                        let show = TextShow::new(&gs, &fallback, &marked);
+                        let mut shower = Shower::new(&show, tm, &mut self.glyphs);
+                        shower.array(&array, &mut marked, &mut decoded);
+                        tm = shower.tm;
                     }
                 }
                 b"Do" if depth < self.limits.max_form_depth => {
@@ -415,6 +423,9 @@ impl<'a> Interp<'a> {
                 _ => {}
             }
             operands.clear();
+        }
+        if let Some(p) = pending {
+            self.glyphs.truncate(p.glyphs_before);
         }
     }
 
@@ -635,57 +646,265 @@ impl<'a> Interp<'a> {
             self.stack_ids.pop();
         }
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn show(
+/// A TJ array of a simple font, shown while it was read, before the operator that takes it: its
+/// glyphs stay, and the text matrix moves past them, only if that operator is TJ.
+struct Pending {
+    glyphs_before: usize,
+    tm: Matrix,
+}
+
+/// The text state one text-showing operator reads, set up once for all of its strings.
+struct TextShow<'f> {
+    font: &'f Font,
+    /// A simple, horizontal font's decoded codes, when no ActualText replaces what it shows: the
+    /// fast path, a table lookup per byte.
+    table: Option<&'f [Decoded; 256]>,
+    /// The innermost marked-content span with an ActualText.
+    at_idx: Option<usize>,
+    ctm: Matrix,
+    fs: f32,
+    tc: f32,
+    tw: f32,
+    th: f32,
+    rise: f32,
+}
+
+impl<'f> TextShow<'f> {
+    fn new(gs: &'f GState, fallback: &'f Font, marked: &[Option<(String, bool)>]) -> Self {
+        let font = gs.font.as_deref().unwrap_or(fallback);
+        let at_idx = marked.iter().rposition(|m| m.is_some());
+        let table = match (font.vertical, at_idx) {
+            (false, None) => font.simple_table(),
+            _ => None,
+        };
+        TextShow {
+            font,
+            table,
+            at_idx,
+            ctm: gs.ctm,
+            fs: gs.size,
+            tc: gs.tc,
+            tw: gs.tw,
+            th: gs.th,
+            rise: gs.rise,
+        }
+    }
+}
+
+/// What stays the same while the text matrix only translates (as it does between the glyphs of a
+/// string, and between the strings of a TJ array): the rendering matrix's linear part, the glyph
+/// size, and the parts of the per-glyph sums that do not change.
+struct Linear {
+    /// The text matrix's linear part is finite and holds no -0: moving the matrix (`mul` by a
+    /// translation) leaves it as it is, bit for bit (`1 * a + 0 * b` is `a` for such values), and
+    /// so these stay right.
+    moves_keep_it: bool,
+    /// The rendering matrix's linear part (the expressions `mul` uses).
+    t: [f32; 4],
+    size: f32,
+    /// The size of the glyphs shown (those of an infinite size are not).
+    shown_size: Option<f32>,
+    /// `apply(&trm, x, rise)` is `(t[0] * x + t[2] * rise) + trm[4]`: the second products...
+    rise: (f32, f32),
+    /// ... and the brackets at x = 0.
+    at_zero: (f32, f32),
+    /// A horizontal font's vertical advance is zero: its share of the text matrix's move.
+    zero_adv: (f32, f32),
+}
+
+impl Linear {
+    fn new(tm: &Matrix, show: &TextShow) -> Linear {
+        let ctm = &show.ctm;
+        let t = [
+            tm[0] * ctm[0] + tm[1] * ctm[2],
+            tm[0] * ctm[1] + tm[1] * ctm[3],
+            tm[2] * ctm[0] + tm[3] * ctm[2],
+            tm[2] * ctm[1] + tm[3] * ctm[3],
+        ];
+        let (sx, sy) = (t[2] * show.fs, t[3] * show.fs);
+        let rise = (t[2] * show.rise, t[3] * show.rise);
+        let size = (sx * sx + sy * sy).sqrt();
+        let keeps = |v: &f32| v.is_finite() && v.to_bits() != (-0.0f32).to_bits();
+        Linear {
+            moves_keep_it: tm[..4].iter().all(keeps),
+            t,
+            size,
+            shown_size: size.is_finite().then(|| size.max(0.01)),
+            rise,
+            at_zero: (t[0] * 0.0 + rise.0, t[1] * 0.0 + rise.1),
+            zero_adv: (0.0 * tm[2], 0.0 * tm[3]),
+        }
+    }
+}
+
+/// The strings of one text-showing operator (the one string of Tj, ' and ", or those of a TJ
+/// array with its numbers between them), shown in order onto `glyphs`, moving `tm`.
+struct Shower<'s, 'f> {
+    show: &'s TextShow<'f>,
+    tm: Matrix,
+    glyphs: &'s mut Vec<RawGlyph>,
+    /// For the string being shown.
+    lin: Option<Linear>,
+    /// No string shown yet: the next starts the operator.
+    first: bool,
+    /// A large gap precedes the next string: a word break.
+    sep: bool,
+    /// The next glyph is the first of its string.
+    first_glyph: bool,
+}
+
+impl<'s, 'f> Shower<'s, 'f> {
+    fn new(show: &'s TextShow<'f>, tm: Matrix, glyphs: &'s mut Vec<RawGlyph>) -> Self {
+        Shower {
+            show,
+            tm,
+            glyphs,
+            lin: None,
+            first: true,
+            sep: false,
+            first_glyph: true,
+        }
+    }
+
+    /// A number of a TJ array: move by it (a large gap also marks a word break).
+    fn num(&mut self, v: f32) {
+        let fs = self.show.fs;
+        let tm = &mut self.tm;
+        match &self.lin {
+            // `mul(&[1, 0, 0, 1, tx, 0], tm)` where it keeps the linear part: only the translation
+            // (the same sums: `(a + b) + e == e + (a + b)`).
+            Some(lin) if lin.moves_keep_it && !self.show.font.vertical => {
+                let tx = -v / 1000.0 * fs * self.show.th;
+                tm[4] += tx * tm[0] + lin.zero_adv.0;
+                tm[5] += tx * tm[1] + lin.zero_adv.1;
+            }
+            lin => {
+                let keep = lin.as_ref().is_some_and(|l| l.moves_keep_it);
+                if self.show.font.vertical {
+                    let ty = -v / 1000.0 * fs;
+                    *tm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, ty], tm);
+                } else {
+                    let tx = -v / 1000.0 * fs * self.show.th;
+                    *tm = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], tm);
+                }
+                if !keep {
+                    self.lin = None;
+                }
+            }
+        }
+        // Only between strings: a leading number just positions.
+        if v < -250.0 && !self.first {
+            self.sep = true;
+        }
+    }
+
+    /// Before a string's glyphs: what stays the same for them (kept from the previous string
+    /// of the array while the text matrix's linear part stays the same).
+    fn begin_string(&mut self) {
+        if self.lin.is_none() {
+            self.lin = Some(Linear::new(&self.tm, self.show));
+        }
+        self.first_glyph = true;
+    }
+
+    fn end_string(&mut self) {
+        self.first = false;
+        self.sep = false;
+    }
+
+    /// One whole string, through the table of a simple horizontal font or else the general way.
+    fn string(
         &mut self,
         s: &[u8],
-        gs: &GState,
-        tm: &mut Matrix,
         marked: &mut [Option<(String, bool)>],
         decoded: &mut Vec<Decoded>,
-        op_start: bool,
-        sep: bool,
     ) {
-        let fallback;
-        let font: &Font = match &gs.font {
-            Some(f) => f,
-            None => {
-                fallback = self.fallback.clone();
-                &fallback
+        self.begin_string();
+        match self.show.table {
+            Some(table) => {
+                for &b in s {
+                    self.simple_glyph(table, b);
+                }
             }
-        };
-        let fs = gs.size;
+            None => self.general(s, marked, decoded),
+        }
+        self.end_string();
+    }
+
+    /// One code of a simple horizontal font without ActualText: [`Self::general`] with what stays
+    /// the same for the string taken from `lin` (the same expressions, so the same values).
+    #[inline(always)]
+    fn simple_glyph(&mut self, table: &[Decoded; 256], b: u8) {
+        let Some(lin) = &self.lin else { return };
+        let (show, tm, ctm) = (self.show, &mut self.tm, &self.show.ctm);
+        let d = &table[b as usize];
+        let trm4 = tm[4] * ctm[0] + tm[5] * ctm[2] + ctm[4];
+        let trm5 = tm[4] * ctm[1] + tm[5] * ctm[3] + ctm[5];
+        let (x0, y0) = (lin.at_zero.0 + trm4, lin.at_zero.1 + trm5);
+        let adv_x =
+            (d.width * show.fs + show.tc + if d.is_space_code { show.tw } else { 0.0 }) * show.th;
+        let first = self.first_glyph;
+        if let (Some(size), false, true, true) = (
+            lin.shown_size,
+            d.text.is_empty(),
+            x0.is_finite(),
+            y0.is_finite(),
+        ) {
+            self.glyphs.push(RawGlyph {
+                text: d.text.clone(),
+                x0,
+                y0,
+                x1: lin.t[0] * adv_x + lin.rise.0 + trm4,
+                y1: lin.t[1] * adv_x + lin.rise.1 + trm5,
+                size,
+                sep: first && self.sep,
+                op_start: first && self.first,
+            });
+        }
+        self.first_glyph = false;
+        tm[4] += adv_x * tm[0] + lin.zero_adv.0;
+        tm[5] += adv_x * tm[1] + lin.zero_adv.1;
+    }
+
+    /// Any font, ActualText replacing the text of a marked span.
+    fn general(
+        &mut self,
+        s: &[u8],
+        marked: &mut [Option<(String, bool)>],
+        decoded: &mut Vec<Decoded>,
+    ) {
+        let Some(lin) = &self.lin else { return };
+        let show = self.show;
+        let font = show.font;
+        let fs = show.fs;
+        let ctm = show.ctm;
+        let size = lin.size;
+        let (op_start, sep) = (self.first, self.sep);
+        let (tm, glyphs) = (&mut self.tm, &mut *self.glyphs);
+        let mut trm = [lin.t[0], lin.t[1], lin.t[2], lin.t[3], 0.0, 0.0];
         let mut first = true;
-        // ActualText: the innermost span that has one.
-        let at_idx = marked.iter().rposition(|m| m.is_some());
-        // Between glyphs the text matrix only translates: its linear part, and so the rendering
-        // matrix's and the glyph size, stay the same for the whole string. Only the translation is
-        // recomputed per glyph (with the very expressions `mul` uses).
-        let mut trm = mul(tm, &gs.ctm);
-        let (sx, sy) = (trm[2] * fs, trm[3] * fs);
-        let size = (sx * sx + sy * sy).sqrt();
-        let ctm = gs.ctm;
-        let glyphs = &mut self.glyphs;
         font.each_decoded(s, decoded, |d| {
             trm[4] = tm[4] * ctm[0] + tm[5] * ctm[2] + ctm[4];
             trm[5] = tm[4] * ctm[1] + tm[5] * ctm[3] + ctm[5];
-            let (x0, y0) = apply(&trm, 0.0, gs.rise);
+            let (x0, y0) = apply(&trm, 0.0, show.rise);
             let (adv_x, adv_y);
             if font.vertical {
                 adv_x = 0.0;
-                adv_y = -(d.width * fs) + gs.tc + if d.is_space_code { gs.tw } else { 0.0 };
+                adv_y = -(d.width * fs) + show.tc + if d.is_space_code { show.tw } else { 0.0 };
             } else {
-                adv_x = (d.width * fs + gs.tc + if d.is_space_code { gs.tw } else { 0.0 }) * gs.th;
+                adv_x = (d.width * fs + show.tc + if d.is_space_code { show.tw } else { 0.0 })
+                    * show.th;
                 adv_y = 0.0;
             }
             let (x1, y1) = if font.vertical {
-                apply(&trm, 0.0, gs.rise + adv_y.min(-0.01 * fs.abs()))
+                apply(&trm, 0.0, show.rise + adv_y.min(-0.01 * fs.abs()))
             } else {
-                apply(&trm, adv_x, gs.rise)
+                apply(&trm, adv_x, show.rise)
             };
             let mut text = d.text.clone();
-            if let Some(i) = at_idx {
+            if let Some(i) = show.at_idx {
                 if let Some(Some((at, emitted))) = marked.get_mut(i) {
                     if *emitted {
                         text.clear();
@@ -712,5 +931,307 @@ impl<'a> Interp<'a> {
             tm[4] += adv_x * tm[0] + adv_y * tm[2];
             tm[5] += adv_x * tm[1] + adv_y * tm[3];
         });
+    }
+
+    /// The strings of a TJ array already read, and the numbers between them.
+    fn array(
+        &mut self,
+        array: &TextArray,
+        marked: &mut [Option<(String, bool)>],
+        decoded: &mut Vec<Decoded>,
+    ) {
+        for it in &array.items {
+            match *it {
+                TextItem::Str(start, end) => self.string(array.str(start, end), marked, decoded),
+                TextItem::Num(v) => self.num(v),
+            }
+        }
+    }
+}
+
+/// A TJ array shown while it is read, through the table of a simple horizontal font (the lexer
+/// hands over each byte of its strings as it decodes it).
+struct FastArray<'s, 'f> {
+    shower: Shower<'s, 'f>,
+    table: &'f [Decoded; 256],
+}
+
+impl ByteSink for FastArray<'_, '_> {
+    #[inline(always)]
+    fn push(&mut self, b: u8) {
+        self.shower.simple_glyph(self.table, b);
+    }
+    fn extend_from(&mut self, s: &[u8]) {
+        for &b in s {
+            self.shower.simple_glyph(self.table, b);
+        }
+    }
+}
+
+impl TextSink for FastArray<'_, '_> {
+    fn num(&mut self, v: f32) {
+        self.shower.num(v);
+    }
+    fn begin_str(&mut self) {
+        self.shower.begin_string();
+    }
+    fn end_str(&mut self) {
+        self.shower.end_string();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::pdf::Budget;
+
+    fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed | 1;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    fn pick(next: &mut impl FnMut() -> u64, from: &[f32]) -> f32 {
+        from[next() as usize % from.len()]
+    }
+
+    /// The bits of a number; of a NaN, only that it is one (the sign and payload of a NaN that
+    /// arithmetic makes depend on the order the compiler gives the operands).
+    fn bits_of(x: f32) -> u32 {
+        if x.is_nan() {
+            f32::NAN.to_bits()
+        } else {
+            x.to_bits()
+        }
+    }
+
+    /// Everything of a glyph, its numbers to the bit.
+    fn bits(glyphs: &[RawGlyph]) -> Vec<(String, [u32; 5], bool, bool)> {
+        glyphs
+            .iter()
+            .map(|g| {
+                let n = [g.x0, g.y0, g.x1, g.y1, g.size].map(bits_of);
+                (g.text.to_string(), n, g.sep, g.op_start)
+            })
+            .collect()
+    }
+
+    /// A text state of odd values too: zeros of both signs, infinities and NaN in the CTM (a
+    /// product of `cm` operands can overflow).
+    fn random_state(next: &mut impl FnMut() -> u64, font: &Arc<Font>) -> (GState, Matrix) {
+        let lin = [1.0, 0.0, -0.0, 0.5, -2.0, 12.0, 1e-3];
+        let ctm_vals = [
+            1.0,
+            0.0,
+            -0.0,
+            0.1,
+            -1.0,
+            2.5,
+            1e30,
+            f32::INFINITY,
+            f32::NAN,
+        ];
+        let mut ctm = IDENTITY;
+        if !next().is_multiple_of(3) {
+            for c in ctm.iter_mut() {
+                *c = pick(next, &ctm_vals);
+            }
+        }
+        let gs = GState {
+            ctm,
+            font: Some(font.clone()),
+            size: pick(next, &[12.0, 1.0, 0.0, -0.0, -9.5, 1e20]),
+            tc: pick(next, &[0.0, -0.0, 0.25, -1.0]),
+            tw: pick(next, &[0.0, -0.0, 3.0]),
+            th: pick(next, &[1.0, 0.0, -0.0, 0.9]),
+            tl: 0.0,
+            rise: pick(next, &[0.0, -0.0, 2.0, -3.5]),
+        };
+        let mut tm = [0.0; 6];
+        for c in tm.iter_mut().take(4) {
+            *c = pick(next, &lin);
+        }
+        tm[4] = pick(next, &[0.0, -0.0, 72.5, -1e9]);
+        tm[5] = pick(next, &[0.0, -0.0, 700.25, 1e30]);
+        (gs, tm)
+    }
+
+    /// The general way, for any font.
+    fn general<'f>(gs: &'f GState, fallback: &'f Font) -> TextShow<'f> {
+        TextShow {
+            table: None,
+            ..TextShow::new(gs, fallback, &[])
+        }
+    }
+
+    #[test]
+    fn simple_fonts_show_strings_as_the_general_way_does() {
+        let font = Arc::new(Font::fallback());
+        let mut next = rng(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..20_000 {
+            let (gs, tm) = random_state(&mut next, &font);
+            let len = next() % 6;
+            let s: Vec<u8> = (0..len)
+                .map(|_| match next() % 4 {
+                    0 => b' ',
+                    1 => (next() % 32) as u8, // no text
+                    _ => next() as u8,
+                })
+                .collect();
+            let mut out = [Vec::new(), Vec::new()];
+            let mut tms = [tm; 2];
+            for (k, show) in [TextShow::new(&gs, &font, &[]), general(&gs, &font)]
+                .iter()
+                .enumerate()
+            {
+                assert_eq!(show.table.is_some(), k == 0);
+                let mut shower = Shower::new(show, tm, &mut out[k]);
+                shower.string(&s, &mut [], &mut Vec::new());
+                tms[k] = shower.tm;
+            }
+            assert_eq!(bits(&out[0]), bits(&out[1]), "{s:?} {tm:?} {:?}", gs.ctm);
+            assert_eq!(tms[0].map(bits_of), tms[1].map(bits_of));
+        }
+    }
+
+    #[test]
+    fn tj_arrays_shown_while_read_match_the_general_way() {
+        let font = Arc::new(Font::fallback());
+        let mut next = rng(0xD1B5_4A32_D192_ED03);
+        let items: [&[u8]; 16] = [
+            b"(ab)",
+            b"<4142>",
+            b"<41 4>",
+            b"(a\\)b)",
+            b"()",
+            b"<>",
+            b"-300",
+            b"250",
+            b"-0",
+            b"12.5",
+            b" ",
+            b"\n",
+            b"/N",
+            b"[(x) 1]",
+            b"<</K (y)>>",
+            b"%c\n",
+        ];
+        for _ in 0..20_000 {
+            let (gs, tm) = random_state(&mut next, &font);
+            let mut data = b"[".to_vec();
+            for _ in 0..next() % 8 {
+                data.extend_from_slice(items[next() as usize % items.len()]);
+                if next().is_multiple_of(2) {
+                    data.push(b' ');
+                }
+            }
+            if !next().is_multiple_of(8) {
+                data.extend_from_slice(b"] TJ");
+            }
+            // Read and shown at once...
+            let fast = TextShow::new(&gs, &font, &[]);
+            let mut fast_glyphs = Vec::new();
+            let mut lx = Lexer::new(&data);
+            assert_eq!(lx.next_token(), Some(Token::ArrayOpen));
+            let mut sink = FastArray {
+                shower: Shower::new(&fast, tm, &mut fast_glyphs),
+                table: fast.table.unwrap(),
+            };
+            lx.text_array_into(&mut sink);
+            let fast_tm = sink.shower.tm;
+            let fast_end = lx.pos;
+            // ... and read, then shown the general way.
+            let slow = general(&gs, &font);
+            let mut slow_glyphs = Vec::new();
+            let mut lx = Lexer::new(&data);
+            assert_eq!(lx.next_token(), Some(Token::ArrayOpen));
+            let mut array = TextArray::default();
+            lx.text_array(&mut array);
+            let mut shower = Shower::new(&slow, tm, &mut slow_glyphs);
+            shower.array(&array, &mut [], &mut Vec::new());
+            let slow_tm = shower.tm;
+            let what = String::from_utf8_lossy(&data);
+            assert_eq!(bits(&fast_glyphs), bits(&slow_glyphs), "{what}");
+            assert_eq!(fast_tm.map(bits_of), slow_tm.map(bits_of), "{what}");
+            assert_eq!(fast_end, lx.pos, "{what}");
+        }
+    }
+
+    /// A TJ number moves the text matrix as `mul` by a translation does, and what is kept of the
+    /// linear part is what would be computed afresh.
+    #[test]
+    fn tj_numbers_move_as_mul_does() {
+        let font = Arc::new(Font::fallback());
+        let mut next = rng(0xA076_1D64_78BD_642F);
+        let lin_bits = |l: &Linear| {
+            let (a, b, c) = (l.rise, l.at_zero, l.zero_adv);
+            [
+                l.t[0], l.t[1], l.t[2], l.t[3], l.size, a.0, a.1, b.0, b.1, c.0, c.1,
+            ]
+            .map(bits_of)
+        };
+        for _ in 0..20_000 {
+            let (gs, tm) = random_state(&mut next, &font);
+            let v = pick(&mut next, &[-300.0, 250.0, -0.0, 0.0, 1e9, -4.5]);
+            let show = TextShow::new(&gs, &font, &[]);
+            let mut glyphs = Vec::new();
+            let mut shower = Shower::new(&show, tm, &mut glyphs);
+            if next().is_multiple_of(2) {
+                shower.begin_string();
+            }
+            shower.num(v);
+            let tx = -v / 1000.0 * gs.size * gs.th;
+            let want = mul(&[1.0, 0.0, 0.0, 1.0, tx, 0.0], &tm);
+            assert_eq!(shower.tm.map(bits_of), want.map(bits_of), "{tm:?} {v}");
+            if let Some(kept) = &shower.lin {
+                assert_eq!(
+                    lin_bits(kept),
+                    lin_bits(&Linear::new(&want, &show)),
+                    "{tm:?}"
+                );
+            }
+        }
+    }
+
+    fn page(content: &str) -> Vec<(String, f32)> {
+        let doc = PdfDoc::new();
+        let cache = FontCache::default();
+        let mut interp = Interp::new(&doc, &cache, Budget::for_tests(), InterpLimits::default());
+        interp.run_page(content.as_bytes(), None, IDENTITY);
+        interp
+            .glyphs
+            .iter()
+            .map(|g| (g.text.to_string(), g.x0))
+            .collect()
+    }
+
+    fn texts(glyphs: &[(String, f32)]) -> String {
+        glyphs.iter().map(|g| g.0.as_str()).collect()
+    }
+
+    #[test]
+    fn an_array_shown_ahead_stays_only_if_tj_takes_it() {
+        let bt = "BT /F1 10 Tf ";
+        assert_eq!(texts(&page(&format!("{bt}[(AB) -300 (C)] TJ ET"))), "ABC");
+        // Another operator takes the array (or none does): nothing shown, the text matrix unmoved.
+        for other in ["[(A)] 5 TJ", "[(A)] Tj", "[(A)] 0 d", "[(A)] true", "[(A)]"] {
+            let g = page(&format!("{bt}{other} (B) Tj"));
+            assert_eq!(texts(&g), "B", "{other}");
+            assert_eq!(g[0].1, 0.0, "{other}");
+        }
+        // An array left open takes the rest of the stream.
+        assert_eq!(texts(&page(&format!("{bt}[(A) 1 (B) Tj"))), "");
+        assert_eq!(texts(&page(&format!("{bt}[(A)] 5 TJ ET"))), "");
+        assert_eq!(texts(&page(&format!("{bt}[(A)] [(B)] TJ (C) Tj"))), "BC");
+        assert_eq!(page(&format!("{bt}[(A)] [(B)] TJ"))[0].1, 0.0);
+        // Past 64 operands arrays are read past; the last one kept is shown.
+        let many = "1 ".repeat(70);
+        assert_eq!(texts(&page(&format!("{bt}{many}[(A)] TJ"))), "");
+        let some = "1 ".repeat(63);
+        assert_eq!(texts(&page(&format!("{bt}{some}[(A)] [(B)] TJ"))), "A");
     }
 }

@@ -606,6 +606,15 @@ impl Font {
         }
     }
 
+    /// A simple font's table of decoded codes, indexed by the byte (every simple font has one; a
+    /// composite font has none).
+    pub fn simple_table(&self) -> Option<&[Decoded; 256]> {
+        match &self.kind {
+            Kind::Simple { table, .. } => table.as_slice().try_into().ok(),
+            Kind::Cid { .. } => None,
+        }
+    }
+
     /// Call `f` with each character of a string operand, in order. A simple font's characters come
     /// straight from its table; a composite font's are decoded into `scratch` first.
     pub fn each_decoded(

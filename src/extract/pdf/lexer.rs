@@ -35,6 +35,8 @@ impl Operand {
 pub struct TextArray {
     pub items: Vec<TextItem>,
     pub bytes: Vec<u8>,
+    /// Where the string being read starts in `bytes`.
+    open: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,15 +47,62 @@ pub enum TextItem {
 }
 
 impl TextArray {
-    fn push_str(&mut self, s: &[u8]) {
-        let start = self.bytes.len() as u32;
-        self.bytes.extend_from_slice(s);
-        self.items
-            .push(TextItem::Str(start, self.bytes.len() as u32));
-    }
-
     pub fn str(&self, start: u32, end: u32) -> &[u8] {
         self.bytes.get(start as usize..end as usize).unwrap_or(&[])
+    }
+}
+
+/// What the items of a text array are read into, in order: a [`TextArray`], or a reader that
+/// uses them as they come. A string's bytes arrive between `begin_str` and `end_str`.
+pub trait TextSink: ByteSink {
+    fn num(&mut self, v: f32);
+    fn begin_str(&mut self);
+    fn end_str(&mut self);
+}
+
+impl ByteSink for TextArray {
+    fn push(&mut self, b: u8) {
+        self.bytes.push(b);
+    }
+    fn extend_from(&mut self, s: &[u8]) {
+        self.bytes.extend_from_slice(s);
+    }
+}
+
+impl TextSink for TextArray {
+    fn num(&mut self, v: f32) {
+        self.items.push(TextItem::Num(v));
+    }
+    fn begin_str(&mut self) {
+        self.open = self.bytes.len() as u32;
+    }
+    fn end_str(&mut self) {
+        self.items
+            .push(TextItem::Str(self.open, self.bytes.len() as u32));
+    }
+}
+
+/// Where the lexer decodes a string: a token's inline buffer, or the shared buffer of a TJ array.
+pub trait ByteSink {
+    fn push(&mut self, b: u8);
+    fn extend_from(&mut self, s: &[u8]);
+}
+
+impl ByteSink for Bytes {
+    fn push(&mut self, b: u8) {
+        smallvec::SmallVec::push(self, b);
+    }
+    fn extend_from(&mut self, s: &[u8]) {
+        self.extend_from_slice(s);
+    }
+}
+
+impl ByteSink for Vec<u8> {
+    fn push(&mut self, b: u8) {
+        Vec::push(self, b);
+    }
+    fn extend_from(&mut self, s: &[u8]) {
+        self.extend_from_slice(s);
     }
 }
 
@@ -224,30 +273,103 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    /// A number starting at `self.pos` (a digit, sign or point).
+    /// A number starting at `self.pos` (a digit, sign or point): the bytes up to the first that is
+    /// not a digit, sign or point, read as [`parse_num`] reads them. The common shapes (an optional
+    /// `-`, digits, maybe a point and more digits) are valued as they are scanned: at most 9 digits
+    /// and 6 after the point as [`parse_plain_num`] values them, up to 15 digits as `str::parse`
+    /// does (see [`rounded_once`]). Anything else goes to `parse_num`.
+    #[inline(always)]
     fn number(&mut self) -> f32 {
         let d = self.data;
         let start = self.pos;
-        let mut i = start + 1;
-        while i < d.len() && matches!(d[i], b'0'..=b'9' | b'.' | b'-' | b'+') {
+        let neg = d.get(start) == Some(&b'-');
+        let mut i = start + neg as usize;
+        // All the digits, before and after the point, as one integer (exact for the 15 digits at
+        // most that the common shapes have; wrapping, and then unused, for longer ones).
+        let mut v: u64 = 0;
+        let mut scan_digits = |i: &mut usize| {
+            let from = *i;
+            while let Some(x) = d.get(*i).map(|c| c.wrapping_sub(b'0')).filter(|x| *x <= 9) {
+                v = v.wrapping_mul(10).wrapping_add(x as u64);
+                *i += 1;
+            }
+            *i - from
+        };
+        let int_digits = scan_digits(&mut i);
+        let point = d.get(i) == Some(&b'.');
+        let mut frac_digits = 0;
+        if point {
+            i += 1;
+            frac_digits = scan_digits(&mut i);
+        }
+        let odd_end = d.get(i).is_some_and(|c| matches!(c, b'.' | b'+' | b'-'));
+        if !odd_end {
+            let digits = int_digits + frac_digits;
+            let value = if !point && (1..=9).contains(&int_digits) {
+                Some(v as u32 as f32)
+            } else if point && int_digits <= 9 && frac_digits <= 6 && digits > 0 {
+                POW10.get(frac_digits).map(|p| (v as f64 / p) as f32)
+            } else if (1..=15).contains(&digits) {
+                POW10
+                    .get(frac_digits)
+                    .and_then(|p| rounded_once(v as f64 / p))
+            } else {
+                None
+            };
+            if let Some(x) = value {
+                self.pos = i;
+                return if neg { -x } else { x };
+            }
+        }
+        self.odd_number(start, i)
+    }
+
+    /// The rest of a number whose bytes from `start` to `i` did not take a common shape: the
+    /// bytes up to the first that is not a digit, sign or point, through [`parse_num`].
+    #[cold]
+    #[inline(never)]
+    fn odd_number(&mut self, start: usize, mut i: usize) -> f32 {
+        let d = self.data;
+        while d
+            .get(i)
+            .is_some_and(|c| matches!(c, b'0'..=b'9' | b'.' | b'+' | b'-'))
+        {
+            i += 1;
+        }
+        // Called at a digit, sign or point, which the number takes; should it be called elsewhere,
+        // the byte is taken all the same, so that the lexer always moves on.
+        if i == start {
             i += 1;
         }
         self.pos = i;
-        parse_num(&d[start..i])
+        parse_num(d.get(start..i).unwrap_or(&[]))
     }
 
     fn literal_string(&mut self) -> Bytes {
-        // at '('
-        self.pos += 1;
-        // Most strings have no escapes and no nested parentheses: copy them whole.
-        let rest = &self.data[self.pos..];
-        if let Some(i) = memchr::memchr3(b')', b'(', b'\\', rest) {
-            if rest[i] == b')' {
-                self.pos += i + 1;
-                return Bytes::from_slice(&rest[..i]);
-            }
-        }
         let mut out = Bytes::new();
+        self.literal_string_into(&mut out);
+        out
+    }
+
+    /// The literal string at `self.pos` (at its `(`), decoded onto the end of `out`.
+    fn literal_string_into(&mut self, out: &mut impl ByteSink) {
+        self.pos += 1;
+        // Most strings have no escapes and no nested parentheses: copy them whole. Most are short,
+        // too: look at their first bytes before calling on memchr.
+        let rest = self.data.get(self.pos..).unwrap_or(&[]);
+        let special = |b: u8| matches!(b, b')' | b'(' | b'\\');
+        let head = rest.len().min(16);
+        let stop = match rest[..head].iter().position(|&b| special(b)) {
+            Some(i) => Some(i),
+            None => memchr::memchr3(b')', b'(', b'\\', &rest[head..]).map(|i| head + i),
+        };
+        let plain = stop.unwrap_or(rest.len());
+        out.extend_from(&rest[..plain]);
+        self.pos += plain;
+        if stop.is_some_and(|i| rest[i] == b')') {
+            self.pos += 1;
+            return;
+        }
         let mut depth = 1usize;
         while let Some(b) = self.peek() {
             self.pos += 1;
@@ -297,31 +419,38 @@ impl<'a> Lexer<'a> {
                 _ => out.push(b),
             }
         }
-        out
     }
 
     fn hex_string(&mut self) -> Bytes {
-        self.pos += 1;
-        let rest = &self.data[self.pos..];
-        let end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
-        let body = &rest[..end];
-        self.pos = (self.pos + end + 1).min(self.data.len());
-        // Digits only, an even number of them (white space and other bytes are skipped the slow way).
-        if body.len().is_multiple_of(2) && body.len() <= 32 {
-            let mut buf = [0u8; 16];
-            let mut ok = 0u8;
-            for (o, pair) in buf.iter_mut().zip(body.chunks_exact(2)) {
-                let (h, l) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
-                ok |= h | l;
-                *o = h << 4 | (l & 0x0f);
+        let mut out = Bytes::new();
+        self.hex_string_into(&mut out);
+        out
+    }
+
+    /// The hex string at `self.pos` (at its `<`), decoded onto the end of `out`. White space and
+    /// other bytes between the digits are skipped; an odd last digit stands for its high half.
+    fn hex_string_into(&mut self, out: &mut impl ByteSink) {
+        let d = self.data;
+        let mut i = self.pos + 1;
+        // Pairs of digits, the common case, decoded as they are read.
+        while let (Some(&a), Some(&b)) = (d.get(i), d.get(i + 1)) {
+            let (h, l) = (HEX[a as usize], HEX[b as usize]);
+            if (h | l) & 0xf0 != 0 {
+                break;
             }
-            if ok & 0xf0 == 0 {
-                return Bytes::from_slice(&buf[..body.len() / 2]);
-            }
+            out.push(h << 4 | l);
+            i += 2;
         }
-        let mut out = Bytes::with_capacity(body.len() / 2 + 1);
+        if d.get(i) == Some(&b'>') {
+            self.pos = i + 1;
+            return;
+        }
+        // Anything else: the rest up to `>`, digit by digit.
+        let rest = d.get(i..).unwrap_or(&[]);
+        let end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
+        self.pos = (i + end + 1).min(d.len());
         let mut hi: Option<u8> = None;
-        for &b in body {
+        for &b in &rest[..end] {
             if let Some(v) = hexval(b) {
                 match hi.take() {
                     Some(h) => out.push(h << 4 | v),
@@ -332,7 +461,6 @@ impl<'a> Lexer<'a> {
         if let Some(h) = hi {
             out.push(h << 4);
         }
-        out
     }
 
     /// Skip inline image data after `ID` up to and including `EI`.
@@ -361,9 +489,13 @@ impl<'a> Lexer<'a> {
     pub fn text_array(&mut self, buf: &mut TextArray) {
         buf.items.clear();
         buf.bytes.clear();
+        self.text_array_into(buf);
+    }
+
+    /// [`Self::text_array`] into any sink.
+    pub fn text_array_into(&mut self, sink: &mut impl TextSink) {
         let d = self.data;
         loop {
-            self.skip_ws();
             let Some(&b) = d.get(self.pos) else { return };
             match b {
                 b']' => {
@@ -371,17 +503,20 @@ impl<'a> Lexer<'a> {
                     return;
                 }
                 b'(' => {
-                    let s = self.literal_string();
-                    buf.push_str(&s);
+                    sink.begin_str();
+                    self.literal_string_into(sink);
+                    sink.end_str();
                 }
                 b'<' if d.get(self.pos + 1) != Some(&b'<') => {
-                    let s = self.hex_string();
-                    buf.push_str(&s);
+                    sink.begin_str();
+                    self.hex_string_into(sink);
+                    sink.end_str();
                 }
                 b'0'..=b'9' | b'+' | b'-' | b'.' => {
                     let n = self.number();
-                    buf.items.push(TextItem::Num(n));
+                    sink.num(n);
                 }
+                _ if is_white(b) || b == b'%' => self.skip_ws(),
                 _ => match self.next_token() {
                     None | Some(Token::ArrayClose) => return,
                     Some(Token::Op(_)) => {}
@@ -505,6 +640,23 @@ pub fn parse_num(s: &[u8]) -> f32 {
     }
 }
 
+/// Exact powers of ten, for the digits after a point.
+const POW10: [f64; 16] = [
+    1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The f32 nearest to a decimal given as `q`, the correctly rounded f64 quotient of two exact
+/// integers (at most 15 digits over a power of ten): what `str::parse` gives. `q` is within an
+/// f64 ulp of the decimal, so rounding it to f32 rounds the decimal the same way unless a point
+/// halfway between two f32s lies that close: then `None`, and the caller parses.
+fn rounded_once(q: f64) -> Option<f32> {
+    let f = q as f32;
+    let below = (f.next_down() as f64 + f as f64) / 2.0;
+    let above = (f as f64 + f.next_up() as f64) / 2.0;
+    let margin = q.abs() * f64::EPSILON;
+    (q - below > margin && above - q > margin).then_some(f)
+}
+
 /// The common case without going through `str::parse`: an optional `-`, at most 9 integer digits, an
 /// optional `.` with at most 6 digits (what PDF producers write). `None` for anything else.
 fn parse_plain_num(s: &[u8]) -> Option<f32> {
@@ -532,7 +684,6 @@ fn parse_plain_num(s: &[u8]) -> Option<f32> {
         }
         v = v * 10 + (c - b'0') as u64;
     }
-    const POW10: [f64; 7] = [1.0, 10.0, 100.0, 1e3, 1e4, 1e5, 1e6];
     // Exact integer over an exact power of ten: the f64 quotient is correctly rounded.
     let x = (v as f64 / POW10[frac.len()]) as f32;
     Some(if neg { -x } else { x })
@@ -646,6 +797,216 @@ mod tests {
         assert_eq!(buf.items.len(), 1);
         assert_eq!(buf.bytes, b"A");
         assert_eq!(l.next_token(), None);
+    }
+
+    /// A small xorshift generator for the randomized tests.
+    fn rng(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed | 1;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
+    /// Random bytes drawn mostly from `alphabet`.
+    fn random_bytes(next: &mut impl FnMut() -> u64, alphabet: &[u8], max_len: u64) -> Vec<u8> {
+        let len = next() % (max_len + 1);
+        (0..len)
+            .map(|_| {
+                let r = next();
+                if r.is_multiple_of(16) {
+                    (r >> 8) as u8
+                } else {
+                    alphabet[(r >> 8) as usize % alphabet.len()]
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn numbers_are_read_as_parse_num_reads_their_bytes() {
+        let mut next = rng(0x5DEE_CE66_D1CE_4E5B);
+        let alphabet = b"0123456789000111.-+ x]";
+        for _ in 0..100_000 {
+            let mut data = random_bytes(&mut next, alphabet, 24);
+            if data
+                .first()
+                .is_none_or(|b| !matches!(b, b'0'..=b'9' | b'.' | b'+' | b'-'))
+            {
+                data.insert(0, b"0123456789.+-"[next() as usize % 13]);
+            }
+            let end = 1 + data[1..]
+                .iter()
+                .position(|c| !matches!(c, b'0'..=b'9' | b'.' | b'+' | b'-'))
+                .unwrap_or(data.len() - 1);
+            let mut lx = Lexer::new(&data);
+            let got = lx.number();
+            let want = parse_num(&data[..end]);
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "{:?}",
+                String::from_utf8_lossy(&data)
+            );
+            assert_eq!(lx.pos, end, "{:?}", String::from_utf8_lossy(&data));
+        }
+        // Up to 15 digits, anywhere around the point: the correctly rounded value.
+        for _ in 0..300_000 {
+            let digits = 1 + next() % 15;
+            let t: String = (0..digits)
+                .map(|_| (b'0' + (next() % 10) as u8) as char)
+                .collect();
+            let at = (next() % (digits + 1)) as usize;
+            let t = format!(
+                "{}{}.{}",
+                ["", "-"][next() as usize % 2],
+                &t[..at],
+                &t[at..]
+            );
+            let want: f32 = t.parse().unwrap();
+            let got = Lexer::new(t.as_bytes()).number();
+            assert_eq!(got.to_bits(), want.to_bits(), "{t}");
+        }
+        // Halfway between two f32s, or a hair off it, where rounding the f64 quotient again could
+        // go wrong (2^24 + 1 and 2^33 + 2^9 are halfway; 1 + 2^-24 is 1.0000000596046447753...).
+        for t in [
+            "16777217.0000000",
+            "16777217.0000001",
+            "16777216.9999999",
+            "8589935104",
+            "8589935104.0",
+            "8589935104.00001",
+            "8589935103.99999",
+            "1.00000005960464",
+            "1.00000005960465",
+        ] {
+            let want: f32 = t.parse().unwrap();
+            assert_eq!(
+                Lexer::new(t.as_bytes()).number().to_bits(),
+                want.to_bits(),
+                "{t}"
+            );
+        }
+        assert_eq!(rounded_once(16777217.0), None);
+        for (t, want) in [
+            ("-", 0.0),
+            ("-.", 0.0),
+            ("+5", 5.0),
+            ("5.-", 5.0),
+            ("1234567890", 1234567890.0),
+        ] {
+            assert_eq!(Lexer::new(t.as_bytes()).number(), want, "{t}");
+        }
+    }
+
+    /// The general reading of a hex string: every hex digit of the body up to `>`, paired.
+    fn hex_reference(data: &[u8], pos: usize) -> (Vec<u8>, usize) {
+        let rest = &data[pos + 1..];
+        let end = rest.iter().position(|&b| b == b'>').unwrap_or(rest.len());
+        let digits: Vec<u8> = rest[..end].iter().filter_map(|&b| hexval(b)).collect();
+        let out = digits
+            .chunks(2)
+            .map(|p| p[0] << 4 | p.get(1).copied().unwrap_or(0))
+            .collect();
+        (out, (pos + 1 + end + 1).min(data.len()))
+    }
+
+    /// The general reading of a literal string: escapes, nested parentheses, to the matching `)`.
+    fn literal_reference(data: &[u8], pos: usize) -> (Vec<u8>, usize) {
+        let mut out = Vec::new();
+        let (mut i, mut depth) = (pos + 1, 1);
+        while let Some(&b) = data.get(i) {
+            i += 1;
+            match b {
+                b'\\' => {
+                    let Some(&c) = data.get(i) else { break };
+                    i += 1;
+                    match c {
+                        b'n' => out.push(b'\n'),
+                        b'r' => out.push(b'\r'),
+                        b't' => out.push(b'\t'),
+                        b'b' => out.push(8),
+                        b'f' => out.push(12),
+                        b'\r' => {
+                            if data.get(i) == Some(&b'\n') {
+                                i += 1;
+                            }
+                        }
+                        b'\n' => {}
+                        b'0'..=b'7' => {
+                            let mut v = (c - b'0') as u32;
+                            for _ in 0..2 {
+                                match data.get(i) {
+                                    Some(d @ b'0'..=b'7') => {
+                                        v = v * 8 + (d - b'0') as u32;
+                                        i += 1;
+                                    }
+                                    _ => break,
+                                }
+                            }
+                            out.push(v as u8);
+                        }
+                        other => out.push(other),
+                    }
+                }
+                b'(' => {
+                    depth += 1;
+                    out.push(b);
+                }
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                    out.push(b);
+                }
+                _ => out.push(b),
+            }
+        }
+        (out, i)
+    }
+
+    #[test]
+    fn strings_decode_as_the_general_reading_does() {
+        let mut next = rng(0x2545_F491_4F6C_DD1D);
+        let hex_alphabet = b"0123456789abcdefABCDEF0123456789 \n>g<";
+        let lit_alphabet = b"abcdefghij ()\\nrtbf01234567\r\n)";
+        for i in 0..50_000u64 {
+            let hex = i % 2 == 0;
+            let mut data = vec![if hex { b'<' } else { b'(' }];
+            let alphabet: &[u8] = if hex { hex_alphabet } else { lit_alphabet };
+            data.extend(random_bytes(&mut next, alphabet, 40));
+            let (want, want_pos) = if hex {
+                hex_reference(&data, 0)
+            } else {
+                literal_reference(&data, 0)
+            };
+            // Into a token's buffer and into a TJ array's, behind what it already holds.
+            let mut lx = Lexer::new(&data);
+            let tok = if hex {
+                lx.hex_string()
+            } else {
+                lx.literal_string()
+            };
+            assert_eq!(
+                tok.as_slice(),
+                want.as_slice(),
+                "{:?}",
+                String::from_utf8_lossy(&data)
+            );
+            assert_eq!(lx.pos, want_pos);
+            let mut buf = b"xy".to_vec();
+            let mut lx = Lexer::new(&data);
+            if hex {
+                lx.hex_string_into(&mut buf);
+            } else {
+                lx.literal_string_into(&mut buf);
+            }
+            assert_eq!(&buf[2..], want.as_slice());
+            assert_eq!(lx.pos, want_pos);
+        }
     }
 
     #[test]

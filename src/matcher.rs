@@ -9,7 +9,9 @@ use crate::normalize::normalize_pattern;
 use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::PatternSet;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSetBuilder};
+use regex::RegexSetBuilder;
+use regex_automata::meta;
+use regex_automata::util::syntax;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
 use std::collections::HashMap;
@@ -89,11 +91,47 @@ impl CompileError {
 /// start-up. Should compiling fail, the pattern matches nothing; patterns that are not known to
 /// compile are compiled up front with [`LazyRegex::compile`], so a failure stops the run before it
 /// starts (see [`crate::patterns::load::has_embedded_regexes`]).
+///
+/// Compiled as `regex::RegexBuilder` compiles it (the same matches), but without the prefilter the
+/// regex engine would derive from the pattern's literals: a text is only searched when the screen
+/// has found one of them in it, and deriving a prefilter from every case variant of the literals
+/// cost half of each compilation.
 #[derive(Debug)]
 pub(crate) struct LazyRegex {
     source: String,
     limit: usize,
-    re: OnceLock<Option<Regex>>,
+    re: OnceLock<Option<meta::Regex>>,
+}
+
+/// A match of a [`LazyRegex`] in a text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found<'t> {
+    start: usize,
+    end: usize,
+    text: &'t str,
+}
+
+impl<'t> Found<'t> {
+    fn new(haystack: &'t str, m: regex_automata::Match) -> Found<'t> {
+        Found {
+            start: m.start(),
+            end: m.end(),
+            // A match of a UTF-8 expression lies on character boundaries.
+            text: haystack.get(m.range()).unwrap_or_default(),
+        }
+    }
+
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
+    pub(crate) fn end(&self) -> usize {
+        self.end
+    }
+
+    pub(crate) fn as_str(&self) -> &'t str {
+        self.text
+    }
 }
 
 impl LazyRegex {
@@ -105,11 +143,26 @@ impl LazyRegex {
         }
     }
 
-    fn build(&self) -> Result<Regex, regex::Error> {
-        RegexBuilder::new(&self.source)
-            .case_insensitive(true)
-            .size_limit(self.limit)
-            .build()
+    fn build(&self) -> Result<meta::Regex, regex::Error> {
+        // What `regex::RegexBuilder::new(source).case_insensitive(true).size_limit(limit)` sets.
+        let config = meta::Config::new()
+            .match_kind(regex_automata::MatchKind::LeftmostFirst)
+            .utf8_empty(true)
+            .nfa_size_limit(Some(self.limit))
+            .hybrid_cache_capacity(2 * (1 << 20))
+            .auto_prefilter(false);
+        meta::Builder::new()
+            .configure(config)
+            .syntax(syntax::Config::new().case_insensitive(true).utf8(true))
+            .build(&self.source)
+            .map_err(|e| match e.size_limit() {
+                // The error `regex` reports, in its words.
+                Some(limit) => regex::Error::CompiledTooBig(limit),
+                None => regex::Error::Syntax(
+                    e.syntax_error()
+                        .map_or_else(|| e.to_string(), |s| s.to_string()),
+                ),
+            })
     }
 
     /// Compile now, reporting a failure.
@@ -120,8 +173,27 @@ impl LazyRegex {
         Ok(())
     }
 
-    pub(crate) fn get(&self) -> Option<&Regex> {
+    fn get(&self) -> Option<&meta::Regex> {
         self.re.get_or_init(|| self.build().ok()).as_ref()
+    }
+
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.get().is_some_and(|re| re.is_match(text))
+    }
+
+    /// The first match in `text`.
+    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Found<'t>> {
+        self.get()?.find(text).map(|m| Found::new(text, m))
+    }
+
+    /// Every match in `text`, in order, none overlapping.
+    pub(crate) fn find_iter<'a, 't: 'a>(
+        &'a self,
+        text: &'t str,
+    ) -> impl Iterator<Item = Found<'t>> + 'a {
+        self.get()
+            .into_iter()
+            .flat_map(move |re| re.find_iter(text).map(move |m| Found::new(text, m)))
     }
 }
 
@@ -426,7 +498,6 @@ impl Matcher {
             if !present.contains(self.extra + k) {
                 continue;
             }
-            let Some(re) = re.get() else { continue };
             for m in re.find_iter(text) {
                 if on_word_boundary(text, m.start(), m.end()) {
                     hits.push(Hit {
@@ -459,6 +530,7 @@ mod tests {
     use super::*;
     use crate::normalize::normalize;
     use crate::patterns::load::defaults;
+    use regex::RegexBuilder;
 
     fn ids(text: &str) -> Vec<String> {
         let set = defaults().unwrap();
@@ -624,6 +696,93 @@ mod tests {
             matched > ROUNDS * (patterns.len() + models.len()) / 2,
             "{matched}"
         );
+    }
+
+    #[test]
+    fn lazy_regexes_match_as_the_regex_crate_does() {
+        let set = defaults().unwrap();
+        let c = &set.cues;
+        let mut patterns = judge_patterns(&set);
+        patterns.extend(set.entities.iter().flat_map(|e| e.models.iter().cloned()));
+        // The cue lists as the judge searches them.
+        for list in [
+            &c.prohibition,
+            &c.removal,
+            &c.replacement,
+            &c.supply,
+            &c.prohibited_list,
+        ] {
+            patterns.push(crate::judge::ascii_word_boundaries(
+                &crate::judge::alternation(list),
+            ));
+        }
+        let hirs: Vec<_> = patterns
+            .iter()
+            .map(|p| regex_syntax::ParserBuilder::new().build().parse(p).unwrap())
+            .collect();
+        // Texts with matches of every pattern, and odd ones: empty, other forms of ASCII letters
+        // (not normalised), a replacement character, a NUL, a lone combining mark.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut texts: Vec<String> = [
+            "",
+            "\u{17F}hall not",
+            "\u{212A}",
+            "\u{FFFD}",
+            "\0",
+            "\u{301}x",
+        ]
+        .map(String::from)
+        .to_vec();
+        for round in 0..8 {
+            let mut t = String::new();
+            for hir in &hirs {
+                t.push_str(["", " ", "x", "中", "A ", ". "][(round + t.len()) % 6]);
+                sample(hir, &mut x, &mut t);
+            }
+            texts.push(t);
+        }
+        let mut matching = 0;
+        for p in &patterns {
+            let lazy = LazyRegex::new(p.clone(), 1 << 25);
+            let re = RegexBuilder::new(p)
+                .case_insensitive(true)
+                .size_limit(1 << 25)
+                .build()
+                .unwrap();
+            matching += usize::from(texts.iter().any(|t| re.is_match(t)));
+            for t in &texts {
+                let ours: Vec<_> = lazy
+                    .find_iter(t)
+                    .map(|m| (m.start(), m.end(), m.as_str()))
+                    .collect();
+                let theirs: Vec<_> = re
+                    .find_iter(t)
+                    .map(|m| (m.start(), m.end(), m.as_str()))
+                    .collect();
+                assert_eq!(ours, theirs, "{p:?} in {t:?}");
+                assert_eq!(lazy.is_match(t), re.is_match(t), "{p:?} in {t:?}");
+                assert_eq!(
+                    lazy.find(t).map(|m| m.as_str()),
+                    re.find(t).map(|m| m.as_str())
+                );
+            }
+        }
+        // Nearly every pattern matches somewhere: the test tests something.
+        assert!(matching * 10 > patterns.len() * 9, "{matching}");
+        // Errors are reported in the regex crate's words.
+        let big = LazyRegex::new(r"\w{1000}\w{1000}".into(), 1 << 22);
+        let theirs = RegexBuilder::new(r"\w{1000}\w{1000}")
+            .case_insensitive(true)
+            .size_limit(1 << 22)
+            .build()
+            .unwrap_err();
+        assert_eq!(big.compile().unwrap_err().to_string(), theirs.to_string());
+        assert!(!big.is_match("x"));
+        let unclosed = String::from("(unclosed");
+        let bad = LazyRegex::new(unclosed.clone(), 1 << 22);
+        let theirs = RegexBuilder::new(&unclosed).build().unwrap_err();
+        assert_eq!(bad.compile().unwrap_err().to_string(), theirs.to_string());
+        assert_eq!(bad.find_iter(&unclosed).count(), 0);
     }
 
     #[test]

@@ -45,19 +45,91 @@ pub struct Hit {
     pub via: Via,
 }
 
+/// What an occurrence of a name or guard means.
 #[derive(Debug, Clone)]
-enum AcPattern {
+enum Mention {
     Name {
         entity: usize,
         via: Via,
         exact: Option<String>,
+        /// Its place among the names and guards as listed: of hits with the same span, the one of
+        /// the earlier name is reported.
+        order: usize,
     },
     Guard,
-    /// A literal of screened regular expressions: `Matcher::screen_targets[first..end]` name them.
-    Literal {
-        first: usize,
-        end: usize,
+}
+
+impl Mention {
+    /// Note an occurrence at `start..end` of `text`: a guard, or a hit where the name stands as a
+    /// word (and, if it must, with its exact capitals).
+    fn note(
+        &self,
+        text: &str,
+        (start, end): (usize, usize),
+        guards: &mut Vec<(usize, usize)>,
+        hits: &mut Vec<(usize, Hit)>,
+    ) {
+        match self {
+            Mention::Guard => guards.push((start, end)),
+            Mention::Name {
+                entity,
+                via,
+                exact,
+                order,
+            } => {
+                if exact
+                    .as_deref()
+                    .is_some_and(|x| text.get(start..end) != Some(x))
+                {
+                    return;
+                }
+                if on_word_boundary(text, start, end) {
+                    let hit = Hit {
+                        entity: *entity,
+                        start,
+                        end,
+                        via: *via,
+                    };
+                    hits.push((*order, hit));
+                }
+            }
+        }
+    }
+}
+
+/// A name or guard that contains a shorter name (華為技術有限公司 contains 華為, 中興路 contains 中興).
+/// It occurs only where that name does, so it is not in the automaton (each of its bytes would be
+/// a state, and the states cost most of the start-up) but compared with the text around each
+/// occurrence of the shorter name.
+#[derive(Debug, Clone)]
+struct Longer {
+    /// Where the shorter name starts in it.
+    offset: usize,
+    /// Normalised; compared ASCII-case-insensitively, as the automaton compares.
+    text: String,
+    mention: Mention,
+}
+
+impl Longer {
+    /// Its span, if it occurs in `text` around the shorter name found at `start`.
+    fn around(&self, text: &str, start: usize) -> Option<(usize, usize)> {
+        let s = start.checked_sub(self.offset)?;
+        let e = s.checked_add(self.text.len())?;
+        text.get(s..e)?
+            .eq_ignore_ascii_case(&self.text)
+            .then_some((s, e))
+    }
+}
+
+#[derive(Debug, Clone)]
+enum AcPattern {
+    /// A name or guard; `Matcher::longer[longer]` are those placed at it (see [`Longer`]).
+    Mention {
+        mention: Mention,
+        longer: std::ops::Range<usize>,
     },
+    /// A literal of screened regular expressions: `Matcher::screen_targets[first..end]` name them.
+    Literal { first: usize, end: usize },
 }
 
 /// The compiled matcher.
@@ -65,6 +137,7 @@ enum AcPattern {
 pub struct Matcher {
     ac: AhoCorasick,
     ac_patterns: Vec<AcPattern>,
+    longer: Vec<Longer>,
     /// The screened expressions each `AcPattern::Literal` stands for.
     screen_targets: Vec<usize>,
     /// Screened expressions without a usable literal: they may match anything.
@@ -73,6 +146,8 @@ pub struct Matcher {
     /// product models follow them.
     extra: usize,
     models: Vec<(usize, LazyRegex)>,
+    /// The order of the first product model's hits (after every name's; see [`Mention::Name`]).
+    model_order: usize,
 }
 
 /// A pattern that could not be compiled (regular expression too large, automaton too large).
@@ -343,28 +418,33 @@ impl Matcher {
         set: &PatternSet,
         screened: &[Vec<String>],
     ) -> Result<Matcher, CompileError> {
+        let mentions = mentions(set);
+        let model_order = mentions.len();
+        // The names and guards that go in the automaton, each with the longer ones placed at it.
+        let places = places(&mentions);
+        let mut placed: Vec<Vec<Longer>> = vec![Vec::new(); mentions.len()];
+        let mut residents = Vec::new();
+        for (i, ((text, mention), place)) in mentions.into_iter().zip(places).enumerate() {
+            match place {
+                Some((name, offset)) => placed[name].push(Longer {
+                    offset,
+                    text,
+                    mention,
+                }),
+                None => residents.push((i, text, mention)),
+            }
+        }
         let mut strings: Vec<Vec<u8>> = Vec::new();
         let mut ac_patterns = Vec::new();
-        for (i, e) in set.entities.iter().enumerate() {
-            let names = e
-                .aliases
-                .iter()
-                .map(|a| (a, Via::Name, false))
-                .chain(e.brands.iter().map(|a| (a, Via::Brand, false)))
-                .chain(e.case_sensitive.iter().map(|a| (a, Via::Name, true)));
-            for (a, via, exact) in names {
-                let n = normalize_pattern(a);
-                ac_patterns.push(AcPattern::Name {
-                    entity: i,
-                    via,
-                    exact: exact.then(|| n.clone()),
-                });
-                strings.push(n.into_bytes());
-            }
-            for g in &e.guards {
-                strings.push(normalize_pattern(g).into_bytes());
-                ac_patterns.push(AcPattern::Guard);
-            }
+        let mut longer = Vec::new();
+        for (i, text, mention) in residents {
+            let first = longer.len();
+            longer.append(&mut placed[i]);
+            ac_patterns.push(AcPattern::Mention {
+                mention,
+                longer: first..longer.len(),
+            });
+            strings.push(text.into_bytes());
         }
         // The product models are screened after the caller's expressions.
         let models: Vec<(usize, &String)> = set
@@ -445,10 +525,12 @@ impl Matcher {
         Ok(Matcher {
             ac,
             ac_patterns,
+            longer,
             screen_targets,
             unscreened,
             extra: screened.len(),
             models,
+            model_order,
         })
     }
 
@@ -466,26 +548,18 @@ impl Matcher {
             present.insert(t);
         }
         let mut guards: Vec<(usize, usize)> = Vec::new();
-        let mut hits: Vec<Hit> = Vec::new();
+        // (order, hit): see `Mention::Name::order`.
+        let mut hits: Vec<(usize, Hit)> = Vec::new();
         for m in self.ac.find_overlapping_iter(text) {
             let (s, e) = (m.start(), m.end());
             match &self.ac_patterns[m.pattern().as_usize()] {
-                AcPattern::Guard => guards.push((s, e)),
-                AcPattern::Name { entity, via, exact } => {
-                    if let Some(exact) = exact {
-                        if &text[s..e] != exact {
-                            continue;
+                AcPattern::Mention { mention, longer } => {
+                    mention.note(text, (s, e), &mut guards, &mut hits);
+                    for l in &self.longer[longer.clone()] {
+                        if let Some(span) = l.around(text, s) {
+                            l.mention.note(text, span, &mut guards, &mut hits);
                         }
                     }
-                    if !on_word_boundary(text, s, e) {
-                        continue;
-                    }
-                    hits.push(Hit {
-                        entity: *entity,
-                        start: s,
-                        end: e,
-                        via: *via,
-                    });
                 }
                 AcPattern::Literal { first, end } => {
                     for &t in &self.screen_targets[*first..*end] {
@@ -500,29 +574,106 @@ impl Matcher {
             }
             for m in re.find_iter(text) {
                 if on_word_boundary(text, m.start(), m.end()) {
-                    hits.push(Hit {
+                    let hit = Hit {
                         entity: *entity,
                         start: m.start(),
                         end: m.end(),
                         via: Via::Model,
-                    });
+                    };
+                    hits.push((self.model_order + k, hit));
                 }
             }
         }
-        hits.retain(|h| !guards.iter().any(|&(gs, ge)| gs <= h.start && h.end <= ge));
-        // Longest first at each start, then drop hits covered by a longer hit of the same entity.
-        hits.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-        let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
-        for h in hits {
-            let covered = out
-                .iter()
-                .any(|o| o.entity == h.entity && o.start <= h.start && h.end <= o.end);
-            if !covered {
-                out.push(h);
-            }
-        }
-        out
+        resolve(hits, &guards)
     }
+}
+
+/// The hits outside every guard, sorted by position (longest first at each start; of hits with
+/// the same span, the one of lowest order first), without those that lie inside a longer hit of
+/// the same entity.
+fn resolve(mut hits: Vec<(usize, Hit)>, guards: &[(usize, usize)]) -> Vec<Hit> {
+    hits.retain(|(_, h)| !guards.iter().any(|&(gs, ge)| gs <= h.start && h.end <= ge));
+    hits.sort_by_key(|(order, h)| (h.start, std::cmp::Reverse(h.end), *order));
+    let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
+    for (_, h) in hits {
+        let covered = out
+            .iter()
+            .any(|o| o.entity == h.entity && o.start <= h.start && h.end <= o.end);
+        if !covered {
+            out.push(h);
+        }
+    }
+    out
+}
+
+/// Every name and guard of `set`, normalised, in order.
+fn mentions(set: &PatternSet) -> Vec<(String, Mention)> {
+    let mut mentions: Vec<(String, Mention)> = Vec::new();
+    for (i, e) in set.entities.iter().enumerate() {
+        let names = e
+            .aliases
+            .iter()
+            .map(|a| (a, Via::Name, false))
+            .chain(e.brands.iter().map(|a| (a, Via::Brand, false)))
+            .chain(e.case_sensitive.iter().map(|a| (a, Via::Name, true)));
+        for (a, via, exact) in names {
+            let n = normalize_pattern(a);
+            let mention = Mention::Name {
+                entity: i,
+                via,
+                exact: exact.then(|| n.clone()),
+                order: mentions.len(),
+            };
+            mentions.push((n, mention));
+        }
+        for g in &e.guards {
+            mentions.push((normalize_pattern(g), Mention::Guard));
+        }
+    }
+    mentions
+}
+
+/// Where each of `mentions` (normalised names and guards, in order) is searched for: `None` in the
+/// automaton, `Some((i, offset))` around each occurrence of name `i` (which is in the automaton),
+/// which it contains at `offset` (see [`Longer`]). Names that contain no shorter name and guards
+/// that contain no name go in the automaton; ASCII letters compare in either case.
+fn places(mentions: &[(String, Mention)]) -> Vec<Option<(usize, usize)>> {
+    let lower: Vec<String> = mentions
+        .iter()
+        .map(|(t, _)| t.to_ascii_lowercase())
+        .collect();
+    let is_name = |i: usize| matches!(mentions[i].1, Mention::Name { .. });
+    let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
+    for (i, l) in lower.iter().enumerate() {
+        if let Some(c) = l.chars().next().filter(|_| is_name(i)) {
+            by_first.entry(c).or_default().push(i);
+        }
+    }
+    // The first name inside `i` (shorter than it, if it is a name) that `fits`, and its offset.
+    let first_inside = |i: usize, fits: &dyn Fn(usize) -> bool| {
+        let x = &lower[i];
+        x.char_indices().find_map(|(offset, c)| {
+            by_first.get(&c)?.iter().find_map(|&n| {
+                let inside = n != i
+                    && (!is_name(i) || lower[n].len() < x.len())
+                    && x[offset..].starts_with(lower[n].as_str());
+                (inside && fits(n)).then_some((n, offset))
+            })
+        })
+    };
+    let resident: Vec<bool> = (0..mentions.len())
+        .map(|i| is_name(i) && first_inside(i, &|_| true).is_none())
+        .collect();
+    // A name that contains a shorter one contains one in the automaton.
+    (0..mentions.len())
+        .map(|i| {
+            if resident[i] {
+                None
+            } else {
+                first_inside(i, &|n| resident[n])
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -783,6 +934,92 @@ mod tests {
         let theirs = RegexBuilder::new(&unclosed).build().unwrap_err();
         assert_eq!(bad.compile().unwrap_err().to_string(), theirs.to_string());
         assert_eq!(bad.find_iter(&unclosed).count(), 0);
+    }
+
+    /// What [`Matcher::find`] finds, found the slow way: every name and guard compared with the
+    /// text at every position.
+    fn find_everywhere(set: &PatternSet, m: &Matcher, text: &str) -> Vec<Hit> {
+        let mut guards = Vec::new();
+        let mut hits = Vec::new();
+        for (name, mention) in mentions(set) {
+            for start in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
+                let end = start + name.len();
+                if text
+                    .get(start..end)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(&name))
+                {
+                    mention.note(text, (start, end), &mut guards, &mut hits);
+                }
+            }
+        }
+        let models = set
+            .entities
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| e.models.iter().map(move |p| (i, p)));
+        for (k, (entity, p)) in models.enumerate() {
+            let re = RegexBuilder::new(p).case_insensitive(true).build().unwrap();
+            for f in re.find_iter(text) {
+                if on_word_boundary(text, f.start(), f.end()) {
+                    let hit = Hit {
+                        entity,
+                        start: f.start(),
+                        end: f.end(),
+                        via: Via::Model,
+                    };
+                    hits.push((m.model_order + k, hit));
+                }
+            }
+        }
+        resolve(hits, &guards)
+    }
+
+    #[test]
+    fn longer_names_and_guards_are_found_as_if_searched_for() {
+        let set = defaults().unwrap();
+        let m = Matcher::new(&set).unwrap();
+        // Most longer names and guards are placed at a shorter name, not in the automaton.
+        assert!(m.longer.len() > 150, "{}", m.longer.len());
+        let pieces: Vec<String> = mentions(&set).into_iter().map(|(t, _)| t).collect();
+        let mut x = 0x5DEE_CE66_D1CE_4E5Bu64;
+        let mut texts: Vec<String> = [
+            "",
+            "為技術有限公司",
+            "華為技術有限",
+            "中興",
+            "中興路",
+            "POCO",
+            "poco",
+        ]
+        .map(String::from)
+        .to_vec();
+        for _ in 0..300 {
+            let mut t = String::new();
+            for _ in 0..1 + next(&mut x) % 8 {
+                t.push_str(["", " ", "x", "中", "路", "-", "、"][(next(&mut x) % 7) as usize]);
+                let piece = &pieces[(next(&mut x) % pieces.len() as u64) as usize];
+                // Whole, or cut at either end; ASCII letters in either case.
+                let chars: Vec<char> = piece.chars().collect();
+                let cut = (next(&mut x) % 3) as usize;
+                let (a, b) = match cut {
+                    0 => (0, chars.len()),
+                    1 => (1, chars.len()),
+                    _ => (0, chars.len() - 1),
+                };
+                for c in &chars[a..b] {
+                    let upper = next(&mut x).is_multiple_of(2);
+                    t.push(if upper { c.to_ascii_uppercase() } else { *c });
+                }
+            }
+            texts.push(t);
+        }
+        let mut found = 0;
+        for t in &texts {
+            let hits = m.find(t);
+            found += hits.len();
+            assert_eq!(hits, find_everywhere(&set, &m, t), "{t:?}");
+        }
+        assert!(found > texts.len(), "{found}");
     }
 
     #[test]

@@ -315,7 +315,8 @@ fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
         .ok()?;
     // Prefixes or suffixes: whichever has no literal of fewer than three bytes (a CJK character;
     // "[0-9]+ ?(?:unit|ea)" has the suffix "ea" but the prefixes "0 ea", "0 unit", ...), and then
-    // the fewer literals ("[0-9０-９]+ ?台" has too many first characters, but two suffixes).
+    // the fewer literals to search for ("[0-9０-９]+ ?台" has too many first characters, but two
+    // suffixes).
     [ExtractKind::Prefix, ExtractKind::Suffix]
         .into_iter()
         .filter_map(|kind| {
@@ -328,42 +329,73 @@ fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
                 && lits
                     .iter()
                     .all(|l| !l.is_empty() && folds_in_ascii_only(l.as_bytes()));
-            usable.then(|| shortest_heads(lits.iter().map(|l| l.as_bytes())))
+            if !usable {
+                return None;
+            }
+            let lits: Vec<Vec<u8>> = lits
+                .iter()
+                .map(|l| l.as_bytes().to_ascii_lowercase())
+                .collect();
+            Some((to_search(lits.clone()), lits))
         })
-        .max_by_key(|lits| {
-            let shortest = lits.iter().map(Vec::len).min().unwrap_or(0);
-            (shortest.min(3), std::cmp::Reverse(lits.len()))
+        .max_by_key(|(searched, _)| {
+            let shortest = searched.iter().map(Vec::len).min().unwrap_or(0);
+            (shortest.min(3), std::cmp::Reverse(searched.len()))
         })
+        .map(|(_, lits)| lits)
 }
 
-/// Longest literal kept, in bytes: a part of a literal occurs wherever it does, and long literals
-/// cost automaton states (building them cost more than the search saved) without telling much more.
+/// What the screen searches for an expression made of `alternatives` (it matches where any of
+/// them does): literals one of which each of its matches contains, or `None` when one of the
+/// alternatives has none (the expression must always be run).
+fn screen_literals(alternatives: &[String]) -> Option<Vec<Vec<u8>>> {
+    let mut lits = Vec::new();
+    for p in alternatives {
+        lits.extend(required_literals(p)?);
+    }
+    Some(to_search(lits))
+}
+
+/// Longest literal searched for, in bytes: a part of a literal occurs wherever it does, and long
+/// literals cost automaton states (building them cost more than the search saved) without telling
+/// much more.
 const LITERAL_HEAD: usize = 8;
 
-/// The literals' heads (their first [`LITERAL_HEAD`] bytes, cut at a character boundary, lower-cased),
-/// without those that contain another: where that one occurs, the other is found anyway.
-fn shortest_heads<'a>(lits: impl Iterator<Item = &'a [u8]>) -> Vec<Vec<u8>> {
-    let mut heads: Vec<Vec<u8>> = lits
-        .map(|l| {
+/// The literals to search for instead of (lower-case) `lits`: their heads (their first
+/// [`LITERAL_HEAD`] bytes, cut at a character boundary), without those that contain another, and
+/// without the heads of those that contain another (where that one occurs, the other is found
+/// anyway: "must deliver" adds nothing to "deliver", though its head "must del" would).
+fn to_search(lits: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let heads = without_containing(lits)
+        .into_iter()
+        .map(|mut l| {
             let mut end = l.len().min(LITERAL_HEAD);
             // Back to the start of a character (a literal is cut at bytes, not characters, only
             // when it does not qualify anyway).
-            while end > 1 && end < l.len() && (l[end] & 0xC0) == 0x80 {
+            while end > 1 && l.get(end).is_some_and(|&b| (b & 0xC0) == 0x80) {
                 end -= 1;
             }
-            l[..end].to_ascii_lowercase()
+            l.truncate(end);
+            l
         })
         .collect();
+    without_containing(heads)
+}
+
+/// `lits`, shortest first, each once, without those that contain another.
+fn without_containing(mut lits: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     // Shortest first: a literal that another contains comes before it.
-    heads.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
-    heads.dedup();
-    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(heads.len());
-    for h in heads {
-        if !kept
-            .iter()
-            .any(|k| h.windows(k.len()).any(|w| w == k.as_slice()))
-        {
-            kept.push(h);
+    lits.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    lits.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(lits.len());
+    for l in lits {
+        // (Comparing first bytes first: most windows differ there.)
+        let contains = |k: &Vec<u8>| {
+            l.windows(k.len())
+                .any(|w| w.first() == k.first() && w == k.as_slice())
+        };
+        if !kept.iter().any(contains) {
+            kept.push(l);
         }
     }
     kept
@@ -460,23 +492,16 @@ impl Matcher {
         let mut literal_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut unscreened = Vec::new();
         for (target, alternatives) in screened.iter().chain(&model_alternatives).enumerate() {
-            for p in alternatives {
-                let Some(lits) = required_literals(p) else {
-                    if unscreened.last() != Some(&target) {
-                        unscreened.push(target);
-                    }
-                    continue;
-                };
-                for lit in lits {
-                    let k = *literal_index.entry(lit.clone()).or_insert_with(|| {
-                        by_literal.push((lit, Vec::new()));
-                        by_literal.len() - 1
-                    });
-                    let targets = &mut by_literal[k].1;
-                    if targets.last() != Some(&target) {
-                        targets.push(target);
-                    }
-                }
+            let Some(lits) = screen_literals(alternatives) else {
+                unscreened.push(target);
+                continue;
+            };
+            for lit in lits {
+                let k = *literal_index.entry(lit.clone()).or_insert_with(|| {
+                    by_literal.push((lit, Vec::new()));
+                    by_literal.len() - 1
+                });
+                by_literal[k].1.push(target);
             }
         }
         let mut screen_targets = Vec::new();
@@ -1044,30 +1069,43 @@ mod tests {
         assert!(!n.text.chars().any(|c| others.contains(&c)));
     }
 
+    fn screened(alternatives: &[&str]) -> Option<Vec<Vec<u8>>> {
+        let alternatives: Vec<String> = alternatives.iter().map(|p| p.to_string()).collect();
+        screen_literals(&alternatives)
+    }
+
     #[test]
     fn literals_that_ascii_folding_would_miss_are_not_used() {
-        assert_eq!(required_literals("café"), None);
-        assert_eq!(required_literals(r"\bk\u{212A}elvin"), None);
-        assert_eq!(required_literals(r"x*"), None);
-        assert_eq!(required_literals(r"[^\s\S]"), None);
+        assert_eq!(screened(&["café"]), None);
+        assert_eq!(screened(&[r"\bk\u{212A}elvin"]), None);
+        assert_eq!(screened(&[r"x*"]), None);
+        assert_eq!(screened(&[r"[^\s\S]"]), None);
         assert_eq!(
-            required_literals(r"\b(?:Shall|must) not\b"),
+            screened(&[r"\b(?:Shall|must) not\b"]),
             Some(vec![b"must not".to_vec(), b"shall no".to_vec()])
         );
         // Suffixes when the prefixes are poor; CJK cut at a character boundary.
         assert_eq!(
-            required_literals("[0-9０-９]+ ?台"),
+            screened(&["[0-9０-９]+ ?台"]),
             Some(vec!["台".as_bytes().to_vec()])
         );
         // A literal that contains another adds nothing.
         assert_eq!(
-            required_literals(r"\bcontract(?:s|or)?\b"),
+            screened(&[r"\bcontract(?:s|or)?\b"]),
             Some(vec![b"contract".to_vec()])
         );
         assert_eq!(
-            required_literals("杭州海康威視"),
+            screened(&["杭州海康威視"]),
             Some(vec!["杭州".as_bytes().to_vec()])
         );
+        // Nor does one that contains a literal of another alternative, though its head would not.
+        assert_eq!(
+            screened(&[r"\b(?:must|to) deliver\b", r"\bdeliver(?:s|ed)?\b", "交付"]),
+            Some(vec!["交付".as_bytes().to_vec(), b"deliver".to_vec()])
+        );
+        // An alternative without literals leaves nothing to search for.
+        assert_eq!(screened(&["交付", r"[0-9]+"]), None);
+        assert_eq!(screened(&[]), Some(vec![]));
     }
 
     #[test]

@@ -9,11 +9,11 @@
 
 use crate::document::{Block, BlockKind, Document};
 use crate::finding::{ClauseFacts, Disposition, Finding, FindingKind, Severity, TablePos, Verdict};
-use crate::matcher::{CompileError, Hit, LazyRegex, Matcher, Present, Via};
+use crate::matcher::{CompileError, Found, Hit, LazyRegex, Matcher, Present, Via};
 use crate::normalize::{normalize, NormText};
 use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::{ClauseRule, PatternSet, Status};
-use regex::{Match, Regex, RegexBuilder, RegexSetBuilder};
+use regex::{Regex, RegexBuilder, RegexSetBuilder};
 use std::borrow::Cow;
 
 /// Compiled rules plus the matcher: build once per run, share across threads.
@@ -57,19 +57,19 @@ struct Cue {
 
 impl Cue {
     /// The first match in `text`, a part of a unit whose screen is `present`.
-    fn find<'t>(&self, present: &Present, text: &'t str) -> Option<Match<'t>> {
+    fn find<'t>(&self, present: &Present, text: &'t str) -> Option<Found<'t>> {
         if !present.contains(self.screen) {
             return None;
         }
-        self.re.get()?.find(text)
+        self.re.find(text)
     }
 
     /// The last match in `text`, a part of a unit whose screen is `present`.
-    fn find_last<'t>(&self, present: &Present, text: &'t str) -> Option<Match<'t>> {
+    fn find_last<'t>(&self, present: &Present, text: &'t str) -> Option<Found<'t>> {
         if !present.contains(self.screen) {
             return None;
         }
-        self.re.get()?.find_iter(text).last()
+        self.re.find_iter(text).last()
     }
 }
 
@@ -135,7 +135,7 @@ fn compile_one(p: &str) -> Result<Regex, CompileError> {
 }
 
 /// The patterns as one alternation (one that matches nothing for none).
-fn alternation(ps: &[String]) -> String {
+pub(crate) fn alternation(ps: &[String]) -> String {
     if ps.is_empty() {
         return r"[^\s\S]".into();
     }
@@ -311,10 +311,10 @@ impl Judge {
         &'a self,
         present: &'a Present,
         ps: &'a [usize],
-    ) -> impl Iterator<Item = &'a Regex> + 'a {
+    ) -> impl Iterator<Item = &'a LazyRegex> + 'a {
         ps.iter()
             .filter(|&&i| present.contains(i))
-            .filter_map(|&i| self.rule_patterns[i].get())
+            .map(|&i| &self.rule_patterns[i])
     }
 
     pub fn new(set: PatternSet) -> Result<Judge, CompileError> {

@@ -9,7 +9,9 @@ use crate::normalize::normalize_pattern;
 use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::PatternSet;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
-use regex::{Regex, RegexBuilder, RegexSetBuilder};
+use regex::RegexSetBuilder;
+use regex_automata::meta;
+use regex_automata::util::syntax;
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{ClassUnicode, ClassUnicodeRange};
 use std::collections::HashMap;
@@ -43,19 +45,91 @@ pub struct Hit {
     pub via: Via,
 }
 
+/// What an occurrence of a name or guard means.
 #[derive(Debug, Clone)]
-enum AcPattern {
+enum Mention {
     Name {
         entity: usize,
         via: Via,
         exact: Option<String>,
+        /// Its place among the names and guards as listed: of hits with the same span, the one of
+        /// the earlier name is reported.
+        order: usize,
     },
     Guard,
-    /// A literal of screened regular expressions: `Matcher::screen_targets[first..end]` name them.
-    Literal {
-        first: usize,
-        end: usize,
+}
+
+impl Mention {
+    /// Note an occurrence at `start..end` of `text`: a guard, or a hit where the name stands as a
+    /// word (and, if it must, with its exact capitals).
+    fn note(
+        &self,
+        text: &str,
+        (start, end): (usize, usize),
+        guards: &mut Vec<(usize, usize)>,
+        hits: &mut Vec<(usize, Hit)>,
+    ) {
+        match self {
+            Mention::Guard => guards.push((start, end)),
+            Mention::Name {
+                entity,
+                via,
+                exact,
+                order,
+            } => {
+                if exact
+                    .as_deref()
+                    .is_some_and(|x| text.get(start..end) != Some(x))
+                {
+                    return;
+                }
+                if on_word_boundary(text, start, end) {
+                    let hit = Hit {
+                        entity: *entity,
+                        start,
+                        end,
+                        via: *via,
+                    };
+                    hits.push((*order, hit));
+                }
+            }
+        }
+    }
+}
+
+/// A name or guard that contains a shorter name (華為技術有限公司 contains 華為, 中興路 contains 中興).
+/// It occurs only where that name does, so it is not in the automaton (each of its bytes would be
+/// a state, and the states cost most of the start-up) but compared with the text around each
+/// occurrence of the shorter name.
+#[derive(Debug, Clone)]
+struct Longer {
+    /// Where the shorter name starts in it.
+    offset: usize,
+    /// Normalised; compared ASCII-case-insensitively, as the automaton compares.
+    text: String,
+    mention: Mention,
+}
+
+impl Longer {
+    /// Its span, if it occurs in `text` around the shorter name found at `start`.
+    fn around(&self, text: &str, start: usize) -> Option<(usize, usize)> {
+        let s = start.checked_sub(self.offset)?;
+        let e = s.checked_add(self.text.len())?;
+        text.get(s..e)?
+            .eq_ignore_ascii_case(&self.text)
+            .then_some((s, e))
+    }
+}
+
+#[derive(Debug, Clone)]
+enum AcPattern {
+    /// A name or guard; `Matcher::longer[longer]` are those placed at it (see [`Longer`]).
+    Mention {
+        mention: Mention,
+        longer: std::ops::Range<usize>,
     },
+    /// A literal of screened regular expressions: `Matcher::screen_targets[first..end]` name them.
+    Literal { first: usize, end: usize },
 }
 
 /// The compiled matcher.
@@ -63,6 +137,7 @@ enum AcPattern {
 pub struct Matcher {
     ac: AhoCorasick,
     ac_patterns: Vec<AcPattern>,
+    longer: Vec<Longer>,
     /// The screened expressions each `AcPattern::Literal` stands for.
     screen_targets: Vec<usize>,
     /// Screened expressions without a usable literal: they may match anything.
@@ -71,6 +146,8 @@ pub struct Matcher {
     /// product models follow them.
     extra: usize,
     models: Vec<(usize, LazyRegex)>,
+    /// The order of the first product model's hits (after every name's; see [`Mention::Name`]).
+    model_order: usize,
 }
 
 /// A pattern that could not be compiled (regular expression too large, automaton too large).
@@ -89,11 +166,47 @@ impl CompileError {
 /// start-up. Should compiling fail, the pattern matches nothing; patterns that are not known to
 /// compile are compiled up front with [`LazyRegex::compile`], so a failure stops the run before it
 /// starts (see [`crate::patterns::load::has_embedded_regexes`]).
+///
+/// Compiled as `regex::RegexBuilder` compiles it (the same matches), but without the prefilter the
+/// regex engine would derive from the pattern's literals: a text is only searched when the screen
+/// has found one of them in it, and deriving a prefilter from every case variant of the literals
+/// cost half of each compilation.
 #[derive(Debug)]
 pub(crate) struct LazyRegex {
     source: String,
     limit: usize,
-    re: OnceLock<Option<Regex>>,
+    re: OnceLock<Option<meta::Regex>>,
+}
+
+/// A match of a [`LazyRegex`] in a text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found<'t> {
+    start: usize,
+    end: usize,
+    text: &'t str,
+}
+
+impl<'t> Found<'t> {
+    fn new(haystack: &'t str, m: regex_automata::Match) -> Found<'t> {
+        Found {
+            start: m.start(),
+            end: m.end(),
+            // A match of a UTF-8 expression lies on character boundaries.
+            text: haystack.get(m.range()).unwrap_or_default(),
+        }
+    }
+
+    pub(crate) fn start(&self) -> usize {
+        self.start
+    }
+
+    pub(crate) fn end(&self) -> usize {
+        self.end
+    }
+
+    pub(crate) fn as_str(&self) -> &'t str {
+        self.text
+    }
 }
 
 impl LazyRegex {
@@ -105,11 +218,26 @@ impl LazyRegex {
         }
     }
 
-    fn build(&self) -> Result<Regex, regex::Error> {
-        RegexBuilder::new(&self.source)
-            .case_insensitive(true)
-            .size_limit(self.limit)
-            .build()
+    fn build(&self) -> Result<meta::Regex, regex::Error> {
+        // What `regex::RegexBuilder::new(source).case_insensitive(true).size_limit(limit)` sets.
+        let config = meta::Config::new()
+            .match_kind(regex_automata::MatchKind::LeftmostFirst)
+            .utf8_empty(true)
+            .nfa_size_limit(Some(self.limit))
+            .hybrid_cache_capacity(2 * (1 << 20))
+            .auto_prefilter(false);
+        meta::Builder::new()
+            .configure(config)
+            .syntax(syntax::Config::new().case_insensitive(true).utf8(true))
+            .build(&self.source)
+            .map_err(|e| match e.size_limit() {
+                // The error `regex` reports, in its words.
+                Some(limit) => regex::Error::CompiledTooBig(limit),
+                None => regex::Error::Syntax(
+                    e.syntax_error()
+                        .map_or_else(|| e.to_string(), |s| s.to_string()),
+                ),
+            })
     }
 
     /// Compile now, reporting a failure.
@@ -120,8 +248,27 @@ impl LazyRegex {
         Ok(())
     }
 
-    pub(crate) fn get(&self) -> Option<&Regex> {
+    fn get(&self) -> Option<&meta::Regex> {
         self.re.get_or_init(|| self.build().ok()).as_ref()
+    }
+
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.get().is_some_and(|re| re.is_match(text))
+    }
+
+    /// The first match in `text`.
+    pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Found<'t>> {
+        self.get()?.find(text).map(|m| Found::new(text, m))
+    }
+
+    /// Every match in `text`, in order, none overlapping.
+    pub(crate) fn find_iter<'a, 't: 'a>(
+        &'a self,
+        text: &'t str,
+    ) -> impl Iterator<Item = Found<'t>> + 'a {
+        self.get()
+            .into_iter()
+            .flat_map(move |re| re.find_iter(text).map(move |m| Found::new(text, m)))
     }
 }
 
@@ -162,13 +309,25 @@ impl Present {
 /// used; ASCII letters also fold from U+212A KELVIN SIGN and U+017F LATIN SMALL LETTER LONG S,
 /// which normalised text never contains (NFKC maps them to ASCII; a test checks every character).
 fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    // A pattern without meta characters is the one literal it matches (a third of the embedded
+    // patterns, 採購 or 契約: not parsing them saves a tenth of the start-up's parsing).
+    if !pattern.chars().any(regex_syntax::is_meta_character) {
+        let usable = !pattern.is_empty() && folds_in_ascii_only(pattern.as_bytes());
+        return usable.then(|| vec![pattern.as_bytes().to_ascii_lowercase()]);
+    }
+    parsed_literals(pattern)
+}
+
+/// [`required_literals`], from the parsed pattern.
+fn parsed_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
         .parse(pattern)
         .ok()?;
     // Prefixes or suffixes: whichever has no literal of fewer than three bytes (a CJK character;
     // "[0-9]+ ?(?:unit|ea)" has the suffix "ea" but the prefixes "0 ea", "0 unit", ...), and then
-    // the fewer literals ("[0-9０-９]+ ?台" has too many first characters, but two suffixes).
+    // the fewer literals to search for ("[0-9０-９]+ ?台" has too many first characters, but two
+    // suffixes).
     [ExtractKind::Prefix, ExtractKind::Suffix]
         .into_iter()
         .filter_map(|kind| {
@@ -181,42 +340,73 @@ fn required_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
                 && lits
                     .iter()
                     .all(|l| !l.is_empty() && folds_in_ascii_only(l.as_bytes()));
-            usable.then(|| shortest_heads(lits.iter().map(|l| l.as_bytes())))
+            if !usable {
+                return None;
+            }
+            let lits: Vec<Vec<u8>> = lits
+                .iter()
+                .map(|l| l.as_bytes().to_ascii_lowercase())
+                .collect();
+            Some((to_search(lits.clone()), lits))
         })
-        .max_by_key(|lits| {
-            let shortest = lits.iter().map(Vec::len).min().unwrap_or(0);
-            (shortest.min(3), std::cmp::Reverse(lits.len()))
+        .max_by_key(|(searched, _)| {
+            let shortest = searched.iter().map(Vec::len).min().unwrap_or(0);
+            (shortest.min(3), std::cmp::Reverse(searched.len()))
         })
+        .map(|(_, lits)| lits)
 }
 
-/// Longest literal kept, in bytes: a part of a literal occurs wherever it does, and long literals
-/// cost automaton states (building them cost more than the search saved) without telling much more.
+/// What the screen searches for an expression made of `alternatives` (it matches where any of
+/// them does): literals one of which each of its matches contains, or `None` when one of the
+/// alternatives has none (the expression must always be run).
+fn screen_literals(alternatives: &[String]) -> Option<Vec<Vec<u8>>> {
+    let mut lits = Vec::new();
+    for p in alternatives {
+        lits.extend(required_literals(p)?);
+    }
+    Some(to_search(lits))
+}
+
+/// Longest literal searched for, in bytes: a part of a literal occurs wherever it does, and long
+/// literals cost automaton states (building them cost more than the search saved) without telling
+/// much more.
 const LITERAL_HEAD: usize = 8;
 
-/// The literals' heads (their first [`LITERAL_HEAD`] bytes, cut at a character boundary, lower-cased),
-/// without those that contain another: where that one occurs, the other is found anyway.
-fn shortest_heads<'a>(lits: impl Iterator<Item = &'a [u8]>) -> Vec<Vec<u8>> {
-    let mut heads: Vec<Vec<u8>> = lits
-        .map(|l| {
+/// The literals to search for instead of (lower-case) `lits`: their heads (their first
+/// [`LITERAL_HEAD`] bytes, cut at a character boundary), without those that contain another, and
+/// without the heads of those that contain another (where that one occurs, the other is found
+/// anyway: "must deliver" adds nothing to "deliver", though its head "must del" would).
+fn to_search(lits: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let heads = without_containing(lits)
+        .into_iter()
+        .map(|mut l| {
             let mut end = l.len().min(LITERAL_HEAD);
             // Back to the start of a character (a literal is cut at bytes, not characters, only
             // when it does not qualify anyway).
-            while end > 1 && end < l.len() && (l[end] & 0xC0) == 0x80 {
+            while end > 1 && l.get(end).is_some_and(|&b| (b & 0xC0) == 0x80) {
                 end -= 1;
             }
-            l[..end].to_ascii_lowercase()
+            l.truncate(end);
+            l
         })
         .collect();
+    without_containing(heads)
+}
+
+/// `lits`, shortest first, each once, without those that contain another.
+fn without_containing(mut lits: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     // Shortest first: a literal that another contains comes before it.
-    heads.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
-    heads.dedup();
-    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(heads.len());
-    for h in heads {
-        if !kept
-            .iter()
-            .any(|k| h.windows(k.len()).any(|w| w == k.as_slice()))
-        {
-            kept.push(h);
+    lits.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
+    lits.dedup();
+    let mut kept: Vec<Vec<u8>> = Vec::with_capacity(lits.len());
+    for l in lits {
+        // (Comparing first bytes first: most windows differ there.)
+        let contains = |k: &Vec<u8>| {
+            l.windows(k.len())
+                .any(|w| w.first() == k.first() && w == k.as_slice())
+        };
+        if !kept.iter().any(contains) {
+            kept.push(l);
         }
     }
     kept
@@ -271,28 +461,33 @@ impl Matcher {
         set: &PatternSet,
         screened: &[Vec<String>],
     ) -> Result<Matcher, CompileError> {
+        let mentions = mentions(set);
+        let model_order = mentions.len();
+        // The names and guards that go in the automaton, each with the longer ones placed at it.
+        let places = places(&mentions);
+        let mut placed: Vec<Vec<Longer>> = vec![Vec::new(); mentions.len()];
+        let mut residents = Vec::new();
+        for (i, ((text, mention), place)) in mentions.into_iter().zip(places).enumerate() {
+            match place {
+                Some((name, offset)) => placed[name].push(Longer {
+                    offset,
+                    text,
+                    mention,
+                }),
+                None => residents.push((i, text, mention)),
+            }
+        }
         let mut strings: Vec<Vec<u8>> = Vec::new();
         let mut ac_patterns = Vec::new();
-        for (i, e) in set.entities.iter().enumerate() {
-            let names = e
-                .aliases
-                .iter()
-                .map(|a| (a, Via::Name, false))
-                .chain(e.brands.iter().map(|a| (a, Via::Brand, false)))
-                .chain(e.case_sensitive.iter().map(|a| (a, Via::Name, true)));
-            for (a, via, exact) in names {
-                let n = normalize_pattern(a);
-                ac_patterns.push(AcPattern::Name {
-                    entity: i,
-                    via,
-                    exact: exact.then(|| n.clone()),
-                });
-                strings.push(n.into_bytes());
-            }
-            for g in &e.guards {
-                strings.push(normalize_pattern(g).into_bytes());
-                ac_patterns.push(AcPattern::Guard);
-            }
+        let mut longer = Vec::new();
+        for (i, text, mention) in residents {
+            let first = longer.len();
+            longer.append(&mut placed[i]);
+            ac_patterns.push(AcPattern::Mention {
+                mention,
+                longer: first..longer.len(),
+            });
+            strings.push(text.into_bytes());
         }
         // The product models are screened after the caller's expressions.
         let models: Vec<(usize, &String)> = set
@@ -308,23 +503,16 @@ impl Matcher {
         let mut literal_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut unscreened = Vec::new();
         for (target, alternatives) in screened.iter().chain(&model_alternatives).enumerate() {
-            for p in alternatives {
-                let Some(lits) = required_literals(p) else {
-                    if unscreened.last() != Some(&target) {
-                        unscreened.push(target);
-                    }
-                    continue;
-                };
-                for lit in lits {
-                    let k = *literal_index.entry(lit.clone()).or_insert_with(|| {
-                        by_literal.push((lit, Vec::new()));
-                        by_literal.len() - 1
-                    });
-                    let targets = &mut by_literal[k].1;
-                    if targets.last() != Some(&target) {
-                        targets.push(target);
-                    }
-                }
+            let Some(lits) = screen_literals(alternatives) else {
+                unscreened.push(target);
+                continue;
+            };
+            for lit in lits {
+                let k = *literal_index.entry(lit.clone()).or_insert_with(|| {
+                    by_literal.push((lit, Vec::new()));
+                    by_literal.len() - 1
+                });
+                by_literal[k].1.push(target);
             }
         }
         let mut screen_targets = Vec::new();
@@ -373,10 +561,12 @@ impl Matcher {
         Ok(Matcher {
             ac,
             ac_patterns,
+            longer,
             screen_targets,
             unscreened,
             extra: screened.len(),
             models,
+            model_order,
         })
     }
 
@@ -394,26 +584,18 @@ impl Matcher {
             present.insert(t);
         }
         let mut guards: Vec<(usize, usize)> = Vec::new();
-        let mut hits: Vec<Hit> = Vec::new();
+        // (order, hit): see `Mention::Name::order`.
+        let mut hits: Vec<(usize, Hit)> = Vec::new();
         for m in self.ac.find_overlapping_iter(text) {
             let (s, e) = (m.start(), m.end());
             match &self.ac_patterns[m.pattern().as_usize()] {
-                AcPattern::Guard => guards.push((s, e)),
-                AcPattern::Name { entity, via, exact } => {
-                    if let Some(exact) = exact {
-                        if &text[s..e] != exact {
-                            continue;
+                AcPattern::Mention { mention, longer } => {
+                    mention.note(text, (s, e), &mut guards, &mut hits);
+                    for l in &self.longer[longer.clone()] {
+                        if let Some(span) = l.around(text, s) {
+                            l.mention.note(text, span, &mut guards, &mut hits);
                         }
                     }
-                    if !on_word_boundary(text, s, e) {
-                        continue;
-                    }
-                    hits.push(Hit {
-                        entity: *entity,
-                        start: s,
-                        end: e,
-                        via: *via,
-                    });
                 }
                 AcPattern::Literal { first, end } => {
                     for &t in &self.screen_targets[*first..*end] {
@@ -426,32 +608,108 @@ impl Matcher {
             if !present.contains(self.extra + k) {
                 continue;
             }
-            let Some(re) = re.get() else { continue };
             for m in re.find_iter(text) {
                 if on_word_boundary(text, m.start(), m.end()) {
-                    hits.push(Hit {
+                    let hit = Hit {
                         entity: *entity,
                         start: m.start(),
                         end: m.end(),
                         via: Via::Model,
-                    });
+                    };
+                    hits.push((self.model_order + k, hit));
                 }
             }
         }
-        hits.retain(|h| !guards.iter().any(|&(gs, ge)| gs <= h.start && h.end <= ge));
-        // Longest first at each start, then drop hits covered by a longer hit of the same entity.
-        hits.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-        let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
-        for h in hits {
-            let covered = out
-                .iter()
-                .any(|o| o.entity == h.entity && o.start <= h.start && h.end <= o.end);
-            if !covered {
-                out.push(h);
-            }
-        }
-        out
+        resolve(hits, &guards)
     }
+}
+
+/// The hits outside every guard, sorted by position (longest first at each start; of hits with
+/// the same span, the one of lowest order first), without those that lie inside a longer hit of
+/// the same entity.
+fn resolve(mut hits: Vec<(usize, Hit)>, guards: &[(usize, usize)]) -> Vec<Hit> {
+    hits.retain(|(_, h)| !guards.iter().any(|&(gs, ge)| gs <= h.start && h.end <= ge));
+    hits.sort_by_key(|(order, h)| (h.start, std::cmp::Reverse(h.end), *order));
+    let mut out: Vec<Hit> = Vec::with_capacity(hits.len());
+    for (_, h) in hits {
+        let covered = out
+            .iter()
+            .any(|o| o.entity == h.entity && o.start <= h.start && h.end <= o.end);
+        if !covered {
+            out.push(h);
+        }
+    }
+    out
+}
+
+/// Every name and guard of `set`, normalised, in order.
+fn mentions(set: &PatternSet) -> Vec<(String, Mention)> {
+    let mut mentions: Vec<(String, Mention)> = Vec::new();
+    for (i, e) in set.entities.iter().enumerate() {
+        let names = e
+            .aliases
+            .iter()
+            .map(|a| (a, Via::Name, false))
+            .chain(e.brands.iter().map(|a| (a, Via::Brand, false)))
+            .chain(e.case_sensitive.iter().map(|a| (a, Via::Name, true)));
+        for (a, via, exact) in names {
+            let n = normalize_pattern(a);
+            let mention = Mention::Name {
+                entity: i,
+                via,
+                exact: exact.then(|| n.clone()),
+                order: mentions.len(),
+            };
+            mentions.push((n, mention));
+        }
+        for g in &e.guards {
+            mentions.push((normalize_pattern(g), Mention::Guard));
+        }
+    }
+    mentions
+}
+
+/// Where each of `mentions` (normalised names and guards, in order) is searched for: `None` in the
+/// automaton, `Some((i, offset))` around each occurrence of name `i` (which is in the automaton),
+/// which it contains at `offset` (see [`Longer`]). Names that contain no shorter name and guards
+/// that contain no name go in the automaton; ASCII letters compare in either case.
+fn places(mentions: &[(String, Mention)]) -> Vec<Option<(usize, usize)>> {
+    let lower: Vec<String> = mentions
+        .iter()
+        .map(|(t, _)| t.to_ascii_lowercase())
+        .collect();
+    let is_name = |i: usize| matches!(mentions[i].1, Mention::Name { .. });
+    let mut by_first: HashMap<char, Vec<usize>> = HashMap::new();
+    for (i, l) in lower.iter().enumerate() {
+        if let Some(c) = l.chars().next().filter(|_| is_name(i)) {
+            by_first.entry(c).or_default().push(i);
+        }
+    }
+    // The first name inside `i` (shorter than it, if it is a name) that `fits`, and its offset.
+    let first_inside = |i: usize, fits: &dyn Fn(usize) -> bool| {
+        let x = &lower[i];
+        x.char_indices().find_map(|(offset, c)| {
+            by_first.get(&c)?.iter().find_map(|&n| {
+                let inside = n != i
+                    && (!is_name(i) || lower[n].len() < x.len())
+                    && x[offset..].starts_with(lower[n].as_str());
+                (inside && fits(n)).then_some((n, offset))
+            })
+        })
+    };
+    let resident: Vec<bool> = (0..mentions.len())
+        .map(|i| is_name(i) && first_inside(i, &|_| true).is_none())
+        .collect();
+    // A name that contains a shorter one contains one in the automaton.
+    (0..mentions.len())
+        .map(|i| {
+            if resident[i] {
+                None
+            } else {
+                first_inside(i, &|n| resident[n])
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -459,6 +717,7 @@ mod tests {
     use super::*;
     use crate::normalize::normalize;
     use crate::patterns::load::defaults;
+    use regex::RegexBuilder;
 
     fn ids(text: &str) -> Vec<String> {
         let set = defaults().unwrap();
@@ -627,6 +886,179 @@ mod tests {
     }
 
     #[test]
+    fn lazy_regexes_match_as_the_regex_crate_does() {
+        let set = defaults().unwrap();
+        let c = &set.cues;
+        let mut patterns = judge_patterns(&set);
+        patterns.extend(set.entities.iter().flat_map(|e| e.models.iter().cloned()));
+        // The cue lists as the judge searches them.
+        for list in [
+            &c.prohibition,
+            &c.removal,
+            &c.replacement,
+            &c.supply,
+            &c.prohibited_list,
+        ] {
+            patterns.push(crate::judge::ascii_word_boundaries(
+                &crate::judge::alternation(list),
+            ));
+        }
+        let hirs: Vec<_> = patterns
+            .iter()
+            .map(|p| regex_syntax::ParserBuilder::new().build().parse(p).unwrap())
+            .collect();
+        // Texts with matches of every pattern, and odd ones: empty, other forms of ASCII letters
+        // (not normalised), a replacement character, a NUL, a lone combining mark.
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut texts: Vec<String> = [
+            "",
+            "\u{17F}hall not",
+            "\u{212A}",
+            "\u{FFFD}",
+            "\0",
+            "\u{301}x",
+        ]
+        .map(String::from)
+        .to_vec();
+        for round in 0..8 {
+            let mut t = String::new();
+            for hir in &hirs {
+                t.push_str(["", " ", "x", "中", "A ", ". "][(round + t.len()) % 6]);
+                sample(hir, &mut x, &mut t);
+            }
+            texts.push(t);
+        }
+        let mut matching = 0;
+        for p in &patterns {
+            let lazy = LazyRegex::new(p.clone(), 1 << 25);
+            let re = RegexBuilder::new(p)
+                .case_insensitive(true)
+                .size_limit(1 << 25)
+                .build()
+                .unwrap();
+            matching += usize::from(texts.iter().any(|t| re.is_match(t)));
+            for t in &texts {
+                let ours: Vec<_> = lazy
+                    .find_iter(t)
+                    .map(|m| (m.start(), m.end(), m.as_str()))
+                    .collect();
+                let theirs: Vec<_> = re
+                    .find_iter(t)
+                    .map(|m| (m.start(), m.end(), m.as_str()))
+                    .collect();
+                assert_eq!(ours, theirs, "{p:?} in {t:?}");
+                assert_eq!(lazy.is_match(t), re.is_match(t), "{p:?} in {t:?}");
+                assert_eq!(
+                    lazy.find(t).map(|m| m.as_str()),
+                    re.find(t).map(|m| m.as_str())
+                );
+            }
+        }
+        // Nearly every pattern matches somewhere: the test tests something.
+        assert!(matching * 10 > patterns.len() * 9, "{matching}");
+        // Errors are reported in the regex crate's words.
+        let big = LazyRegex::new(r"\w{1000}\w{1000}".into(), 1 << 22);
+        let theirs = RegexBuilder::new(r"\w{1000}\w{1000}")
+            .case_insensitive(true)
+            .size_limit(1 << 22)
+            .build()
+            .unwrap_err();
+        assert_eq!(big.compile().unwrap_err().to_string(), theirs.to_string());
+        assert!(!big.is_match("x"));
+        let unclosed = String::from("(unclosed");
+        let bad = LazyRegex::new(unclosed.clone(), 1 << 22);
+        let theirs = RegexBuilder::new(&unclosed).build().unwrap_err();
+        assert_eq!(bad.compile().unwrap_err().to_string(), theirs.to_string());
+        assert_eq!(bad.find_iter(&unclosed).count(), 0);
+    }
+
+    /// What [`Matcher::find`] finds, found the slow way: every name and guard compared with the
+    /// text at every position.
+    fn find_everywhere(set: &PatternSet, m: &Matcher, text: &str) -> Vec<Hit> {
+        let mut guards = Vec::new();
+        let mut hits = Vec::new();
+        for (name, mention) in mentions(set) {
+            for start in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
+                let end = start + name.len();
+                if text
+                    .get(start..end)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(&name))
+                {
+                    mention.note(text, (start, end), &mut guards, &mut hits);
+                }
+            }
+        }
+        let models = set
+            .entities
+            .iter()
+            .enumerate()
+            .flat_map(|(i, e)| e.models.iter().map(move |p| (i, p)));
+        for (k, (entity, p)) in models.enumerate() {
+            let re = RegexBuilder::new(p).case_insensitive(true).build().unwrap();
+            for f in re.find_iter(text) {
+                if on_word_boundary(text, f.start(), f.end()) {
+                    let hit = Hit {
+                        entity,
+                        start: f.start(),
+                        end: f.end(),
+                        via: Via::Model,
+                    };
+                    hits.push((m.model_order + k, hit));
+                }
+            }
+        }
+        resolve(hits, &guards)
+    }
+
+    #[test]
+    fn longer_names_and_guards_are_found_as_if_searched_for() {
+        let set = defaults().unwrap();
+        let m = Matcher::new(&set).unwrap();
+        // Most longer names and guards are placed at a shorter name, not in the automaton.
+        assert!(m.longer.len() > 150, "{}", m.longer.len());
+        let pieces: Vec<String> = mentions(&set).into_iter().map(|(t, _)| t).collect();
+        let mut x = 0x5DEE_CE66_D1CE_4E5Bu64;
+        let mut texts: Vec<String> = [
+            "",
+            "為技術有限公司",
+            "華為技術有限",
+            "中興",
+            "中興路",
+            "POCO",
+            "poco",
+        ]
+        .map(String::from)
+        .to_vec();
+        for _ in 0..300 {
+            let mut t = String::new();
+            for _ in 0..1 + next(&mut x) % 8 {
+                t.push_str(["", " ", "x", "中", "路", "-", "、"][(next(&mut x) % 7) as usize]);
+                let piece = &pieces[(next(&mut x) % pieces.len() as u64) as usize];
+                // Whole, or cut at either end; ASCII letters in either case.
+                let chars: Vec<char> = piece.chars().collect();
+                let cut = (next(&mut x) % 3) as usize;
+                let (a, b) = match cut {
+                    0 => (0, chars.len()),
+                    1 => (1, chars.len()),
+                    _ => (0, chars.len() - 1),
+                };
+                for c in &chars[a..b] {
+                    let upper = next(&mut x).is_multiple_of(2);
+                    t.push(if upper { c.to_ascii_uppercase() } else { *c });
+                }
+            }
+            texts.push(t);
+        }
+        let mut found = 0;
+        for t in &texts {
+            let hits = m.find(t);
+            found += hits.len();
+            assert_eq!(hits, find_everywhere(&set, &m, t), "{t:?}");
+        }
+        assert!(found > texts.len(), "{found}");
+    }
+
+    #[test]
     fn normalised_text_has_no_other_forms_of_ascii_letters() {
         // The non-ASCII characters that case-insensitive matching takes for ASCII letters.
         let mut others: Vec<char> = ('a'..='z')
@@ -648,30 +1080,63 @@ mod tests {
         assert!(!n.text.chars().any(|c| others.contains(&c)));
     }
 
+    fn screened(alternatives: &[&str]) -> Option<Vec<Vec<u8>>> {
+        let alternatives: Vec<String> = alternatives.iter().map(|p| p.to_string()).collect();
+        screen_literals(&alternatives)
+    }
+
     #[test]
     fn literals_that_ascii_folding_would_miss_are_not_used() {
-        assert_eq!(required_literals("café"), None);
-        assert_eq!(required_literals(r"\bk\u{212A}elvin"), None);
-        assert_eq!(required_literals(r"x*"), None);
-        assert_eq!(required_literals(r"[^\s\S]"), None);
+        assert_eq!(screened(&["café"]), None);
+        assert_eq!(screened(&[r"\bk\u{212A}elvin"]), None);
+        assert_eq!(screened(&[r"x*"]), None);
+        assert_eq!(screened(&[r"[^\s\S]"]), None);
         assert_eq!(
-            required_literals(r"\b(?:Shall|must) not\b"),
+            screened(&[r"\b(?:Shall|must) not\b"]),
             Some(vec![b"must not".to_vec(), b"shall no".to_vec()])
         );
         // Suffixes when the prefixes are poor; CJK cut at a character boundary.
         assert_eq!(
-            required_literals("[0-9０-９]+ ?台"),
+            screened(&["[0-9０-９]+ ?台"]),
             Some(vec!["台".as_bytes().to_vec()])
         );
         // A literal that contains another adds nothing.
         assert_eq!(
-            required_literals(r"\bcontract(?:s|or)?\b"),
+            screened(&[r"\bcontract(?:s|or)?\b"]),
             Some(vec![b"contract".to_vec()])
         );
         assert_eq!(
-            required_literals("杭州海康威視"),
+            screened(&["杭州海康威視"]),
             Some(vec!["杭州".as_bytes().to_vec()])
         );
+        // Nor does one that contains a literal of another alternative, though its head would not.
+        assert_eq!(
+            screened(&[r"\b(?:must|to) deliver\b", r"\bdeliver(?:s|ed)?\b", "交付"]),
+            Some(vec!["交付".as_bytes().to_vec(), b"deliver".to_vec()])
+        );
+        // An alternative without literals leaves nothing to search for.
+        assert_eq!(screened(&["交付", r"[0-9]+"]), None);
+        assert_eq!(screened(&[]), Some(vec![]));
+    }
+
+    #[test]
+    fn plain_patterns_are_their_literal() {
+        let set = defaults().unwrap();
+        let mut patterns = judge_patterns(&set);
+        patterns.extend(
+            [
+                "", "a", "café", "\u{212A}", "ﬁ", "a b", "中 文", "採購", "Ǆ", "x\u{301}", "\0",
+            ]
+            .map(String::from),
+        );
+        let plain: Vec<&String> = patterns
+            .iter()
+            .filter(|p| !p.chars().any(regex_syntax::is_meta_character))
+            .collect();
+        assert!(plain.len() > 100, "{}", plain.len());
+        for p in plain {
+            assert_eq!(required_literals(p), parsed_literals(p), "{p:?}");
+        }
     }
 
     #[test]

@@ -180,20 +180,8 @@ pub fn normalize(input: &str) -> NormText {
         }
         i = end;
         if c.is_ascii() {
-            // ASCII is NFKC-stable and has nothing to fold: copied with what follows up to what
-            // needs the checks above (white space, a hyphen, anything not ASCII). A single space
-            // between two such bytes stays as it is, so it is copied too.
-            let mut run_end = end;
-            while let Some(&x) = b.get(run_end) {
-                if PLAIN_ASCII[x as usize] {
-                    run_end += 1;
-                } else if x == b' ' && b.get(run_end + 1).is_some_and(|&n| PLAIN_ASCII[n as usize])
-                {
-                    run_end += 2;
-                } else {
-                    break;
-                }
-            }
+            // ASCII is NFKC-stable and has nothing to fold: copied with what follows.
+            let run_end = copied_until(input, end);
             out.push_copied(&input[off..run_end], off as u32);
             i = run_end;
             continue;
@@ -207,7 +195,9 @@ pub fn normalize(input: &str) -> NormText {
         };
         if mapped.as_slice() == [c] {
             // Most characters stay as they are (Traditional Han, punctuation, kana).
-            out.push_copied(&input[off..end], off as u32);
+            let run_end = copied_until(input, end);
+            out.push_copied(&input[off..run_end], off as u32);
+            i = run_end;
             continue;
         }
         for n in mapped {
@@ -219,6 +209,27 @@ pub fn normalize(input: &str) -> NormText {
         }
     }
     out
+}
+
+/// Where the text that normalisation copies as it is, from byte `i` on, ends: ASCII that needs
+/// none of its checks (white space, a hyphen), a single space between such bytes (it stays as it
+/// is), and Han characters that are their own NFKC form and fold to themselves. Copied together,
+/// they give the text and offsets that copying them one at a time gives.
+fn copied_until(input: &str, mut i: usize) -> usize {
+    let b = input.as_bytes();
+    while let Some(&x) = b.get(i) {
+        if PLAIN_ASCII[x as usize] {
+            i += 1;
+        } else if x == b' ' && b.get(i + 1).is_some_and(|&n| PLAIN_ASCII[n as usize]) {
+            i += 2;
+        } else {
+            match input.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) if is_nfkc_stable_han(c) && folds_to_itself(c) => i += c.len_utf8(),
+                _ => break,
+            }
+        }
+    }
+    i
 }
 
 /// The ASCII bytes that normalisation copies as they are: neither white space nor a hyphen.
@@ -270,6 +281,41 @@ fn fold_s2t(c: char) -> char {
     }
 }
 
+/// The first and last characters of the Han ranges [`is_nfkc_stable_han`] accepts.
+const HAN_FIRST: u32 = 0x3400;
+const HAN_LAST: u32 = 0x9FFF;
+
+/// One bit for each character from [`HAN_FIRST`] to [`HAN_LAST`]: set when [`fold_s2t`] changes it.
+static FOLDED: [u64; HAN_WORDS] = folded_bits();
+const HAN_WORDS: usize = ((HAN_LAST - HAN_FIRST) / 64 + 1) as usize;
+
+const fn folded_bits() -> [u64; HAN_WORDS] {
+    let mut bits = [0u64; HAN_WORDS];
+    let (s, t) = (S2T_SIMP.as_bytes(), S2T_TRAD.as_bytes());
+    let mut i = 0;
+    while i <= S2T_LEN {
+        // Every pair, then 臺 (folded to 台).
+        let (from, to) = if i < S2T_LEN {
+            (decode3(s, i * 3), decode3(t, i * 3))
+        } else {
+            ('臺', '台')
+        };
+        let k = (from as u32).wrapping_sub(HAN_FIRST) as usize;
+        if from as u32 != to as u32 && k / 64 < HAN_WORDS {
+            bits[k / 64] |= 1 << (k % 64);
+        }
+        i += 1;
+    }
+    bits
+}
+
+/// True when [`fold_s2t`] leaves `c`, a character of the Han ranges [`is_nfkc_stable_han`]
+/// accepts, as it is (a bit test instead of a search of the table).
+fn folds_to_itself(c: char) -> bool {
+    let k = (c as u32).wrapping_sub(HAN_FIRST) as usize;
+    FOLDED.get(k / 64).is_none_or(|w| w & (1 << (k % 64)) == 0)
+}
+
 /// (Simplified, Traditional) pairs, sorted by the Simplified character.
 static S2T: &[(char, char)] = &s2t_table();
 
@@ -315,7 +361,7 @@ const S2T_LEN: usize = S2T_SIMP.len() / 3;
 mod tests {
     use super::*;
 
-    /// The per-character normalisation that [`normalize`] speeds up (ASCII copied a word at a
+    /// The per-character normalisation that [`normalize`] speeds up (ASCII and Han copied a stretch at a
     /// time, offsets kept as pieces): the text and, for every normalised byte, its original range.
     fn reference(input: &str) -> (String, Vec<u32>, Vec<u32>) {
         let (mut text, mut starts, mut ends) = (String::new(), Vec::new(), Vec::new());
@@ -423,8 +469,11 @@ mod tests {
             "\u{200B}",
             "\u{AD}",
             "華",
+            "為設備",
             "为",
             "臺",
+            "a 中",
+            "台北 ",
             "ＨＵ",
             "’",
             "—",
@@ -483,6 +532,15 @@ mod tests {
             let n: String = c.encode_utf8(&mut buf).nfkc().collect();
             assert_eq!(n, c.to_string(), "U+{u:04X}");
         }
+    }
+
+    #[test]
+    fn fold_bits_agree_with_the_table() {
+        for u in (0x3400..=0x4DBFu32).chain(0x4E00..=0x9FFF) {
+            let c = char::from_u32(u).unwrap();
+            assert_eq!(folds_to_itself(c), fold_s2t(c) == c, "U+{u:04X}");
+        }
+        assert!(!folds_to_itself('为') && !folds_to_itself('臺') && folds_to_itself('台'));
     }
 
     #[test]

@@ -2,28 +2,7 @@
 
 use std::ops::Range;
 
-use super::content::RawGlyph;
-
-/// What layout asks of a glyph, worked out once per glyph instead of at every step: bits of
-/// `G::flags`.
-mod flag {
-    /// No text: the glyph still shapes runs, but adds nothing to a line.
-    pub const EMPTY: u8 = 1;
-    /// The text is the one character `G::first`.
-    pub const SINGLE: u8 = 1 << 1;
-    /// The first character is white space.
-    pub const WS_FIRST: u8 = 1 << 2;
-    /// The last character is white space.
-    pub const WS_LAST: u8 = 1 << 3;
-    /// Every character is white space.
-    pub const BLANK: u8 = 1 << 4;
-    /// Some character is white space.
-    pub const SPACED: u8 = 1 << 5;
-    /// `RawGlyph::sep`.
-    pub const SEP: u8 = 1 << 6;
-    /// `RawGlyph::op_start`.
-    pub const OP_START: u8 = 1 << 7;
-}
+use super::glyph::{flag, Glyphs, Text};
 
 /// A glyph in its reading frame: advance along +x, baseline at `y`, "up" is +y.
 #[derive(Debug, Clone, Copy)]
@@ -32,52 +11,13 @@ struct G {
     x1: f32,
     y: f32,
     size: f32,
-    /// First and last character of the text ('\0' when there is none).
-    first: char,
-    last: char,
-    /// Index into the page's raw glyphs, which keep the text.
-    raw: usize,
-    /// `flag` bits.
-    flags: u8,
+    text: Text,
 }
 
 impl G {
     fn is(&self, f: u8) -> bool {
-        self.flags & f != 0
+        self.text.is(f)
     }
-}
-
-/// First and last character of a glyph's text and its `flag` bits.
-fn text_facts(text: &str) -> (char, char, u8) {
-    use flag::*;
-    let mut chars = text.chars();
-    let Some(first) = chars.next() else {
-        return ('\0', '\0', EMPTY);
-    };
-    if first.len_utf8() == text.len() {
-        let ws = if first.is_whitespace() {
-            WS_FIRST | WS_LAST | BLANK | SPACED
-        } else {
-            0
-        };
-        return (first, first, SINGLE | ws);
-    }
-    // A ligature or ActualText: several characters, possibly with white space among them.
-    let last = chars.next_back().unwrap_or(first);
-    let mut flags = 0;
-    if first.is_whitespace() {
-        flags |= WS_FIRST;
-    }
-    if last.is_whitespace() {
-        flags |= WS_LAST;
-    }
-    if text.chars().all(char::is_whitespace) {
-        flags |= BLANK;
-    }
-    if text.chars().any(char::is_whitespace) {
-        flags |= SPACED;
-    }
-    (first, last, flags)
 }
 
 /// A run of glyphs that were drawn consecutively on one baseline: `glyphs[start..end]` of its frame.
@@ -113,7 +53,7 @@ pub fn is_cjk(c: char) -> bool {
 }
 
 /// Lay out the glyphs of one page. `rotate` is the page /Rotate (multiple of 90).
-pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
+pub fn layout(raw: Glyphs, rotate: i64) -> Vec<Unit> {
     let rot = (rotate.rem_euclid(360) / 90) as u8;
     let rotp = |x: f32, y: f32| -> (f32, f32) {
         match rot {
@@ -134,7 +74,7 @@ pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
         Frame::default(),
     ];
     let mut last_k = 0usize;
-    for (i, g) in raw.iter().enumerate() {
+    for g in &raw.list {
         let (ax, ay) = rotp(g.x0, g.y0);
         let (bx, by) = rotp(g.x1, g.y1);
         let (dx, dy) = (bx - ax, by - ay);
@@ -163,22 +103,12 @@ pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
         let (fx0, fy) = f(ax, ay);
         let (fx1, _) = f(bx, by);
         if let Some(frame) = frames.get_mut(k) {
-            let (first, last, mut flags) = text_facts(&g.text);
-            if g.sep {
-                flags |= flag::SEP;
-            }
-            if g.op_start {
-                flags |= flag::OP_START;
-            }
             frame.push(G {
                 x0: fx0,
                 x1: fx1.max(fx0),
                 y: fy,
                 size: g.size,
-                first,
-                last,
-                raw: i,
-                flags,
+                text: g.text,
             });
         }
     }
@@ -189,11 +119,6 @@ pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
         }
     }
     units
-}
-
-/// The text of a glyph.
-fn text_of<'a>(raw: &'a [RawGlyph], g: &G) -> &'a str {
-    raw.get(g.raw).map_or("", |r| r.text.as_str())
 }
 
 /// The glyphs of one reading frame, in content order, and the runs they form.
@@ -226,7 +151,7 @@ impl Frame {
     }
 }
 
-fn layout_frame(frame: Frame, raw: &[RawGlyph], units: &mut Vec<Unit>) {
+fn layout_frame(frame: Frame, raw: &Glyphs, units: &mut Vec<Unit>) {
     let Frame { glyphs, mut runs } = frame;
     let glyphs = &glyphs[..];
     // Lines: cluster runs by baseline, top to bottom.
@@ -291,7 +216,7 @@ fn baselines(runs: &[Run]) -> Vec<Range<usize>> {
 /// Whether `g` repeats one of the last eight glyphs placed on its line (`placed`), drawn again
 /// at (almost) the same place: fake bold or shadow. `max_x` is the largest x0 among all of
 /// `placed`.
-fn repeats(g: &G, placed: &[&G], max_x: f32, raw: &[RawGlyph]) -> bool {
+fn repeats(g: &G, placed: &[&G], max_x: f32, raw: &Glyphs) -> bool {
     let tol = 0.2 * g.size;
     // Text advances: a glyph that starts at least `tol` right of every placed one is near none
     // of them (x0 - max_x >= tol gives x0 - x >= tol for each x <= max_x, as rounding keeps the
@@ -303,7 +228,7 @@ fn repeats(g: &G, placed: &[&G], max_x: f32, raw: &[RawGlyph]) -> bool {
         .get(placed.len().saturating_sub(8)..)
         .unwrap_or_default();
     recent.iter().any(|p| {
-        (p.x0 - g.x0).abs() < tol && (p.y - g.y).abs() < tol && text_of(raw, p) == text_of(raw, g)
+        (p.x0 - g.x0).abs() < tol && (p.y - g.y).abs() < tol && raw.same_text(&p.text, &g.text)
     })
 }
 
@@ -330,7 +255,7 @@ struct LineScratch<'a> {
 fn build_line<'a>(
     l: &[Run],
     glyphs: &'a [G],
-    raw: &[RawGlyph],
+    raw: &Glyphs,
     words: &mut Words,
     scratch: &mut LineScratch<'a>,
 ) -> Option<Line> {
@@ -347,7 +272,7 @@ fn build_line<'a>(
                 && run_glyphs(k)
                     .iter()
                     .zip(run_glyphs(r))
-                    .all(|(a, b)| text_of(raw, a) == text_of(raw, b))
+                    .all(|(a, b)| raw.same_text(&a.text, &b.text))
         });
         if !dup {
             keep.push(*r);
@@ -390,7 +315,7 @@ fn build_line<'a>(
                 if gap > 2.5 * sz {
                     big = true;
                 } else if !p.is(flag::WS_LAST) && !g.is(flag::WS_FIRST) {
-                    let (plast, first) = (p.last, g.first);
+                    let (plast, first) = (p.text.last, g.text.first);
                     let cjk = is_cjk(plast) && is_cjk(first);
                     space = if cjk {
                         gap > 1.0 * sz
@@ -429,13 +354,7 @@ fn build_line<'a>(
                     });
                 }
             }
-            // Most glyphs are one character (pushed without a copy loop); a ligature or ActualText
-            // can be several.
-            if g.is(flag::SINGLE) {
-                words.buf.push(g.first);
-            } else {
-                words.buf.push_str(text_of(raw, g));
-            }
+            raw.push_text(&g.text, &mut words.buf);
         }
     }
     words.close(&mut cur);
@@ -897,6 +816,35 @@ fn collapse_spaces(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::pdf::glyph::TextFacts;
+
+    /// A glyph as a test writes it.
+    #[derive(Debug, Clone)]
+    struct RawGlyph {
+        text: String,
+        x0: f32,
+        y0: f32,
+        x1: f32,
+        y1: f32,
+        size: f32,
+        sep: bool,
+        op_start: bool,
+    }
+
+    fn glyphs_of(raw: &[RawGlyph]) -> Glyphs {
+        let mut glyphs = Glyphs::default();
+        for g in raw {
+            let extra =
+                if g.sep { flag::SEP } else { 0 } | if g.op_start { flag::OP_START } else { 0 };
+            let pos = [g.x0, g.y0, g.x1, g.y1, g.size];
+            glyphs.push(pos, TextFacts::of(&g.text), extra, &g.text);
+        }
+        glyphs
+    }
+
+    fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
+        super::layout(glyphs_of(&raw), rotate)
+    }
 
     fn g(text: &str, x0: f32, y: f32, size: f32) -> RawGlyph {
         RawGlyph {
@@ -1197,21 +1145,16 @@ mod tests {
                     )
                 })
                 .collect();
+            let raw = glyphs_of(&raw);
             let glyphs: Vec<G> = raw
+                .list
                 .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let (first, last, flags) = text_facts(&r.text);
-                    G {
-                        x0: r.x0,
-                        x1: r.x1,
-                        y: r.y0,
-                        size: r.size,
-                        first,
-                        last,
-                        raw: i,
-                        flags,
-                    }
+                .map(|r| G {
+                    x0: r.x0,
+                    x1: r.x1,
+                    y: r.y0,
+                    size: r.size,
+                    text: r.text,
                 })
                 .collect();
             let (g, placed) = glyphs.split_last().unwrap();

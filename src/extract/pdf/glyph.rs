@@ -107,6 +107,7 @@ pub struct Text {
 }
 
 impl Text {
+    #[inline]
     pub fn is(&self, f: u8) -> bool {
         self.flags & f != 0
     }
@@ -150,10 +151,16 @@ impl Glyphs {
     /// facts; the text itself is read only when it is of several characters), with the flags
     /// `extra` besides the text's.
     #[inline(always)]
-    pub fn push(&mut self, pos: [f32; 5], facts: TextFacts, extra: u8, text: &str) {
+    pub fn push<T: AsRef<str> + ?Sized>(
+        &mut self,
+        pos: [f32; 5],
+        facts: TextFacts,
+        extra: u8,
+        text: &T,
+    ) {
         let span = if facts.is_long() {
             let start = self.texts.len();
-            self.texts.push_str(text);
+            self.texts.push_str(text.as_ref());
             match (u32::try_from(start), u32::try_from(self.texts.len())) {
                 (Ok(start), Ok(end)) => Span { start, end },
                 // Past 4 GiB of text (which no limit lets a page reach): the glyph is left out.
@@ -192,6 +199,7 @@ impl Glyphs {
     }
 
     /// The text of a glyph of several characters ("" for any other).
+    #[inline]
     fn long_text(&self, t: &Text) -> &str {
         if !t.is_long() {
             return "";
@@ -208,6 +216,7 @@ impl Glyphs {
     }
 
     /// Appends a glyph's text to `out`.
+    #[inline]
     pub fn push_text(&self, t: &Text, out: &mut String) {
         if t.is(flag::SINGLE) {
             out.push(t.first);
@@ -217,6 +226,7 @@ impl Glyphs {
     }
 
     /// Whether two glyphs have the same text.
+    #[inline]
     pub fn same_text(&self, a: &Text, b: &Text) -> bool {
         match (a.is_long(), b.is_long()) {
             (true, true) => self.long_text(a) == self.long_text(b),

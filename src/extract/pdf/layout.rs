@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use super::glyph::{flag, Glyphs, Text};
+use super::glyph::{flag, Glyph, Glyphs, Text};
 
 /// A glyph in its reading frame: advance along +x, baseline at `y`, "up" is +y.
 #[derive(Debug, Clone, Copy)]
@@ -54,27 +54,45 @@ pub fn is_cjk(c: char) -> bool {
 
 /// Lay out the glyphs of one page. `rotate` is the page /Rotate (multiple of 90).
 pub fn layout(raw: Glyphs, rotate: i64) -> Vec<Unit> {
-    let rot = (rotate.rem_euclid(360) / 90) as u8;
-    let rotp = |x: f32, y: f32| -> (f32, f32) {
-        match rot {
-            1 => (y, -x),
-            2 => (-x, -y),
-            3 => (-y, x),
-            _ => (x, y),
-        }
+    // Nearly every page is upright: its loop turns nothing.
+    let frames = match (rotate.rem_euclid(360) / 90) as u8 {
+        0 => frames_of(&raw.list, |x, y| (x, y)),
+        rot => frames_of(&raw.list, |x, y| turn(rot, x, y)),
     };
+    let mut units = Vec::new();
+    for frame in frames {
+        if !frame.glyphs.is_empty() {
+            layout_frame(frame, &raw, &mut units);
+        }
+    }
+    units
+}
+
+/// `(x, y)` turned by `k` quarter turns clockwise.
+#[inline(always)]
+fn turn(k: u8, x: f32, y: f32) -> (f32, f32) {
+    match k {
+        1 => (y, -x),
+        2 => (-x, -y),
+        3 => (-y, x),
+        _ => (x, y),
+    }
+}
+
+/// The glyphs in their reading frames (`rotp` turns device space by the page rotation): the
+/// direction a glyph advances in picks its frame, and one that does not advance goes with the
+/// glyph before.
+#[inline(always)]
+fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Frame; 4] {
     // Nearly every glyph of a page reads left to right: size that frame for all of them at once.
-    let mut frames: [Frame; 4] = [
-        Frame {
-            glyphs: Vec::with_capacity(raw.len()),
-            runs: Vec::new(),
-        },
+    let mut frames = [
+        Frame::with_capacity(glyphs.len()),
         Frame::default(),
         Frame::default(),
         Frame::default(),
     ];
-    let mut last_k = 0usize;
-    for g in &raw.list {
+    let mut last_k = 0u8;
+    for g in glyphs {
         let (ax, ay) = rotp(g.x0, g.y0);
         let (bx, by) = rotp(g.x1, g.y1);
         let (dx, dy) = (bx - ax, by - ay);
@@ -92,17 +110,9 @@ pub fn layout(raw: Glyphs, rotate: i64) -> Vec<Unit> {
             3
         };
         last_k = k;
-        let f = |x: f32, y: f32| -> (f32, f32) {
-            match k {
-                1 => (y, -x),
-                2 => (-x, -y),
-                3 => (-y, x),
-                _ => (x, y),
-            }
-        };
-        let (fx0, fy) = f(ax, ay);
-        let (fx1, _) = f(bx, by);
-        if let Some(frame) = frames.get_mut(k) {
+        let (fx0, fy) = turn(k, ax, ay);
+        let (fx1, _) = turn(k, bx, by);
+        if let Some(frame) = frames.get_mut(k as usize) {
             frame.push(G {
                 x0: fx0,
                 x1: fx1.max(fx0),
@@ -112,13 +122,7 @@ pub fn layout(raw: Glyphs, rotate: i64) -> Vec<Unit> {
             });
         }
     }
-    let mut units = Vec::new();
-    for frame in frames {
-        if !frame.glyphs.is_empty() {
-            layout_frame(frame, &raw, &mut units);
-        }
-    }
-    units
+    frames.map(Frame::finish)
 }
 
 /// The glyphs of one reading frame, in content order, and the runs they form.
@@ -126,33 +130,59 @@ pub fn layout(raw: Glyphs, rotate: i64) -> Vec<Unit> {
 struct Frame {
     glyphs: Vec<G>,
     runs: Vec<Run>,
+    /// The last run, still growing, and its last glyph (the last of `glyphs`).
+    open: Option<(Run, G)>,
 }
 
 impl Frame {
+    fn with_capacity(n: usize) -> Frame {
+        Frame {
+            glyphs: Vec::with_capacity(n),
+            ..Frame::default()
+        }
+    }
+
     /// Adds a glyph. It extends the last run or starts a new one, so a run is a range of
-    /// `glyphs`, and the glyph before is the last of the last run.
+    /// `glyphs`.
+    #[inline(always)]
     fn push(&mut self, g: G) {
         let i = self.glyphs.len();
-        match (self.runs.last_mut(), self.glyphs.last()) {
-            (Some(r), Some(p)) if r.takes(p, &g) => {
+        match &mut self.open {
+            Some((r, p)) if r.takes(p, &g) => {
                 r.xmin = r.xmin.min(g.x0);
                 r.size = r.size.max(g.size);
                 r.end = i + 1;
+                *p = g;
             }
-            _ => self.runs.push(Run {
-                start: i,
-                end: i + 1,
-                y: g.y,
-                size: g.size,
-                xmin: g.x0,
-            }),
+            open => {
+                let run = Run {
+                    start: i,
+                    end: i + 1,
+                    y: g.y,
+                    size: g.size,
+                    xmin: g.x0,
+                };
+                if let Some((r, _)) = open.replace((run, g)) {
+                    self.runs.push(r);
+                }
+            }
         }
         self.glyphs.push(g);
+    }
+
+    /// The frame with its last run closed.
+    fn finish(mut self) -> Frame {
+        if let Some((r, _)) = self.open.take() {
+            self.runs.push(r);
+        }
+        self
     }
 }
 
 fn layout_frame(frame: Frame, raw: &Glyphs, units: &mut Vec<Unit>) {
-    let Frame { glyphs, mut runs } = frame;
+    let Frame {
+        glyphs, mut runs, ..
+    } = frame;
     let glyphs = &glyphs[..];
     // Lines: cluster runs by baseline, top to bottom.
     runs.sort_by(|a, b| b.y.total_cmp(&a.y));

@@ -149,7 +149,8 @@ impl Glyphs {
 
     /// Adds a glyph at `[x0, y0, x1, y1, size]` whose text is `text` (of which `facts` are the
     /// facts; the text itself is read only when it is of several characters), with the flags
-    /// `extra` besides the text's.
+    /// `extra` besides the text's. The origin is finite and the size finite and at least 0.01
+    /// (the interpreter shows no other glyph): layout compares them without testing for NaN.
     #[inline(always)]
     pub fn push<T: AsRef<str> + ?Sized>(
         &mut self,
@@ -173,6 +174,7 @@ impl Glyphs {
             Span::default()
         };
         let [x0, y0, x1, y1, size] = pos;
+        debug_assert!(x0.is_finite() && y0.is_finite() && size.is_finite() && size >= 0.01);
         self.list.push(Glyph {
             x0,
             y0,
@@ -280,7 +282,7 @@ mod tests {
                 want.truncate(n);
             } else {
                 let t = TEXTS[next(TEXTS.len())];
-                glyphs.push([0.0; 5], TextFacts::of(t), flag::SEP, t);
+                glyphs.push([0.0, 0.0, 0.0, 0.0, 1.0], TextFacts::of(t), flag::SEP, t);
                 want.push(t);
             }
             assert_eq!(glyphs.len(), want.len());

@@ -68,6 +68,28 @@ pub fn layout(raw: Glyphs, rotate: i64) -> Vec<Unit> {
     units
 }
 
+/// `a.min(b)` of numbers that are never NaN (the positions and sizes of glyphs: see
+/// [`Glyphs::push`]), `a` on a tie (of -0 and +0 too) as `f32::min` gives it: one comparison
+/// instead of one and a test for NaN.
+#[inline(always)]
+fn min_num(a: f32, b: f32) -> f32 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+/// `a.max(b)` of numbers that are never NaN, as [`min_num`].
+#[inline(always)]
+fn max_num(a: f32, b: f32) -> f32 {
+    if b > a {
+        b
+    } else {
+        a
+    }
+}
+
 /// `(x, y)` turned by `k` quarter turns clockwise.
 #[inline(always)]
 fn turn(k: u8, x: f32, y: f32) -> (f32, f32) {
@@ -131,7 +153,25 @@ struct Frame {
     glyphs: Vec<G>,
     runs: Vec<Run>,
     /// The last run, still growing, and its last glyph (the last of `glyphs`).
-    open: Option<(Run, G)>,
+    open: Option<(Run, Prev)>,
+}
+
+/// What [`Run::takes`] asks of the glyph before.
+#[derive(Debug, Clone, Copy)]
+struct Prev {
+    x1: f32,
+    y: f32,
+    size: f32,
+}
+
+impl Prev {
+    fn of(g: &G) -> Prev {
+        Prev {
+            x1: g.x1,
+            y: g.y,
+            size: g.size,
+        }
+    }
 }
 
 impl Frame {
@@ -149,10 +189,10 @@ impl Frame {
         let i = self.glyphs.len();
         match &mut self.open {
             Some((r, p)) if r.takes(p, &g) => {
-                r.xmin = r.xmin.min(g.x0);
-                r.size = r.size.max(g.size);
+                r.xmin = min_num(r.xmin, g.x0);
+                r.size = max_num(r.size, g.size);
                 r.end = i + 1;
-                *p = g;
+                *p = Prev::of(&g);
             }
             open => {
                 let run = Run {
@@ -162,7 +202,7 @@ impl Frame {
                     size: g.size,
                     xmin: g.x0,
                 };
-                if let Some((r, _)) = open.replace((run, g)) {
+                if let Some((r, _)) = open.replace((run, Prev::of(&g))) {
                     self.runs.push(r);
                 }
             }
@@ -208,15 +248,16 @@ fn layout_frame(frame: Frame, raw: &Glyphs, units: &mut Vec<Unit>) {
 
 impl Run {
     /// Whether glyph `g`, drawn right after `p` (the run's last glyph), continues the run.
-    fn takes(&self, p: &G, g: &G) -> bool {
-        let tol = 0.35 * self.size.min(g.size).max(0.1);
+    fn takes(&self, p: &Prev, g: &G) -> bool {
+        let tol = 0.35 * min_num(self.size, g.size).max(0.1);
         // Superscripts and subscripts: a smaller glyph right next to the previous one.
         let script = || {
-            (g.size - p.size).abs() > 0.15 * p.size.max(g.size)
-                && (g.x0 - p.x1).abs() < 0.5 * p.size.max(g.size)
-                && (g.y - p.y).abs() < 0.6 * p.size.max(g.size)
+            let size = max_num(p.size, g.size);
+            (g.size - p.size).abs() > 0.15 * size
+                && (g.x0 - p.x1).abs() < 0.5 * size
+                && (g.y - p.y).abs() < 0.6 * size
         };
-        ((g.y - self.y).abs() <= tol || script()) && g.x0 > p.x1 - 12.0 * g.size.max(self.size)
+        ((g.y - self.y).abs() <= tol || script()) && g.x0 > p.x1 - 12.0 * max_num(g.size, self.size)
     }
 }
 
@@ -328,8 +369,8 @@ fn build_line<'a>(
             }
             if g.is(flag::BLANK) {
                 // A space glyph counts only where it sits in the flow of the line.
-                let in_flow =
-                    prev.is_none_or(|p| (g.x0 - p.x1).abs() < 1.0 * p.size.max(g.size).max(0.1));
+                let in_flow = prev
+                    .is_none_or(|p| (g.x0 - p.x1).abs() < 1.0 * max_num(p.size, g.size).max(0.1));
                 if !in_flow {
                     continue;
                 }
@@ -341,7 +382,7 @@ fn build_line<'a>(
             let mut space = false;
             if let Some(p) = prev {
                 let gap = g.x0 - p.x1;
-                let sz = p.size.max(g.size).max(0.1);
+                let sz = max_num(p.size, g.size).max(0.1);
                 if gap > 2.5 * sz {
                     big = true;
                 } else if !p.is(flag::WS_LAST) && !g.is(flag::WS_FIRST) {
@@ -367,7 +408,7 @@ fn build_line<'a>(
             match cur.as_mut() {
                 Some(w) => {
                     w.has_space |= g.is(flag::SPACED);
-                    w.x1 = w.x1.max(g.x1);
+                    w.x1 = max_num(w.x1, g.x1);
                 }
                 None => {
                     let line_words = words.list.get(first_word..).unwrap_or_default();
@@ -1165,28 +1206,26 @@ mod tests {
         };
         for _ in 0..20_000 {
             let n = 1 + next(12);
-            let raw: Vec<RawGlyph> = (0..n)
+            // Built as G directly: the glyphs the interpreter shows have finite origins and sizes.
+            let glyphs: Vec<G> = (0..n)
                 .map(|_| {
-                    g(
-                        texts[next(3)],
-                        values[next(12)],
-                        values[next(12)],
-                        sizes[next(6)],
-                    )
+                    let facts = TextFacts::of(texts[next(3)]);
+                    let (x0, y, size) = (values[next(12)], values[next(12)], sizes[next(6)]);
+                    G {
+                        x0,
+                        x1: x0 + size * 0.5,
+                        y,
+                        size,
+                        text: Text {
+                            first: facts.first,
+                            last: facts.last,
+                            span: Default::default(),
+                            flags: facts.flags,
+                        },
+                    }
                 })
                 .collect();
-            let raw = glyphs_of(&raw);
-            let glyphs: Vec<G> = raw
-                .list
-                .iter()
-                .map(|r| G {
-                    x0: r.x0,
-                    x1: r.x1,
-                    y: r.y0,
-                    size: r.size,
-                    text: r.text,
-                })
-                .collect();
+            let raw = Glyphs::default();
             let (g, placed) = glyphs.split_last().unwrap();
             let placed: Vec<&G> = placed.iter().collect();
             let mut max_x = f32::NEG_INFINITY;
@@ -1200,6 +1239,30 @@ mod tests {
                 repeats(g, &placed, f32::NAN, &raw),
                 "{g:?} after {placed:?}"
             );
+        }
+    }
+
+    /// `min_num` and `max_num` are `f32::min` and `f32::max` on numbers that are not NaN, to the
+    /// bit (signed zeros, infinities).
+    #[test]
+    fn min_and_max_of_numbers_agree_with_f32() {
+        use std::hint::black_box;
+        let values = [
+            0.0f32,
+            -0.0,
+            1.0,
+            -1.0,
+            0.01,
+            12.5,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        for a in values {
+            for b in values {
+                let (x, y) = (black_box(a), black_box(b));
+                assert_eq!(min_num(a, b).to_bits(), x.min(y).to_bits(), "{a} {b}");
+                assert_eq!(max_num(a, b).to_bits(), x.max(y).to_bits(), "{a} {b}");
+            }
         }
     }
 

@@ -237,7 +237,7 @@ impl<'a> Interp<'a> {
                                     shower: Shower::new(&show, tm, &mut self.glyphs),
                                     table,
                                 };
-                                lx.text_array_into(&mut fast);
+                                fast.read(&mut lx);
                                 pending = Some(Pending {
                                     glyphs_before,
                                     tm: fast.shower.tm,
@@ -926,11 +926,21 @@ struct FastArray<'s, 'f> {
     table: &'f [Decoded; 256],
 }
 
+impl FastArray<'_, '_> {
+    /// The rest of the array (its `[` read), shown. Not inlined into the interpreter's loop: on
+    /// its own, the loop over the array's items keeps the text state in registers.
+    #[inline(never)]
+    fn read(&mut self, lx: &mut Lexer) {
+        lx.text_array_into(self);
+    }
+}
+
 impl ByteSink for FastArray<'_, '_> {
     #[inline(always)]
     fn push(&mut self, b: u8) {
         self.shower.simple_glyph(self.table, b);
     }
+    #[inline(always)]
     fn extend_from(&mut self, s: &[u8]) {
         for &b in s {
             self.shower.simple_glyph(self.table, b);

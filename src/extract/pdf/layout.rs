@@ -106,13 +106,10 @@ fn turn(k: u8, x: f32, y: f32) -> (f32, f32) {
 /// glyph before.
 #[inline(always)]
 fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Frame; 4] {
-    // Nearly every glyph of a page reads left to right: size that frame for all of them at once.
-    let mut frames = [
-        Frame::with_capacity(glyphs.len()),
-        Frame::default(),
-        Frame::default(),
-        Frame::default(),
-    ];
+    // Nearly every glyph of a page reads left to right: size that frame for all of them at once,
+    // and keep it apart from the others (a local of its own, which the loop keeps in registers).
+    let mut ahead = Frame::with_capacity(glyphs.len());
+    let mut others: [Frame; 3] = Default::default();
     let mut last_k = 0u8;
     for g in glyphs {
         let (ax, ay) = rotp(g.x0, g.y0);
@@ -134,17 +131,24 @@ fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Frame;
         last_k = k;
         let (fx0, fy) = turn(k, ax, ay);
         let (fx1, _) = turn(k, bx, by);
-        if let Some(frame) = frames.get_mut(k as usize) {
-            frame.push(G {
-                x0: fx0,
-                x1: fx1.max(fx0),
-                y: fy,
-                size: g.size,
-                text: g.text,
-            });
+        let g = G {
+            x0: fx0,
+            x1: fx1.max(fx0),
+            y: fy,
+            size: g.size,
+            text: g.text,
+        };
+        match k.checked_sub(1) {
+            None => ahead.push(g),
+            Some(i) => {
+                if let Some(frame) = others.get_mut(i as usize) {
+                    frame.push(g);
+                }
+            }
         }
     }
-    frames.map(Frame::finish)
+    let [a, b, c] = others;
+    [ahead, a, b, c].map(Frame::finish)
 }
 
 /// The glyphs of one reading frame, in content order, and the runs they form.
@@ -1263,6 +1267,53 @@ mod tests {
                 assert_eq!(min_num(a, b).to_bits(), x.min(y).to_bits(), "{a} {b}");
                 assert_eq!(max_num(a, b).to_bits(), x.max(y).to_bits(), "{a} {b}");
             }
+        }
+    }
+
+    /// An upright page is laid out by a loop of its own: the same glyphs turned a quarter turn
+    /// back on a page of /Rotate 90 (turning is exact) are laid out the general way, to the same
+    /// units. Glyphs advance every way, or not at all, or to NaN and infinities.
+    #[test]
+    fn upright_pages_lay_out_as_turned_ones() {
+        let mut state = 0x8E3C_5B2F_1A47_D609_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let steps = [0.0f32, -0.0, 5.0, -5.0, 1e-5, 0.3, f32::NAN, f32::INFINITY];
+        let texts = ["a", "B", " ", "ffi", "中", "x"];
+        for _ in 0..3000 {
+            let mut upright = Vec::new();
+            let (mut x, mut y) = (next(50) as f32, 100.0 + next(50) as f32);
+            for _ in 0..1 + next(40) {
+                if next(8) == 0 {
+                    let at = [0.0, -0.0, next(300) as f32];
+                    (x, y) = (at[next(3)], at[next(3)]);
+                }
+                let (dx, dy) = match next(4) {
+                    0 => (steps[next(steps.len())], steps[next(steps.len())]),
+                    _ => (5.0, 0.0),
+                };
+                upright.push(seg(texts[next(texts.len())], x, y, x + dx, y + dy, 10.0));
+                x += 5.0;
+            }
+            let turned: Vec<RawGlyph> = upright
+                .iter()
+                .map(|g| RawGlyph {
+                    x0: -g.y0,
+                    y0: g.x0,
+                    x1: -g.y1,
+                    y1: g.x1,
+                    ..g.clone()
+                })
+                .collect();
+            assert_eq!(
+                layout(upright.clone(), 0),
+                layout(turned, 90),
+                "{upright:?}"
+            );
         }
     }
 

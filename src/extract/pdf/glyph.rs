@@ -36,6 +36,20 @@ pub struct TextFacts {
 impl TextFacts {
     pub fn of(text: &str) -> TextFacts {
         use flag::*;
+        // Nearly every code of a simple font: one ASCII character.
+        if let &[b] = text.as_bytes() {
+            let c = b as char;
+            let ws = if c.is_whitespace() {
+                WS_FIRST | WS_LAST | BLANK | SPACED
+            } else {
+                0
+            };
+            return TextFacts {
+                first: c,
+                last: c,
+                flags: SINGLE | ws,
+            };
+        }
         let mut chars = text.chars();
         let Some(first) = chars.next() else {
             return TextFacts {

@@ -2,8 +2,9 @@
 //! positioned glyphs in device space.
 
 use super::font::{Decoded, Font};
+use super::glyph::{flag, Glyphs, TextFacts};
 use super::lexer::{ByteSink, Lexer, Operand, TextArray, TextItem, TextSink, Token};
-use super::{deref, dget, Budget, GlyphText};
+use super::{deref, dget, Budget};
 use lopdf::{Dictionary, Document as PdfDoc, Object, ObjectId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -39,25 +40,6 @@ fn form_matrix(doc: &PdfDoc, d: &Dictionary) -> Matrix {
         }
     }
     IDENTITY
-}
-
-/// A glyph in device space (before page rotation and orientation handling).
-#[derive(Debug, Clone)]
-pub struct RawGlyph {
-    pub text: GlyphText,
-    /// Origin.
-    pub x0: f32,
-    pub y0: f32,
-    /// Origin plus advance.
-    pub x1: f32,
-    pub y1: f32,
-    /// Glyph height (font size) in device space.
-    pub size: f32,
-    /// A word break is known to precede this glyph (TJ kerning, or a new text-showing operator
-    /// starting an upper-case word right after a lower-case letter).
-    pub sep: bool,
-    /// First glyph of a text-showing operator.
-    pub op_start: bool,
 }
 
 #[derive(Clone)]
@@ -124,7 +106,7 @@ pub struct Interp<'a> {
     /// dictionaries each time cost a tenth of the interpreter's work.
     by_name: Vec<(usize, Vec<u8>, Arc<Font>)>,
     cache: &'a FontCache,
-    pub glyphs: Vec<RawGlyph>,
+    pub glyphs: Glyphs,
     pub budget: Budget<'a>,
     ops: usize,
     stack_ids: Vec<ObjectId>,
@@ -155,7 +137,7 @@ impl<'a> Interp<'a> {
             fonts: HashMap::new(),
             by_name: Vec::new(),
             cache,
-            glyphs: Vec::new(),
+            glyphs: Glyphs::default(),
             budget,
             ops: 0,
             stack_ids: Vec::new(),
@@ -255,7 +237,7 @@ impl<'a> Interp<'a> {
                                     shower: Shower::new(&show, tm, &mut self.glyphs),
                                     table,
                                 };
-                                lx.text_array_into(&mut fast);
+                                fast.read(&mut lx);
                                 pending = Some(Pending {
                                     glyphs_before,
                                     tm: fast.shower.tm,
@@ -461,12 +443,13 @@ impl<'a> Interp<'a> {
             self.draw_annotation(ad, resources);
             if let Some(v) = value {
                 let want: String = v.chars().filter(|c| !c.is_whitespace()).collect();
-                let shown: String = self
-                    .glyphs
+                let glyphs = &self.glyphs;
+                let shown: String = glyphs
+                    .list
                     .get(drawn_from..)
                     .unwrap_or(&[])
                     .iter()
-                    .flat_map(|g| g.text.chars())
+                    .flat_map(|g| glyphs.chars(&g.text))
                     .filter(|c| !c.is_whitespace())
                     .collect();
                 if !shown.contains(&want) && !values.contains(v) {
@@ -648,6 +631,13 @@ impl<'a> Interp<'a> {
     }
 }
 
+/// `x.is_finite() && y.is_finite()` in fewer instructions: a product by zero is a zero exactly
+/// when the factor is finite (NaN otherwise), and so is a sum of two.
+#[inline(always)]
+fn both_finite(x: f32, y: f32) -> bool {
+    x * 0.0 + y * 0.0 == 0.0
+}
+
 /// A TJ array of a simple font, shown while it was read, before the operator that takes it: its
 /// glyphs stay, and the text matrix moves past them, only if that operator is TJ.
 struct Pending {
@@ -744,19 +734,19 @@ impl Linear {
 struct Shower<'s, 'f> {
     show: &'s TextShow<'f>,
     tm: Matrix,
-    glyphs: &'s mut Vec<RawGlyph>,
+    glyphs: &'s mut Glyphs,
     /// For the string being shown.
     lin: Option<Linear>,
     /// No string shown yet: the next starts the operator.
     first: bool,
     /// A large gap precedes the next string: a word break.
     sep: bool,
-    /// The next glyph is the first of its string.
-    first_glyph: bool,
+    /// The [`flag`]s of the next glyph: those of the first of a string, none for the others.
+    next_flags: u8,
 }
 
 impl<'s, 'f> Shower<'s, 'f> {
-    fn new(show: &'s TextShow<'f>, tm: Matrix, glyphs: &'s mut Vec<RawGlyph>) -> Self {
+    fn new(show: &'s TextShow<'f>, tm: Matrix, glyphs: &'s mut Glyphs) -> Self {
         Shower {
             show,
             tm,
@@ -764,7 +754,7 @@ impl<'s, 'f> Shower<'s, 'f> {
             lin: None,
             first: true,
             sep: false,
-            first_glyph: true,
+            next_flags: 0,
         }
     }
 
@@ -806,7 +796,8 @@ impl<'s, 'f> Shower<'s, 'f> {
         if self.lin.is_none() {
             self.lin = Some(Linear::new(&self.tm, self.show));
         }
-        self.first_glyph = true;
+        self.next_flags =
+            (if self.sep { flag::SEP } else { 0 }) | (if self.first { flag::OP_START } else { 0 });
     }
 
     fn end_string(&mut self) {
@@ -845,25 +836,14 @@ impl<'s, 'f> Shower<'s, 'f> {
         let (x0, y0) = (lin.at_zero.0 + trm4, lin.at_zero.1 + trm5);
         let adv_x =
             (d.width * show.fs + show.tc + if d.is_space_code { show.tw } else { 0.0 }) * show.th;
-        let first = self.first_glyph;
-        if let (Some(size), false, true, true) = (
-            lin.shown_size,
-            d.text.is_empty(),
-            x0.is_finite(),
-            y0.is_finite(),
-        ) {
-            self.glyphs.push(RawGlyph {
-                text: d.text.clone(),
-                x0,
-                y0,
-                x1: lin.t[0] * adv_x + lin.rise.0 + trm4,
-                y1: lin.t[1] * adv_x + lin.rise.1 + trm5,
-                size,
-                sep: first && self.sep,
-                op_start: first && self.first,
-            });
+        if let (Some(size), false, true) = (lin.shown_size, d.facts.is_empty(), both_finite(x0, y0))
+        {
+            let x1 = lin.t[0] * adv_x + lin.rise.0 + trm4;
+            let y1 = lin.t[1] * adv_x + lin.rise.1 + trm5;
+            self.glyphs
+                .push([x0, y0, x1, y1, size], d.facts, self.next_flags, &d.text);
         }
-        self.first_glyph = false;
+        self.next_flags = 0;
         tm[4] += adv_x * tm[0] + lin.zero_adv.0;
         tm[5] += adv_x * tm[1] + lin.zero_adv.1;
     }
@@ -881,7 +861,7 @@ impl<'s, 'f> Shower<'s, 'f> {
         let fs = show.fs;
         let ctm = show.ctm;
         let size = lin.size;
-        let (op_start, sep) = (self.first, self.sep);
+        let extra = self.next_flags;
         let (tm, glyphs) = (&mut self.tm, &mut *self.glyphs);
         let mut trm = [lin.t[0], lin.t[1], lin.t[2], lin.t[3], 0.0, 0.0];
         let mut first = true;
@@ -903,28 +883,21 @@ impl<'s, 'f> Shower<'s, 'f> {
             } else {
                 apply(&trm, adv_x, show.rise)
             };
-            let mut text = d.text.clone();
+            let (mut facts, mut text) = (d.facts, d.text.as_str());
             if let Some(i) = show.at_idx {
                 if let Some(Some((at, emitted))) = marked.get_mut(i) {
                     if *emitted {
-                        text.clear();
+                        facts = TextFacts::of("");
                     } else {
-                        text = GlyphText::from(at.as_str());
+                        facts = TextFacts::of(at);
+                        text = at.as_str();
                         *emitted = true;
                     }
                 }
             }
-            if !text.is_empty() && size.is_finite() && x0.is_finite() && y0.is_finite() {
-                glyphs.push(RawGlyph {
-                    text,
-                    x0,
-                    y0,
-                    x1,
-                    y1,
-                    size: size.max(0.01),
-                    sep: first && sep,
-                    op_start: first && op_start,
-                });
+            if !facts.is_empty() && size.is_finite() && x0.is_finite() && y0.is_finite() {
+                let extra = if first { extra } else { 0 };
+                glyphs.push([x0, y0, x1, y1, size.max(0.01)], facts, extra, text);
             }
             first = false;
             // (a + b) + e == e + (a + b): the same sum as `mul` forms.
@@ -956,11 +929,21 @@ struct FastArray<'s, 'f> {
     table: &'f [Decoded; 256],
 }
 
+impl FastArray<'_, '_> {
+    /// The rest of the array (its `[` read), shown. Not inlined into the interpreter's loop: on
+    /// its own, the loop over the array's items keeps the text state in registers.
+    #[inline(never)]
+    fn read(&mut self, lx: &mut Lexer) {
+        lx.text_array_into(self);
+    }
+}
+
 impl ByteSink for FastArray<'_, '_> {
     #[inline(always)]
     fn push(&mut self, b: u8) {
         self.shower.simple_glyph(self.table, b);
     }
+    #[inline(always)]
     fn extend_from(&mut self, s: &[u8]) {
         for &b in s {
             self.shower.simple_glyph(self.table, b);
@@ -1010,12 +993,14 @@ mod tests {
     }
 
     /// Everything of a glyph, its numbers to the bit.
-    fn bits(glyphs: &[RawGlyph]) -> Vec<(String, [u32; 5], bool, bool)> {
+    fn bits(glyphs: &Glyphs) -> Vec<(String, [u32; 5], char, char, u8)> {
         glyphs
+            .list
             .iter()
             .map(|g| {
                 let n = [g.x0, g.y0, g.x1, g.y1, g.size].map(bits_of);
-                (g.text.to_string(), n, g.sep, g.op_start)
+                let t = &g.text;
+                (glyphs.chars(t).collect(), n, t.first, t.last, t.flags)
             })
             .collect()
     }
@@ -1082,7 +1067,7 @@ mod tests {
                     _ => next() as u8,
                 })
                 .collect();
-            let mut out = [Vec::new(), Vec::new()];
+            let mut out = [Glyphs::default(), Glyphs::default()];
             let mut tms = [tm; 2];
             for (k, show) in [TextShow::new(&gs, &font, &[]), general(&gs, &font)]
                 .iter()
@@ -1134,7 +1119,7 @@ mod tests {
             }
             // Read and shown at once...
             let fast = TextShow::new(&gs, &font, &[]);
-            let mut fast_glyphs = Vec::new();
+            let mut fast_glyphs = Glyphs::default();
             let mut lx = Lexer::new(&data);
             assert_eq!(lx.next_token(), Some(Token::ArrayOpen));
             let mut sink = FastArray {
@@ -1146,7 +1131,7 @@ mod tests {
             let fast_end = lx.pos;
             // ... and read, then shown the general way.
             let slow = general(&gs, &font);
-            let mut slow_glyphs = Vec::new();
+            let mut slow_glyphs = Glyphs::default();
             let mut lx = Lexer::new(&data);
             assert_eq!(lx.next_token(), Some(Token::ArrayOpen));
             let mut array = TextArray::default();
@@ -1178,7 +1163,7 @@ mod tests {
             let (gs, tm) = random_state(&mut next, &font);
             let v = pick(&mut next, &[-300.0, 250.0, -0.0, 0.0, 1e9, -4.5]);
             let show = TextShow::new(&gs, &font, &[]);
-            let mut glyphs = Vec::new();
+            let mut glyphs = Glyphs::default();
             let mut shower = Shower::new(&show, tm, &mut glyphs);
             if next().is_multiple_of(2) {
                 shower.begin_string();
@@ -1197,15 +1182,38 @@ mod tests {
         }
     }
 
+    #[test]
+    fn both_finite_is_is_finite_of_both() {
+        let values = [
+            0.0f32,
+            -0.0,
+            1.0,
+            -3.4e38,
+            f32::MAX,
+            f32::MIN_POSITIVE,
+            1e-45,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::NAN,
+            -f32::NAN,
+        ];
+        for x in values {
+            for y in values {
+                assert_eq!(both_finite(x, y), x.is_finite() && y.is_finite(), "{x} {y}");
+            }
+        }
+    }
+
     fn page(content: &str) -> Vec<(String, f32)> {
         let doc = PdfDoc::new();
         let cache = FontCache::default();
         let mut interp = Interp::new(&doc, &cache, Budget::for_tests(), InterpLimits::default());
         interp.run_page(content.as_bytes(), None, IDENTITY);
-        interp
-            .glyphs
+        let glyphs = &interp.glyphs;
+        glyphs
+            .list
             .iter()
-            .map(|g| (g.text.to_string(), g.x0))
+            .map(|g| (glyphs.chars(&g.text).collect(), g.x0))
             .collect()
     }
 

@@ -1,6 +1,7 @@
 //! Fonts: character codes to Unicode and glyph widths.
 
 use super::cmap::{predefined, CMap, Predefined};
+use super::glyph::TextFacts;
 use super::glyphlist::name_to_unicode;
 use super::tables;
 use super::{dget, glyph_char, num, Budget, GlyphText};
@@ -11,10 +12,23 @@ use std::collections::HashMap;
 #[derive(Debug, Clone)]
 pub struct Decoded {
     pub text: GlyphText,
+    /// What layout asks of `text`.
+    pub facts: TextFacts,
     /// Advance in text space units per unit font size (horizontal) — already scaled.
     pub width: f32,
     /// A single-byte code 32 (word spacing applies).
     pub is_space_code: bool,
+}
+
+impl Decoded {
+    fn new(text: GlyphText, width: f32, is_space_code: bool) -> Decoded {
+        Decoded {
+            facts: TextFacts::of(&text),
+            text,
+            width,
+            is_space_code,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -599,11 +613,11 @@ impl Font {
                     .and_then(|t| t.lookup_unicode(code))
             })
             .unwrap_or_default();
-        Decoded {
-            text: clean(text),
-            width: widths.get(b as usize).copied().unwrap_or(500.0) * self.scale,
-            is_space_code: b == 32,
-        }
+        Decoded::new(
+            clean(text),
+            widths.get(b as usize).copied().unwrap_or(500.0) * self.scale,
+            b == 32,
+        )
     }
 
     /// A simple font's table of decoded codes, indexed by the byte (every simple font has one; a
@@ -734,11 +748,11 @@ impl Font {
                             }
                         }
                     };
-                    out.push(Decoded {
-                        text: clean(text),
-                        width: if self.vertical { 1.0 } else { w * self.scale },
-                        is_space_code: len == 1 && code == 32,
-                    });
+                    out.push(Decoded::new(
+                        clean(text),
+                        if self.vertical { 1.0 } else { w * self.scale },
+                        len == 1 && code == 32,
+                    ));
                 }
             }
         }

@@ -2,28 +2,7 @@
 
 use std::ops::Range;
 
-use super::content::RawGlyph;
-
-/// What layout asks of a glyph, worked out once per glyph instead of at every step: bits of
-/// `G::flags`.
-mod flag {
-    /// No text: the glyph still shapes runs, but adds nothing to a line.
-    pub const EMPTY: u8 = 1;
-    /// The text is the one character `G::first`.
-    pub const SINGLE: u8 = 1 << 1;
-    /// The first character is white space.
-    pub const WS_FIRST: u8 = 1 << 2;
-    /// The last character is white space.
-    pub const WS_LAST: u8 = 1 << 3;
-    /// Every character is white space.
-    pub const BLANK: u8 = 1 << 4;
-    /// Some character is white space.
-    pub const SPACED: u8 = 1 << 5;
-    /// `RawGlyph::sep`.
-    pub const SEP: u8 = 1 << 6;
-    /// `RawGlyph::op_start`.
-    pub const OP_START: u8 = 1 << 7;
-}
+use super::glyph::{flag, Glyph, Glyphs, Text};
 
 /// A glyph in its reading frame: advance along +x, baseline at `y`, "up" is +y.
 #[derive(Debug, Clone, Copy)]
@@ -32,52 +11,13 @@ struct G {
     x1: f32,
     y: f32,
     size: f32,
-    /// First and last character of the text ('\0' when there is none).
-    first: char,
-    last: char,
-    /// Index into the page's raw glyphs, which keep the text.
-    raw: usize,
-    /// `flag` bits.
-    flags: u8,
+    text: Text,
 }
 
 impl G {
     fn is(&self, f: u8) -> bool {
-        self.flags & f != 0
+        self.text.is(f)
     }
-}
-
-/// First and last character of a glyph's text and its `flag` bits.
-fn text_facts(text: &str) -> (char, char, u8) {
-    use flag::*;
-    let mut chars = text.chars();
-    let Some(first) = chars.next() else {
-        return ('\0', '\0', EMPTY);
-    };
-    if first.len_utf8() == text.len() {
-        let ws = if first.is_whitespace() {
-            WS_FIRST | WS_LAST | BLANK | SPACED
-        } else {
-            0
-        };
-        return (first, first, SINGLE | ws);
-    }
-    // A ligature or ActualText: several characters, possibly with white space among them.
-    let last = chars.next_back().unwrap_or(first);
-    let mut flags = 0;
-    if first.is_whitespace() {
-        flags |= WS_FIRST;
-    }
-    if last.is_whitespace() {
-        flags |= WS_LAST;
-    }
-    if text.chars().all(char::is_whitespace) {
-        flags |= BLANK;
-    }
-    if text.chars().any(char::is_whitespace) {
-        flags |= SPACED;
-    }
-    (first, last, flags)
 }
 
 /// A run of glyphs that were drawn consecutively on one baseline: `glyphs[start..end]` of its frame.
@@ -113,28 +53,65 @@ pub fn is_cjk(c: char) -> bool {
 }
 
 /// Lay out the glyphs of one page. `rotate` is the page /Rotate (multiple of 90).
-pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
-    let rot = (rotate.rem_euclid(360) / 90) as u8;
-    let rotp = |x: f32, y: f32| -> (f32, f32) {
-        match rot {
-            1 => (y, -x),
-            2 => (-x, -y),
-            3 => (-y, x),
-            _ => (x, y),
-        }
+pub fn layout(raw: Glyphs, rotate: i64) -> Vec<Unit> {
+    // Nearly every page is upright: its loop turns nothing.
+    let frames = match (rotate.rem_euclid(360) / 90) as u8 {
+        0 => frames_of(&raw.list, |x, y| (x, y)),
+        rot => frames_of(&raw.list, |x, y| turn(rot, x, y)),
     };
-    // Nearly every glyph of a page reads left to right: size that frame for all of them at once.
-    let mut frames: [Frame; 4] = [
-        Frame {
-            glyphs: Vec::with_capacity(raw.len()),
-            runs: Vec::new(),
-        },
-        Frame::default(),
-        Frame::default(),
-        Frame::default(),
-    ];
-    let mut last_k = 0usize;
-    for (i, g) in raw.iter().enumerate() {
+    let mut units = Vec::new();
+    for frame in frames {
+        if !frame.glyphs.is_empty() {
+            layout_frame(frame, &raw, &mut units);
+        }
+    }
+    units
+}
+
+/// `a.min(b)` of numbers that are never NaN (the positions and sizes of glyphs: see
+/// [`Glyphs::push`]), `a` on a tie (of -0 and +0 too) as `f32::min` gives it: one comparison
+/// instead of one and a test for NaN.
+#[inline(always)]
+fn min_num(a: f32, b: f32) -> f32 {
+    if b < a {
+        b
+    } else {
+        a
+    }
+}
+
+/// `a.max(b)` of numbers that are never NaN, as [`min_num`].
+#[inline(always)]
+fn max_num(a: f32, b: f32) -> f32 {
+    if b > a {
+        b
+    } else {
+        a
+    }
+}
+
+/// `(x, y)` turned by `k` quarter turns clockwise.
+#[inline(always)]
+fn turn(k: u8, x: f32, y: f32) -> (f32, f32) {
+    match k {
+        1 => (y, -x),
+        2 => (-x, -y),
+        3 => (-y, x),
+        _ => (x, y),
+    }
+}
+
+/// The glyphs in their reading frames (`rotp` turns device space by the page rotation): the
+/// direction a glyph advances in picks its frame, and one that does not advance goes with the
+/// glyph before.
+#[inline(always)]
+fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Frame; 4] {
+    // Nearly every glyph of a page reads left to right: size that frame for all of them at once,
+    // and keep it apart from the others (a local of its own, which the loop keeps in registers).
+    let mut ahead = Frame::with_capacity(glyphs.len());
+    let mut others: [Frame; 3] = Default::default();
+    let mut last_k = 0u8;
+    for g in glyphs {
         let (ax, ay) = rotp(g.x0, g.y0);
         let (bx, by) = rotp(g.x1, g.y1);
         let (dx, dy) = (bx - ax, by - ay);
@@ -152,48 +129,26 @@ pub fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
             3
         };
         last_k = k;
-        let f = |x: f32, y: f32| -> (f32, f32) {
-            match k {
-                1 => (y, -x),
-                2 => (-x, -y),
-                3 => (-y, x),
-                _ => (x, y),
-            }
+        let (fx0, fy) = turn(k, ax, ay);
+        let (fx1, _) = turn(k, bx, by);
+        let g = G {
+            x0: fx0,
+            x1: fx1.max(fx0),
+            y: fy,
+            size: g.size,
+            text: g.text,
         };
-        let (fx0, fy) = f(ax, ay);
-        let (fx1, _) = f(bx, by);
-        if let Some(frame) = frames.get_mut(k) {
-            let (first, last, mut flags) = text_facts(&g.text);
-            if g.sep {
-                flags |= flag::SEP;
+        match k.checked_sub(1) {
+            None => ahead.push(g),
+            Some(i) => {
+                if let Some(frame) = others.get_mut(i as usize) {
+                    frame.push(g);
+                }
             }
-            if g.op_start {
-                flags |= flag::OP_START;
-            }
-            frame.push(G {
-                x0: fx0,
-                x1: fx1.max(fx0),
-                y: fy,
-                size: g.size,
-                first,
-                last,
-                raw: i,
-                flags,
-            });
         }
     }
-    let mut units = Vec::new();
-    for frame in frames {
-        if !frame.glyphs.is_empty() {
-            layout_frame(frame, &raw, &mut units);
-        }
-    }
-    units
-}
-
-/// The text of a glyph.
-fn text_of<'a>(raw: &'a [RawGlyph], g: &G) -> &'a str {
-    raw.get(g.raw).map_or("", |r| r.text.as_str())
+    let [a, b, c] = others;
+    [ahead, a, b, c].map(Frame::finish)
 }
 
 /// The glyphs of one reading frame, in content order, and the runs they form.
@@ -201,33 +156,77 @@ fn text_of<'a>(raw: &'a [RawGlyph], g: &G) -> &'a str {
 struct Frame {
     glyphs: Vec<G>,
     runs: Vec<Run>,
+    /// The last run, still growing, and its last glyph (the last of `glyphs`).
+    open: Option<(Run, Prev)>,
 }
 
-impl Frame {
-    /// Adds a glyph. It extends the last run or starts a new one, so a run is a range of
-    /// `glyphs`, and the glyph before is the last of the last run.
-    fn push(&mut self, g: G) {
-        let i = self.glyphs.len();
-        match (self.runs.last_mut(), self.glyphs.last()) {
-            (Some(r), Some(p)) if r.takes(p, &g) => {
-                r.xmin = r.xmin.min(g.x0);
-                r.size = r.size.max(g.size);
-                r.end = i + 1;
-            }
-            _ => self.runs.push(Run {
-                start: i,
-                end: i + 1,
-                y: g.y,
-                size: g.size,
-                xmin: g.x0,
-            }),
+/// What [`Run::takes`] asks of the glyph before.
+#[derive(Debug, Clone, Copy)]
+struct Prev {
+    x1: f32,
+    y: f32,
+    size: f32,
+}
+
+impl Prev {
+    fn of(g: &G) -> Prev {
+        Prev {
+            x1: g.x1,
+            y: g.y,
+            size: g.size,
         }
-        self.glyphs.push(g);
     }
 }
 
-fn layout_frame(frame: Frame, raw: &[RawGlyph], units: &mut Vec<Unit>) {
-    let Frame { glyphs, mut runs } = frame;
+impl Frame {
+    fn with_capacity(n: usize) -> Frame {
+        Frame {
+            glyphs: Vec::with_capacity(n),
+            ..Frame::default()
+        }
+    }
+
+    /// Adds a glyph. It extends the last run or starts a new one, so a run is a range of
+    /// `glyphs`.
+    #[inline(always)]
+    fn push(&mut self, g: G) {
+        let i = self.glyphs.len();
+        match &mut self.open {
+            Some((r, p)) if r.takes(p, &g) => {
+                r.xmin = min_num(r.xmin, g.x0);
+                r.size = max_num(r.size, g.size);
+                r.end = i + 1;
+                *p = Prev::of(&g);
+            }
+            open => {
+                let run = Run {
+                    start: i,
+                    end: i + 1,
+                    y: g.y,
+                    size: g.size,
+                    xmin: g.x0,
+                };
+                if let Some((r, _)) = open.replace((run, Prev::of(&g))) {
+                    self.runs.push(r);
+                }
+            }
+        }
+        self.glyphs.push(g);
+    }
+
+    /// The frame with its last run closed.
+    fn finish(mut self) -> Frame {
+        if let Some((r, _)) = self.open.take() {
+            self.runs.push(r);
+        }
+        self
+    }
+}
+
+fn layout_frame(frame: Frame, raw: &Glyphs, units: &mut Vec<Unit>) {
+    let Frame {
+        glyphs, mut runs, ..
+    } = frame;
     let glyphs = &glyphs[..];
     // Lines: cluster runs by baseline, top to bottom.
     runs.sort_by(|a, b| b.y.total_cmp(&a.y));
@@ -253,15 +252,16 @@ fn layout_frame(frame: Frame, raw: &[RawGlyph], units: &mut Vec<Unit>) {
 
 impl Run {
     /// Whether glyph `g`, drawn right after `p` (the run's last glyph), continues the run.
-    fn takes(&self, p: &G, g: &G) -> bool {
-        let tol = 0.35 * self.size.min(g.size).max(0.1);
+    fn takes(&self, p: &Prev, g: &G) -> bool {
+        let tol = 0.35 * min_num(self.size, g.size).max(0.1);
         // Superscripts and subscripts: a smaller glyph right next to the previous one.
         let script = || {
-            (g.size - p.size).abs() > 0.15 * p.size.max(g.size)
-                && (g.x0 - p.x1).abs() < 0.5 * p.size.max(g.size)
-                && (g.y - p.y).abs() < 0.6 * p.size.max(g.size)
+            let size = max_num(p.size, g.size);
+            (g.size - p.size).abs() > 0.15 * size
+                && (g.x0 - p.x1).abs() < 0.5 * size
+                && (g.y - p.y).abs() < 0.6 * size
         };
-        ((g.y - self.y).abs() <= tol || script()) && g.x0 > p.x1 - 12.0 * g.size.max(self.size)
+        ((g.y - self.y).abs() <= tol || script()) && g.x0 > p.x1 - 12.0 * max_num(g.size, self.size)
     }
 }
 
@@ -291,7 +291,7 @@ fn baselines(runs: &[Run]) -> Vec<Range<usize>> {
 /// Whether `g` repeats one of the last eight glyphs placed on its line (`placed`), drawn again
 /// at (almost) the same place: fake bold or shadow. `max_x` is the largest x0 among all of
 /// `placed`.
-fn repeats(g: &G, placed: &[&G], max_x: f32, raw: &[RawGlyph]) -> bool {
+fn repeats(g: &G, placed: &[&G], max_x: f32, raw: &Glyphs) -> bool {
     let tol = 0.2 * g.size;
     // Text advances: a glyph that starts at least `tol` right of every placed one is near none
     // of them (x0 - max_x >= tol gives x0 - x >= tol for each x <= max_x, as rounding keeps the
@@ -303,7 +303,7 @@ fn repeats(g: &G, placed: &[&G], max_x: f32, raw: &[RawGlyph]) -> bool {
         .get(placed.len().saturating_sub(8)..)
         .unwrap_or_default();
     recent.iter().any(|p| {
-        (p.x0 - g.x0).abs() < tol && (p.y - g.y).abs() < tol && text_of(raw, p) == text_of(raw, g)
+        (p.x0 - g.x0).abs() < tol && (p.y - g.y).abs() < tol && raw.same_text(&p.text, &g.text)
     })
 }
 
@@ -330,7 +330,7 @@ struct LineScratch<'a> {
 fn build_line<'a>(
     l: &[Run],
     glyphs: &'a [G],
-    raw: &[RawGlyph],
+    raw: &Glyphs,
     words: &mut Words,
     scratch: &mut LineScratch<'a>,
 ) -> Option<Line> {
@@ -347,7 +347,7 @@ fn build_line<'a>(
                 && run_glyphs(k)
                     .iter()
                     .zip(run_glyphs(r))
-                    .all(|(a, b)| text_of(raw, a) == text_of(raw, b))
+                    .all(|(a, b)| raw.same_text(&a.text, &b.text))
         });
         if !dup {
             keep.push(*r);
@@ -373,8 +373,8 @@ fn build_line<'a>(
             }
             if g.is(flag::BLANK) {
                 // A space glyph counts only where it sits in the flow of the line.
-                let in_flow =
-                    prev.is_none_or(|p| (g.x0 - p.x1).abs() < 1.0 * p.size.max(g.size).max(0.1));
+                let in_flow = prev
+                    .is_none_or(|p| (g.x0 - p.x1).abs() < 1.0 * max_num(p.size, g.size).max(0.1));
                 if !in_flow {
                     continue;
                 }
@@ -386,11 +386,11 @@ fn build_line<'a>(
             let mut space = false;
             if let Some(p) = prev {
                 let gap = g.x0 - p.x1;
-                let sz = p.size.max(g.size).max(0.1);
+                let sz = max_num(p.size, g.size).max(0.1);
                 if gap > 2.5 * sz {
                     big = true;
                 } else if !p.is(flag::WS_LAST) && !g.is(flag::WS_FIRST) {
-                    let (plast, first) = (p.last, g.first);
+                    let (plast, first) = (p.text.last, g.text.first);
                     let cjk = is_cjk(plast) && is_cjk(first);
                     space = if cjk {
                         gap > 1.0 * sz
@@ -412,7 +412,7 @@ fn build_line<'a>(
             match cur.as_mut() {
                 Some(w) => {
                     w.has_space |= g.is(flag::SPACED);
-                    w.x1 = w.x1.max(g.x1);
+                    w.x1 = max_num(w.x1, g.x1);
                 }
                 None => {
                     let line_words = words.list.get(first_word..).unwrap_or_default();
@@ -429,13 +429,7 @@ fn build_line<'a>(
                     });
                 }
             }
-            // Most glyphs are one character (pushed without a copy loop); a ligature or ActualText
-            // can be several.
-            if g.is(flag::SINGLE) {
-                words.buf.push(g.first);
-            } else {
-                words.buf.push_str(text_of(raw, g));
-            }
+            raw.push_text(&g.text, &mut words.buf);
         }
     }
     words.close(&mut cur);
@@ -897,6 +891,35 @@ fn collapse_spaces(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::pdf::glyph::TextFacts;
+
+    /// A glyph as a test writes it.
+    #[derive(Debug, Clone)]
+    struct RawGlyph {
+        text: String,
+        x0: f32,
+        y0: f32,
+        x1: f32,
+        y1: f32,
+        size: f32,
+        sep: bool,
+        op_start: bool,
+    }
+
+    fn glyphs_of(raw: &[RawGlyph]) -> Glyphs {
+        let mut glyphs = Glyphs::default();
+        for g in raw {
+            let extra =
+                if g.sep { flag::SEP } else { 0 } | if g.op_start { flag::OP_START } else { 0 };
+            let pos = [g.x0, g.y0, g.x1, g.y1, g.size];
+            glyphs.push(pos, TextFacts::of(&g.text), extra, &g.text);
+        }
+        glyphs
+    }
+
+    fn layout(raw: Vec<RawGlyph>, rotate: i64) -> Vec<Unit> {
+        super::layout(glyphs_of(&raw), rotate)
+    }
 
     fn g(text: &str, x0: f32, y: f32, size: f32) -> RawGlyph {
         RawGlyph {
@@ -1187,33 +1210,26 @@ mod tests {
         };
         for _ in 0..20_000 {
             let n = 1 + next(12);
-            let raw: Vec<RawGlyph> = (0..n)
+            // Built as G directly: the glyphs the interpreter shows have finite origins and sizes.
+            let glyphs: Vec<G> = (0..n)
                 .map(|_| {
-                    g(
-                        texts[next(3)],
-                        values[next(12)],
-                        values[next(12)],
-                        sizes[next(6)],
-                    )
-                })
-                .collect();
-            let glyphs: Vec<G> = raw
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let (first, last, flags) = text_facts(&r.text);
+                    let facts = TextFacts::of(texts[next(3)]);
+                    let (x0, y, size) = (values[next(12)], values[next(12)], sizes[next(6)]);
                     G {
-                        x0: r.x0,
-                        x1: r.x1,
-                        y: r.y0,
-                        size: r.size,
-                        first,
-                        last,
-                        raw: i,
-                        flags,
+                        x0,
+                        x1: x0 + size * 0.5,
+                        y,
+                        size,
+                        text: Text {
+                            first: facts.first,
+                            last: facts.last,
+                            span: Default::default(),
+                            flags: facts.flags,
+                        },
                     }
                 })
                 .collect();
+            let raw = Glyphs::default();
             let (g, placed) = glyphs.split_last().unwrap();
             let placed: Vec<&G> = placed.iter().collect();
             let mut max_x = f32::NEG_INFINITY;
@@ -1226,6 +1242,77 @@ mod tests {
                 repeats(g, &placed, max_x, &raw),
                 repeats(g, &placed, f32::NAN, &raw),
                 "{g:?} after {placed:?}"
+            );
+        }
+    }
+
+    /// `min_num` and `max_num` are `f32::min` and `f32::max` on numbers that are not NaN, to the
+    /// bit (signed zeros, infinities).
+    #[test]
+    fn min_and_max_of_numbers_agree_with_f32() {
+        use std::hint::black_box;
+        let values = [
+            0.0f32,
+            -0.0,
+            1.0,
+            -1.0,
+            0.01,
+            12.5,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        for a in values {
+            for b in values {
+                let (x, y) = (black_box(a), black_box(b));
+                assert_eq!(min_num(a, b).to_bits(), x.min(y).to_bits(), "{a} {b}");
+                assert_eq!(max_num(a, b).to_bits(), x.max(y).to_bits(), "{a} {b}");
+            }
+        }
+    }
+
+    /// An upright page is laid out by a loop of its own: the same glyphs turned a quarter turn
+    /// back on a page of /Rotate 90 (turning is exact) are laid out the general way, to the same
+    /// units. Glyphs advance every way, or not at all, or to NaN and infinities.
+    #[test]
+    fn upright_pages_lay_out_as_turned_ones() {
+        let mut state = 0x8E3C_5B2F_1A47_D609_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let steps = [0.0f32, -0.0, 5.0, -5.0, 1e-5, 0.3, f32::NAN, f32::INFINITY];
+        let texts = ["a", "B", " ", "ffi", "中", "x"];
+        for _ in 0..3000 {
+            let mut upright = Vec::new();
+            let (mut x, mut y) = (next(50) as f32, 100.0 + next(50) as f32);
+            for _ in 0..1 + next(40) {
+                if next(8) == 0 {
+                    let at = [0.0, -0.0, next(300) as f32];
+                    (x, y) = (at[next(3)], at[next(3)]);
+                }
+                let (dx, dy) = match next(4) {
+                    0 => (steps[next(steps.len())], steps[next(steps.len())]),
+                    _ => (5.0, 0.0),
+                };
+                upright.push(seg(texts[next(texts.len())], x, y, x + dx, y + dy, 10.0));
+                x += 5.0;
+            }
+            let turned: Vec<RawGlyph> = upright
+                .iter()
+                .map(|g| RawGlyph {
+                    x0: -g.y0,
+                    y0: g.x0,
+                    x1: -g.y1,
+                    y1: g.x1,
+                    ..g.clone()
+                })
+                .collect();
+            assert_eq!(
+                layout(upright.clone(), 0),
+                layout(turned, 90),
+                "{upright:?}"
             );
         }
     }

@@ -13,6 +13,7 @@ pub(crate) fn glyph_char(c: char) -> GlyphText {
 }
 mod content;
 mod font;
+mod glyph;
 mod glyphlist;
 mod layout;
 mod lexer;

@@ -21,6 +21,7 @@ use tenderscan::pipeline::{self, ScanOptions};
 use tenderscan::report::{csv, explain, html, json, markdown, sarif, text::TextPrinter, Summary};
 
 fn main() -> ExitCode {
+    no_huge_pages();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -45,6 +46,19 @@ fn main() -> ExitCode {
 fn load_patterns(dirs: &[std::path::PathBuf]) -> Result<PatternSet> {
     let dirs: Vec<&std::path::Path> = dirs.iter().map(|p| p.as_path()).collect();
     Ok(load::load(&dirs)?)
+}
+
+/// Transparent huge pages off for this process and the workers it starts (the setting is inherited).
+/// mimalloc asks for them on its arenas, so each first touch of a 2 MiB region made the kernel clear
+/// all of it, and resident memory stood at the arenas' size rather than what was used: 85 MB against
+/// 35 MB on the 200-PDF bench corpus with `--jobs 2`, at the same speed. Nothing changes when the call
+/// is refused (an old kernel).
+fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integer arguments and touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
 }
 
 fn run(cli: Cli) -> Result<u8> {

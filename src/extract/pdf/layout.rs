@@ -61,8 +61,8 @@ pub fn layout(raw: Glyphs, rotate: i64) -> Vec<Unit> {
     };
     let mut units = Vec::new();
     for frame in frames {
-        if !frame.glyphs.is_empty() {
-            layout_frame(frame, &raw, &mut units);
+        if !frame.is_empty() {
+            layout_frame(&frame, &raw, &mut units);
         }
     }
     units
@@ -101,43 +101,42 @@ fn turn(k: u8, x: f32, y: f32) -> (f32, f32) {
     }
 }
 
-/// The glyphs in their reading frames (`rotp` turns device space by the page rotation): the
-/// direction a glyph advances in picks its frame, and one that does not advance goes with the
-/// glyph before.
+/// The glyphs in their reading frames (`rotp` turns device space by the page rotation), each
+/// in content order.
 #[inline(always)]
-fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Frame; 4] {
-    // Nearly every glyph of a page reads left to right: size that frame for all of them at once,
-    // and keep it apart from the others (a local of its own, which the loop keeps in registers).
-    let mut ahead = Frame::with_capacity(glyphs.len());
-    let mut others: [Frame; 3] = Default::default();
+fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Vec<G>; 4] {
+    // Nearly every page reads left to right throughout: all its glyphs go to one frame, collected
+    // in one pass that knows the length, so it writes them without checking the capacity each
+    // time (a check whose call to grow would make the loop keep every value on the stack).
+    let mut last_k = 0u8;
+    let mut upright = true;
+    let mut ahead: Vec<G> = glyphs
+        .iter()
+        .map(|g| {
+            let (k, g) = in_frame(g, &rotp, &mut last_k);
+            upright &= k == 0;
+            g
+        })
+        .collect();
+    if upright {
+        return [ahead, Vec::new(), Vec::new(), Vec::new()];
+    }
+    // Some glyph reads another way: sort them all out again.
+    ahead.clear();
+    frames_one_by_one(glyphs, &rotp, ahead)
+}
+
+/// The glyphs in their reading frames, as [`frames_of`] gives them, each glyph pushed to its
+/// own frame; `ahead` (empty) becomes the left-to-right one.
+fn frames_one_by_one(
+    glyphs: &[Glyph],
+    rotp: &impl Fn(f32, f32) -> (f32, f32),
+    mut ahead: Vec<G>,
+) -> [Vec<G>; 4] {
+    let mut others: [Vec<G>; 3] = Default::default();
     let mut last_k = 0u8;
     for g in glyphs {
-        let (ax, ay) = rotp(g.x0, g.y0);
-        let (bx, by) = rotp(g.x1, g.y1);
-        let (dx, dy) = (bx - ax, by - ay);
-        let k = if dx.abs() < 1e-4 && dy.abs() < 1e-4 {
-            last_k
-        } else if dx.abs() >= dy.abs() {
-            if dx >= 0.0 {
-                0
-            } else {
-                2
-            }
-        } else if dy > 0.0 {
-            1
-        } else {
-            3
-        };
-        last_k = k;
-        let (fx0, fy) = turn(k, ax, ay);
-        let (fx1, _) = turn(k, bx, by);
-        let g = G {
-            x0: fx0,
-            x1: fx1.max(fx0),
-            y: fy,
-            size: g.size,
-            text: g.text,
-        };
+        let (k, g) = in_frame(g, rotp, &mut last_k);
         match k.checked_sub(1) {
             None => ahead.push(g),
             Some(i) => {
@@ -148,86 +147,69 @@ fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Frame;
         }
     }
     let [a, b, c] = others;
-    [ahead, a, b, c].map(Frame::finish)
+    [ahead, a, b, c]
 }
 
-/// The glyphs of one reading frame, in content order, and the runs they form.
-#[derive(Default)]
-struct Frame {
-    glyphs: Vec<G>,
-    runs: Vec<Run>,
-    /// The last run, still growing, and its last glyph (the last of `glyphs`).
-    open: Option<(Run, Prev)>,
+/// The reading frame of glyph `g` (quarter turns from its direction in device space, after
+/// `rotp`) and the glyph in that frame: the direction it advances in picks the frame, and one
+/// that does not advance goes with the glyph before, of frame `last_k` (which becomes `g`'s).
+#[inline(always)]
+fn in_frame(g: &Glyph, rotp: &impl Fn(f32, f32) -> (f32, f32), last_k: &mut u8) -> (u8, G) {
+    let (ax, ay) = rotp(g.x0, g.y0);
+    let (bx, by) = rotp(g.x1, g.y1);
+    let (dx, dy) = (bx - ax, by - ay);
+    let k = if dx.abs() < 1e-4 && dy.abs() < 1e-4 {
+        *last_k
+    } else if dx.abs() >= dy.abs() {
+        if dx >= 0.0 {
+            0
+        } else {
+            2
+        }
+    } else if dy > 0.0 {
+        1
+    } else {
+        3
+    };
+    *last_k = k;
+    let (fx0, fy) = turn(k, ax, ay);
+    let (fx1, _) = turn(k, bx, by);
+    let g = G {
+        x0: fx0,
+        x1: fx1.max(fx0),
+        y: fy,
+        size: g.size,
+        text: g.text,
+    };
+    (k, g)
 }
 
-/// What [`Run::takes`] asks of the glyph before.
-#[derive(Debug, Clone, Copy)]
-struct Prev {
-    x1: f32,
-    y: f32,
-    size: f32,
-}
-
-impl Prev {
-    fn of(g: &G) -> Prev {
-        Prev {
-            x1: g.x1,
-            y: g.y,
-            size: g.size,
+/// The runs of a frame's glyphs: each glyph extends the run of the glyph before or starts a new
+/// one, so a run is a range of `glyphs`. Worked out after the frame is complete, in a loop of its
+/// own: the glyph before is the one before in `glyphs`, and the open run stays in registers.
+fn runs_of(glyphs: &[G]) -> Vec<Run> {
+    let mut runs = Vec::new();
+    let Some(first) = glyphs.first() else {
+        return runs;
+    };
+    let mut run = Run::at(0, first);
+    let rest = glyphs.get(1..).unwrap_or_default();
+    for (i, (p, g)) in glyphs.iter().zip(rest).enumerate() {
+        if run.takes(p, g) {
+            run.xmin = min_num(run.xmin, g.x0);
+            run.size = max_num(run.size, g.size);
+            run.end = i + 2;
+        } else {
+            runs.push(run);
+            run = Run::at(i + 1, g);
         }
     }
+    runs.push(run);
+    runs
 }
 
-impl Frame {
-    fn with_capacity(n: usize) -> Frame {
-        Frame {
-            glyphs: Vec::with_capacity(n),
-            ..Frame::default()
-        }
-    }
-
-    /// Adds a glyph. It extends the last run or starts a new one, so a run is a range of
-    /// `glyphs`.
-    #[inline(always)]
-    fn push(&mut self, g: G) {
-        let i = self.glyphs.len();
-        match &mut self.open {
-            Some((r, p)) if r.takes(p, &g) => {
-                r.xmin = min_num(r.xmin, g.x0);
-                r.size = max_num(r.size, g.size);
-                r.end = i + 1;
-                *p = Prev::of(&g);
-            }
-            open => {
-                let run = Run {
-                    start: i,
-                    end: i + 1,
-                    y: g.y,
-                    size: g.size,
-                    xmin: g.x0,
-                };
-                if let Some((r, _)) = open.replace((run, Prev::of(&g))) {
-                    self.runs.push(r);
-                }
-            }
-        }
-        self.glyphs.push(g);
-    }
-
-    /// The frame with its last run closed.
-    fn finish(mut self) -> Frame {
-        if let Some((r, _)) = self.open.take() {
-            self.runs.push(r);
-        }
-        self
-    }
-}
-
-fn layout_frame(frame: Frame, raw: &Glyphs, units: &mut Vec<Unit>) {
-    let Frame {
-        glyphs, mut runs, ..
-    } = frame;
-    let glyphs = &glyphs[..];
+fn layout_frame(glyphs: &[G], raw: &Glyphs, units: &mut Vec<Unit>) {
+    let mut runs = runs_of(glyphs);
     // Lines: cluster runs by baseline, top to bottom.
     runs.sort_by(|a, b| b.y.total_cmp(&a.y));
     // Each line: order runs by x, drop duplicates (fake bold), build words.
@@ -251,8 +233,19 @@ fn layout_frame(frame: Frame, raw: &Glyphs, units: &mut Vec<Unit>) {
 }
 
 impl Run {
+    /// The run of glyph `g`, `glyphs[i]` of its frame, alone.
+    fn at(i: usize, g: &G) -> Run {
+        Run {
+            start: i,
+            end: i + 1,
+            y: g.y,
+            size: g.size,
+            xmin: g.x0,
+        }
+    }
+
     /// Whether glyph `g`, drawn right after `p` (the run's last glyph), continues the run.
-    fn takes(&self, p: &Prev, g: &G) -> bool {
+    fn takes(&self, p: &G, g: &G) -> bool {
         let tol = 0.35 * min_num(self.size, g.size).max(0.1);
         // Superscripts and subscripts: a smaller glyph right next to the previous one.
         let script = || {
@@ -1313,6 +1306,44 @@ mod tests {
                 layout(upright.clone(), 0),
                 layout(turned, 90),
                 "{upright:?}"
+            );
+        }
+    }
+
+    /// A page whose glyphs all read left to right is collected in one pass: the frames are
+    /// those of putting each glyph in its own, to the bit, on pages upright or not (which the
+    /// one pass starts on and then hands over), glyphs of no advance and NaN among them.
+    #[test]
+    fn upright_pass_agrees_with_one_by_one() {
+        let mut state = 0x51A7_C0DE_9B3F_2E61_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let steps = [5.0f32, 0.0, -0.0, 1e-5, -1e-5, -5.0, f32::NAN];
+        let texts = ["a", " ", "ffi", ""];
+        for _ in 0..3000 {
+            let n = next(30);
+            let tilted = next(3) == 0;
+            let raw: Vec<RawGlyph> = (0..n)
+                .map(|i| {
+                    let (x, y) = (i as f32 * 5.0, 100.0 - next(3) as f32);
+                    let dx = steps[next(if tilted { steps.len() } else { 5 })];
+                    let dy = if tilted && next(4) == 0 { 5.0 } else { 0.0 };
+                    seg(texts[next(texts.len())], x, y, x + dx, y + dy, 10.0)
+                })
+                .collect();
+            let glyphs = glyphs_of(&raw);
+            let upright = |x, y| (x, y);
+            assert_eq!(
+                format!("{:?}", frames_of(&glyphs.list, upright)),
+                format!(
+                    "{:?}",
+                    frames_one_by_one(&glyphs.list, &upright, Vec::new())
+                ),
+                "{raw:?}"
             );
         }
     }

@@ -197,26 +197,27 @@ fn in_frame(g: &Glyph, rotp: &impl Fn(f32, f32) -> (f32, f32), last_k: &mut u8) 
 }
 
 /// The runs of a frame's glyphs: each glyph extends the run of the glyph before or starts a new
-/// one, so a run is a range of `glyphs`. Worked out after the frame is complete, in a loop of its
-/// own: the glyph before is the one before in `glyphs`, and the open run stays in registers.
+/// one, so a run is a range of `glyphs`. Worked out once the frame is complete: the glyph before
+/// is the one before in `glyphs`.
 fn runs_of(glyphs: &[G]) -> Vec<Run> {
     let mut runs = Vec::new();
-    let Some(first) = glyphs.first() else {
-        return runs;
-    };
-    let mut run = Run::at(0, first);
-    let rest = glyphs.get(1..).unwrap_or_default();
-    for (i, (p, g)) in glyphs.iter().zip(rest).enumerate() {
-        if run.takes(p, g) {
+    let mut start = 0;
+    while let Some(first) = glyphs.get(start) {
+        let mut run = Run::at(start, first);
+        // The glyphs that extend the run, each after the one before: a loop with no call in it
+        // (the push that may grow `runs` comes after), which keeps the run in registers.
+        let rest = glyphs.get(start..).unwrap_or_default();
+        for (p, g) in rest.iter().zip(rest.get(1..).unwrap_or_default()) {
+            if !run.takes(p, g) {
+                break;
+            }
             run.xmin = min_num(run.xmin, g.x0);
             run.size = max_num(run.size, g.size);
-            run.end = i + 2;
-        } else {
-            runs.push(run);
-            run = Run::at(i + 1, g);
+            run.end += 1;
         }
+        start = run.end;
+        runs.push(run);
     }
-    runs.push(run);
     runs
 }
 
@@ -1263,6 +1264,45 @@ mod tests {
                 repeats(g, &placed, max_x, &raw),
                 repeats(g, &placed, f32::NAN, &raw),
                 "{g:?} after {placed:?}"
+            );
+        }
+    }
+
+    /// Runs found a run at a time are those of taking the glyphs one at a time, each extending
+    /// the last run or starting one: on empty frames, single glyphs, breaks anywhere.
+    #[test]
+    fn runs_agree_with_glyph_by_glyph() {
+        let mut state = 0x7A11_0FF1_CE5E_A7B3_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let raw: Vec<RawGlyph> = (0..next(25))
+                .map(|i| {
+                    let x = [i as f32 * 5.0, 0.0, 300.0][next(3)];
+                    let y = [100.0, 100.0, 101.0, 60.0][next(4)];
+                    g("a", x, y, [10.0, 10.0, 6.0][next(3)])
+                })
+                .collect();
+            let [glyphs, ..] = frames_of(&glyphs_of(&raw).list, |x, y| (x, y));
+            let mut want: Vec<Run> = Vec::new();
+            for (i, g) in glyphs.iter().enumerate() {
+                match want.last_mut() {
+                    Some(r) if r.takes(&glyphs[i - 1], g) => {
+                        r.xmin = min_num(r.xmin, g.x0);
+                        r.size = max_num(r.size, g.size);
+                        r.end = i + 1;
+                    }
+                    _ => want.push(Run::at(i, g)),
+                }
+            }
+            assert_eq!(
+                format!("{:?}", runs_of(&glyphs)),
+                format!("{want:?}"),
+                "{raw:?}"
             );
         }
     }

@@ -120,12 +120,13 @@ fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Vec<G>
     // Nearly every page reads left to right throughout: all its glyphs go to one frame, collected
     // in one pass that knows the length, so it writes them without checking the capacity each
     // time (a check whose call to grow would make the loop keep every value on the stack).
-    let mut last_k = 0u8;
+    // Up to the first glyph of another frame (after which the pass counts for nothing), the
+    // glyph before is always of frame 0: no need to carry its frame along.
     let mut upright = true;
     let mut ahead: Vec<G> = glyphs
         .iter()
         .map(|g| {
-            let (k, g) = in_frame(g, &rotp, &mut last_k);
+            let (k, g) = in_frame(g, &rotp, &mut 0);
             upright &= k == 0;
             g
         })

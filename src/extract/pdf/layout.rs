@@ -61,8 +61,8 @@ pub fn layout(raw: Glyphs, rotate: i64) -> Vec<Unit> {
     };
     let mut units = Vec::new();
     for frame in frames {
-        if !frame.glyphs.is_empty() {
-            layout_frame(frame, &raw, &mut units);
+        if !frame.is_empty() {
+            layout_frame(&frame, &raw, &mut units);
         }
     }
     units
@@ -90,6 +90,18 @@ fn max_num(a: f32, b: f32) -> f32 {
     }
 }
 
+/// `end.max(origin)` of an origin that is never NaN (see [`Glyphs::push`]; turning keeps it
+/// so) and an end that may be: `origin` when `end` is NaN or before it, else `end` (on a tie
+/// too, as [`max_num`]), with one comparison instead of one and a test for NaN.
+#[inline(always)]
+fn end_max(end: f32, origin: f32) -> f32 {
+    if end >= origin {
+        end
+    } else {
+        origin
+    }
+}
+
 /// `(x, y)` turned by `k` quarter turns clockwise.
 #[inline(always)]
 fn turn(k: u8, x: f32, y: f32) -> (f32, f32) {
@@ -101,43 +113,43 @@ fn turn(k: u8, x: f32, y: f32) -> (f32, f32) {
     }
 }
 
-/// The glyphs in their reading frames (`rotp` turns device space by the page rotation): the
-/// direction a glyph advances in picks its frame, and one that does not advance goes with the
-/// glyph before.
+/// The glyphs in their reading frames (`rotp` turns device space by the page rotation), each
+/// in content order.
 #[inline(always)]
-fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Frame; 4] {
-    // Nearly every glyph of a page reads left to right: size that frame for all of them at once,
-    // and keep it apart from the others (a local of its own, which the loop keeps in registers).
-    let mut ahead = Frame::with_capacity(glyphs.len());
-    let mut others: [Frame; 3] = Default::default();
+fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Vec<G>; 4] {
+    // Nearly every page reads left to right throughout: all its glyphs go to one frame, collected
+    // in one pass that knows the length, so it writes them without checking the capacity each
+    // time (a check whose call to grow would make the loop keep every value on the stack).
+    // Up to the first glyph of another frame (after which the pass counts for nothing), the
+    // glyph before is always of frame 0: no need to carry its frame along.
+    let mut upright = true;
+    let mut ahead: Vec<G> = glyphs
+        .iter()
+        .map(|g| {
+            let (k, g) = in_frame(g, &rotp, &mut 0);
+            upright &= k == 0;
+            g
+        })
+        .collect();
+    if upright {
+        return [ahead, Vec::new(), Vec::new(), Vec::new()];
+    }
+    // Some glyph reads another way: sort them all out again.
+    ahead.clear();
+    frames_one_by_one(glyphs, &rotp, ahead)
+}
+
+/// The glyphs in their reading frames, as [`frames_of`] gives them, each glyph pushed to its
+/// own frame; `ahead` (empty) becomes the left-to-right one.
+fn frames_one_by_one(
+    glyphs: &[Glyph],
+    rotp: &impl Fn(f32, f32) -> (f32, f32),
+    mut ahead: Vec<G>,
+) -> [Vec<G>; 4] {
+    let mut others: [Vec<G>; 3] = Default::default();
     let mut last_k = 0u8;
     for g in glyphs {
-        let (ax, ay) = rotp(g.x0, g.y0);
-        let (bx, by) = rotp(g.x1, g.y1);
-        let (dx, dy) = (bx - ax, by - ay);
-        let k = if dx.abs() < 1e-4 && dy.abs() < 1e-4 {
-            last_k
-        } else if dx.abs() >= dy.abs() {
-            if dx >= 0.0 {
-                0
-            } else {
-                2
-            }
-        } else if dy > 0.0 {
-            1
-        } else {
-            3
-        };
-        last_k = k;
-        let (fx0, fy) = turn(k, ax, ay);
-        let (fx1, _) = turn(k, bx, by);
-        let g = G {
-            x0: fx0,
-            x1: fx1.max(fx0),
-            y: fy,
-            size: g.size,
-            text: g.text,
-        };
+        let (k, g) = in_frame(g, rotp, &mut last_k);
         match k.checked_sub(1) {
             None => ahead.push(g),
             Some(i) => {
@@ -148,86 +160,70 @@ fn frames_of(glyphs: &[Glyph], rotp: impl Fn(f32, f32) -> (f32, f32)) -> [Frame;
         }
     }
     let [a, b, c] = others;
-    [ahead, a, b, c].map(Frame::finish)
+    [ahead, a, b, c]
 }
 
-/// The glyphs of one reading frame, in content order, and the runs they form.
-#[derive(Default)]
-struct Frame {
-    glyphs: Vec<G>,
-    runs: Vec<Run>,
-    /// The last run, still growing, and its last glyph (the last of `glyphs`).
-    open: Option<(Run, Prev)>,
-}
-
-/// What [`Run::takes`] asks of the glyph before.
-#[derive(Debug, Clone, Copy)]
-struct Prev {
-    x1: f32,
-    y: f32,
-    size: f32,
-}
-
-impl Prev {
-    fn of(g: &G) -> Prev {
-        Prev {
-            x1: g.x1,
-            y: g.y,
-            size: g.size,
+/// The reading frame of glyph `g` (quarter turns from its direction in device space, after
+/// `rotp`) and the glyph in that frame: the direction it advances in picks the frame, and one
+/// that does not advance goes with the glyph before, of frame `last_k` (which becomes `g`'s).
+#[inline(always)]
+fn in_frame(g: &Glyph, rotp: &impl Fn(f32, f32) -> (f32, f32), last_k: &mut u8) -> (u8, G) {
+    let (ax, ay) = rotp(g.x0, g.y0);
+    let (bx, by) = rotp(g.x1, g.y1);
+    let (dx, dy) = (bx - ax, by - ay);
+    let k = if dx.abs() < 1e-4 && dy.abs() < 1e-4 {
+        *last_k
+    } else if dx.abs() >= dy.abs() {
+        if dx >= 0.0 {
+            0
+        } else {
+            2
         }
-    }
+    } else if dy > 0.0 {
+        1
+    } else {
+        3
+    };
+    *last_k = k;
+    let (fx0, fy) = turn(k, ax, ay);
+    let (fx1, _) = turn(k, bx, by);
+    let g = G {
+        x0: fx0,
+        x1: end_max(fx1, fx0),
+        y: fy,
+        size: g.size,
+        text: g.text,
+    };
+    (k, g)
 }
 
-impl Frame {
-    fn with_capacity(n: usize) -> Frame {
-        Frame {
-            glyphs: Vec::with_capacity(n),
-            ..Frame::default()
-        }
-    }
-
-    /// Adds a glyph. It extends the last run or starts a new one, so a run is a range of
-    /// `glyphs`.
-    #[inline(always)]
-    fn push(&mut self, g: G) {
-        let i = self.glyphs.len();
-        match &mut self.open {
-            Some((r, p)) if r.takes(p, &g) => {
-                r.xmin = min_num(r.xmin, g.x0);
-                r.size = max_num(r.size, g.size);
-                r.end = i + 1;
-                *p = Prev::of(&g);
+/// The runs of a frame's glyphs: each glyph extends the run of the glyph before or starts a new
+/// one, so a run is a range of `glyphs`. Worked out once the frame is complete: the glyph before
+/// is the one before in `glyphs`.
+fn runs_of(glyphs: &[G]) -> Vec<Run> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while let Some(first) = glyphs.get(start) {
+        let mut run = Run::at(start, first);
+        // The glyphs that extend the run, each after the one before: a loop with no call in it
+        // (the push that may grow `runs` comes after), which keeps the run in registers.
+        let rest = glyphs.get(start..).unwrap_or_default();
+        for (p, g) in rest.iter().zip(rest.get(1..).unwrap_or_default()) {
+            if !run.takes(p, g) {
+                break;
             }
-            open => {
-                let run = Run {
-                    start: i,
-                    end: i + 1,
-                    y: g.y,
-                    size: g.size,
-                    xmin: g.x0,
-                };
-                if let Some((r, _)) = open.replace((run, Prev::of(&g))) {
-                    self.runs.push(r);
-                }
-            }
+            run.xmin = min_num(run.xmin, g.x0);
+            run.size = max_num(run.size, g.size);
+            run.end += 1;
         }
-        self.glyphs.push(g);
+        start = run.end;
+        runs.push(run);
     }
-
-    /// The frame with its last run closed.
-    fn finish(mut self) -> Frame {
-        if let Some((r, _)) = self.open.take() {
-            self.runs.push(r);
-        }
-        self
-    }
+    runs
 }
 
-fn layout_frame(frame: Frame, raw: &Glyphs, units: &mut Vec<Unit>) {
-    let Frame {
-        glyphs, mut runs, ..
-    } = frame;
-    let glyphs = &glyphs[..];
+fn layout_frame(glyphs: &[G], raw: &Glyphs, units: &mut Vec<Unit>) {
+    let mut runs = runs_of(glyphs);
     // Lines: cluster runs by baseline, top to bottom.
     runs.sort_by(|a, b| b.y.total_cmp(&a.y));
     // Each line: order runs by x, drop duplicates (fake bold), build words.
@@ -251,9 +247,20 @@ fn layout_frame(frame: Frame, raw: &Glyphs, units: &mut Vec<Unit>) {
 }
 
 impl Run {
+    /// The run of glyph `g`, `glyphs[i]` of its frame, alone.
+    fn at(i: usize, g: &G) -> Run {
+        Run {
+            start: i,
+            end: i + 1,
+            y: g.y,
+            size: g.size,
+            xmin: g.x0,
+        }
+    }
+
     /// Whether glyph `g`, drawn right after `p` (the run's last glyph), continues the run.
-    fn takes(&self, p: &Prev, g: &G) -> bool {
-        let tol = 0.35 * min_num(self.size, g.size).max(0.1);
+    fn takes(&self, p: &G, g: &G) -> bool {
+        let tol = || 0.35 * min_num(self.size, g.size).max(0.1);
         // Superscripts and subscripts: a smaller glyph right next to the previous one.
         let script = || {
             let size = max_num(p.size, g.size);
@@ -261,7 +268,11 @@ impl Run {
                 && (g.x0 - p.x1).abs() < 0.5 * size
                 && (g.y - p.y).abs() < 0.6 * size
         };
-        ((g.y - self.y).abs() <= tol || script()) && g.x0 > p.x1 - 12.0 * max_num(g.size, self.size)
+        // Nearly every glyph sits on the run's baseline: a distance of 0 is within any tolerance
+        // (`tol` is at least 0.035), so it needs no working out.
+        let dy = g.y - self.y;
+        (dy == 0.0 || dy.abs() <= tol() || script())
+            && g.x0 > p.x1 - 12.0 * max_num(g.size, self.size)
     }
 }
 
@@ -305,6 +316,24 @@ fn repeats(g: &G, placed: &[&G], max_x: f32, raw: &Glyphs) -> bool {
     recent.iter().any(|p| {
         (p.x0 - g.x0).abs() < tol && (p.y - g.y).abs() < tol && raw.same_text(&p.text, &g.text)
     })
+}
+
+/// Whether a space separates two glyphs of a script with spaces (not CJK, neither starting or
+/// ending in white space), `gap` apart on a line of size `sz`, the later with [`flag`] bits
+/// `flags` and first character `first`, the earlier ending in `plast`: a known word break, a
+/// gap too wide or too far back, or a new operator starting an upper-case word.
+#[inline(always)]
+fn latin_space(flags: u8, plast: char, first: char, gap: f32, sz: f32) -> bool {
+    // The gap first, then one test of both flags, which nearly every glyph has neither of (the
+    // terms have no side effects: any order gives the same answer).
+    gap > 0.15 * sz
+        || gap < -0.6 * sz
+        || (flags & (flag::SEP | flag::OP_START) != 0
+            && (flags & flag::SEP != 0
+                || (flags & flag::OP_START != 0
+                    && plast.is_ascii_lowercase()
+                    && first.is_ascii_uppercase()
+                    && gap > -0.1 * sz)))
 }
 
 /// The word being built: its text is `buf[start..]` of the frame's words.
@@ -395,13 +424,7 @@ fn build_line<'a>(
                     space = if cjk {
                         gap > 1.0 * sz
                     } else {
-                        g.is(flag::SEP)
-                            || gap > 0.15 * sz
-                            || gap < -0.6 * sz
-                            || (g.is(flag::OP_START)
-                                && plast.is_ascii_lowercase()
-                                && first.is_ascii_uppercase()
-                                && gap > -0.1 * sz)
+                        latin_space(g.text.flags, plast, first, gap, sz)
                     };
                 }
             }
@@ -1246,8 +1269,123 @@ mod tests {
         }
     }
 
+    /// Runs found a run at a time are those of taking the glyphs one at a time, each extending
+    /// the last run or starting one: on empty frames, single glyphs, breaks anywhere.
+    #[test]
+    fn runs_agree_with_glyph_by_glyph() {
+        let mut state = 0x7A11_0FF1_CE5E_A7B3_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let raw: Vec<RawGlyph> = (0..next(25))
+                .map(|i| {
+                    let x = [i as f32 * 5.0, 0.0, 300.0][next(3)];
+                    let y = [100.0, 100.0, 101.0, 60.0][next(4)];
+                    g("a", x, y, [10.0, 10.0, 6.0][next(3)])
+                })
+                .collect();
+            let [glyphs, ..] = frames_of(&glyphs_of(&raw).list, |x, y| (x, y));
+            let mut want: Vec<Run> = Vec::new();
+            for (i, g) in glyphs.iter().enumerate() {
+                match want.last_mut() {
+                    Some(r) if r.takes(&glyphs[i - 1], g) => {
+                        r.xmin = min_num(r.xmin, g.x0);
+                        r.size = max_num(r.size, g.size);
+                        r.end = i + 1;
+                    }
+                    _ => want.push(Run::at(i, g)),
+                }
+            }
+            assert_eq!(
+                format!("{:?}", runs_of(&glyphs)),
+                format!("{want:?}"),
+                "{raw:?}"
+            );
+        }
+    }
+
+    /// The tests of `latin_space` and `Run::takes`, put in the order that is quickest for the
+    /// common glyph, answer as the plain formulas do, on any numbers (NaN and infinities too).
+    #[test]
+    fn reordered_tests_agree_with_plain_formulas() {
+        let values = [
+            0.0f32,
+            -0.0,
+            0.01,
+            0.1,
+            1.0,
+            -1.0,
+            1.4,
+            2.0,
+            -5.0,
+            10.0,
+            12.0,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        let chars = ['a', 'Z', '1', ' '];
+        let flag_sets = [0, flag::SEP, flag::OP_START, flag::SEP | flag::OP_START];
+        let mut state = 0x0DDB_A11C_5EED_7E57_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let glyph = |x0, x1, y, size| G {
+            x0,
+            x1,
+            y,
+            size,
+            text: Text {
+                first: 'a',
+                last: 'a',
+                span: Default::default(),
+                flags: 0,
+            },
+        };
+        for _ in 0..100_000 {
+            let (flags, plast, first) = (flag_sets[next(4)], chars[next(4)], chars[next(4)]);
+            let mut r = [0.0f32; 12];
+            for x in &mut r {
+                *x = values[next(values.len())];
+            }
+            let [gap, sz, y, size, px0, px1, py, psize, x0, x1, gy, gsize] = r;
+            let plain = flags & flag::SEP != 0
+                || gap > 0.15 * sz
+                || gap < -0.6 * sz
+                || (flags & flag::OP_START != 0
+                    && plast.is_ascii_lowercase()
+                    && first.is_ascii_uppercase()
+                    && gap > -0.1 * sz);
+            assert_eq!(latin_space(flags, plast, first, gap, sz), plain);
+
+            let run = Run {
+                start: 0,
+                end: 1,
+                y,
+                size,
+                xmin: 0.0,
+            };
+            let (p, g) = (glyph(px0, px1, py, psize), glyph(x0, x1, gy, gsize));
+            let tol = 0.35 * min_num(run.size, g.size).max(0.1);
+            let size = max_num(p.size, g.size);
+            let script = (g.size - p.size).abs() > 0.15 * size
+                && (g.x0 - p.x1).abs() < 0.5 * size
+                && (g.y - p.y).abs() < 0.6 * size;
+            let plain = ((g.y - run.y).abs() <= tol || script)
+                && g.x0 > p.x1 - 12.0 * max_num(g.size, run.size);
+            assert_eq!(run.takes(&p, &g), plain, "{run:?} {p:?} {g:?}");
+        }
+    }
+
     /// `min_num` and `max_num` are `f32::min` and `f32::max` on numbers that are not NaN, to the
-    /// bit (signed zeros, infinities).
+    /// bit (signed zeros, infinities), and `end_max` is `f32::max` of an end that may be NaN.
     #[test]
     fn min_and_max_of_numbers_agree_with_f32() {
         use std::hint::black_box;
@@ -1266,7 +1404,13 @@ mod tests {
                 let (x, y) = (black_box(a), black_box(b));
                 assert_eq!(min_num(a, b).to_bits(), x.min(y).to_bits(), "{a} {b}");
                 assert_eq!(max_num(a, b).to_bits(), x.max(y).to_bits(), "{a} {b}");
+                assert_eq!(end_max(a, b).to_bits(), x.max(y).to_bits(), "{a} {b}");
             }
+            let nan = black_box(f32::NAN);
+            assert_eq!(
+                end_max(f32::NAN, a).to_bits(),
+                nan.max(black_box(a)).to_bits()
+            );
         }
     }
 
@@ -1313,6 +1457,44 @@ mod tests {
                 layout(upright.clone(), 0),
                 layout(turned, 90),
                 "{upright:?}"
+            );
+        }
+    }
+
+    /// A page whose glyphs all read left to right is collected in one pass: the frames are
+    /// those of putting each glyph in its own, to the bit, on pages upright or not (which the
+    /// one pass starts on and then hands over), glyphs of no advance and NaN among them.
+    #[test]
+    fn upright_pass_agrees_with_one_by_one() {
+        let mut state = 0x51A7_C0DE_9B3F_2E61_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let steps = [5.0f32, 0.0, -0.0, 1e-5, -1e-5, -5.0, f32::NAN];
+        let texts = ["a", " ", "ffi", ""];
+        for _ in 0..3000 {
+            let n = next(30);
+            let tilted = next(3) == 0;
+            let raw: Vec<RawGlyph> = (0..n)
+                .map(|i| {
+                    let (x, y) = (i as f32 * 5.0, 100.0 - next(3) as f32);
+                    let dx = steps[next(if tilted { steps.len() } else { 5 })];
+                    let dy = if tilted && next(4) == 0 { 5.0 } else { 0.0 };
+                    seg(texts[next(texts.len())], x, y, x + dx, y + dy, 10.0)
+                })
+                .collect();
+            let glyphs = glyphs_of(&raw);
+            let upright = |x, y| (x, y);
+            assert_eq!(
+                format!("{:?}", frames_of(&glyphs.list, upright)),
+                format!(
+                    "{:?}",
+                    frames_one_by_one(&glyphs.list, &upright, Vec::new())
+                ),
+                "{raw:?}"
             );
         }
     }

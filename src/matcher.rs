@@ -292,6 +292,28 @@ impl Present {
         }
     }
 
+    /// The expressions numbered in `range` that may match, in order (a word of them at a time:
+    /// most units contain none of a rule's literals).
+    pub fn in_range(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = usize> + '_ {
+        let (start, end) = (range.start, range.end);
+        (start / 64..end.div_ceil(64)).flat_map(move |w| {
+            let first = w * 64;
+            let mut bits = self.bits.get(w).copied().unwrap_or(0);
+            // (`first` < `end`, and `start` < `first` + 64.)
+            if start > first {
+                bits &= !0 << (start - first);
+            }
+            if end - first < 64 {
+                bits &= (1 << (end - first)) - 1;
+            }
+            std::iter::from_fn(move || {
+                let i = bits.trailing_zeros() as usize;
+                bits &= bits.wrapping_sub(1);
+                (i < 64).then_some(first + i)
+            })
+        })
+    }
+
     /// True when expression `i` may match (false: it certainly does not).
     pub fn contains(&self, i: usize) -> bool {
         self.bits
@@ -1202,6 +1224,26 @@ mod tests {
             }
         }
         assert!(found > texts.len() * 2, "{found}");
+    }
+
+    #[test]
+    fn present_in_range_agrees_with_contains() {
+        let mut x = 0xA076_1D64_78BD_642Fu64;
+        for round in 0..2000 {
+            let n = (next(&mut x) % 200) as usize;
+            let mut present = Present::default();
+            present.reset(n);
+            for _ in 0..next(&mut x) % (1 + n as u64 / (1 + round % 7)) {
+                present.insert((next(&mut x) % (n as u64 + 1)) as usize);
+            }
+            // Ranges inside, across and past the bits (and empty ones).
+            let start = (next(&mut x) % 260) as usize;
+            let end = start + (next(&mut x) % 140) as usize;
+            let want: Vec<usize> = (start..end).filter(|&i| present.contains(i)).collect();
+            let got: Vec<usize> = present.in_range(start..end).collect();
+            assert_eq!(got, want, "{n} {start}..{end}");
+        }
+        assert_eq!(Present::default().in_range(0..0).count(), 0);
     }
 
     #[test]

@@ -546,10 +546,39 @@ fn occurrences<A: Automaton>(aut: &A, text: &[u8], mut found: impl FnMut(Pattern
 #[inline(never)]
 fn to_special<A: Automaton>(aut: &A, sid: &mut StateID, bytes: &[u8]) -> Option<usize> {
     let mut s = *sid;
-    let k = bytes.iter().position(|&b| {
+    let mut step = |b| {
         s = aut.next_state(Anchored::No, s, b);
         aut.is_special(s)
-    });
+    };
+    // Four bytes a turn: one end test for four transitions.
+    let quads = bytes.chunks_exact(4);
+    let tail = quads.remainder();
+    let mut k = None;
+    for (q, quad) in quads.enumerate() {
+        if let [a, b, c, d] = *quad {
+            let hit = if step(a) {
+                Some(0)
+            } else if step(b) {
+                Some(1)
+            } else if step(c) {
+                Some(2)
+            } else if step(d) {
+                Some(3)
+            } else {
+                None
+            };
+            if let Some(m) = hit {
+                k = Some(4 * q + m);
+                break;
+            }
+        }
+    }
+    if k.is_none() {
+        k = tail
+            .iter()
+            .position(|&b| step(b))
+            .map(|m| bytes.len() - tail.len() + m);
+    }
     *sid = s;
     k
 }

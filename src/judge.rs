@@ -15,6 +15,7 @@ use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::{ClauseRule, PatternSet, Status};
 use regex::{Regex, RegexBuilder, RegexSetBuilder};
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// Compiled rules plus the matcher: build once per run, share across threads.
 #[derive(Debug)]
@@ -44,8 +45,9 @@ struct CompiledRule {
     id: String,
     label: String,
     min_hits: usize,
-    /// Indexes into `Judge::rule_patterns` (and the matcher's screen).
-    patterns: Vec<usize>,
+    /// Indexes into `Judge::rule_patterns` (and the matcher's screen): a rule's patterns are
+    /// numbered one after another.
+    patterns: Range<usize>,
 }
 
 /// One cue list, searched as one alternation, and its number in the matcher's screen.
@@ -149,18 +151,15 @@ pub(crate) fn alternation(ps: &[String]) -> String {
 fn compile_rules(rules: &[ClauseRule], sources: &mut Vec<String>) -> Vec<CompiledRule> {
     rules
         .iter()
-        .map(|r| CompiledRule {
-            id: r.id.clone(),
-            label: r.label.clone(),
-            min_hits: r.min_hits,
-            patterns: r
-                .patterns
-                .iter()
-                .map(|p| {
-                    sources.push(ascii_word_boundaries(p));
-                    sources.len() - 1
-                })
-                .collect(),
+        .map(|r| {
+            let first = sources.len();
+            sources.extend(r.patterns.iter().map(|p| ascii_word_boundaries(p)));
+            CompiledRule {
+                id: r.id.clone(),
+                label: r.label.clone(),
+                min_hits: r.min_hits,
+                patterns: first..sources.len(),
+            }
         })
         .collect()
 }
@@ -310,11 +309,11 @@ impl Judge {
     fn occurring<'a>(
         &'a self,
         present: &'a Present,
-        ps: &'a [usize],
+        ps: &Range<usize>,
     ) -> impl Iterator<Item = &'a LazyRegex> + 'a {
-        ps.iter()
-            .filter(|&&i| present.contains(i))
-            .map(|&i| &self.rule_patterns[i])
+        present
+            .in_range(ps.clone())
+            .filter_map(|i| self.rule_patterns.get(i))
     }
 
     pub fn new(set: PatternSet) -> Result<Judge, CompileError> {

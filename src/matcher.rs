@@ -8,7 +8,8 @@
 use crate::normalize::normalize_pattern;
 use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::PatternSet;
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{dfa, nfa, Anchored, MatchKind, PatternID};
 use regex::RegexSetBuilder;
 use regex_automata::meta;
 use regex_automata::util::syntax;
@@ -135,7 +136,7 @@ enum AcPattern {
 /// The compiled matcher.
 #[derive(Debug)]
 pub struct Matcher {
-    ac: AhoCorasick,
+    ac: Strings,
     ac_patterns: Vec<AcPattern>,
     longer: Vec<Longer>,
     /// The screened expressions each `AcPattern::Literal` stands for.
@@ -289,6 +290,28 @@ impl Present {
         if let Some(w) = self.bits.get_mut(i / 64) {
             *w |= 1 << (i % 64);
         }
+    }
+
+    /// The expressions numbered in `range` that may match, in order (a word of them at a time:
+    /// most units contain none of a rule's literals).
+    pub fn in_range(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = usize> + '_ {
+        let (start, end) = (range.start, range.end);
+        (start / 64..end.div_ceil(64)).flat_map(move |w| {
+            let first = w * 64;
+            let mut bits = self.bits.get(w).copied().unwrap_or(0);
+            // (`first` < `end`, and `start` < `first` + 64.)
+            if start > first {
+                bits &= !0 << (start - first);
+            }
+            if end - first < 64 {
+                bits &= (1 << (end - first)) - 1;
+            }
+            std::iter::from_fn(move || {
+                let i = bits.trailing_zeros() as usize;
+                bits &= bits.wrapping_sub(1);
+                (i < 64).then_some(first + i)
+            })
+        })
     }
 
     /// True when expression `i` may match (false: it certainly does not).
@@ -446,6 +469,120 @@ pub(crate) fn on_word_boundary(text: &str, start: usize, end: usize) -> bool {
     left_ok && right_ok
 }
 
+/// The automaton of names, guards and literals, compared ASCII-case-insensitively: a DFA, or, for a
+/// list too large for one, an NFA. Every byte of every unit is searched, so the DFA pays: a
+/// contiguous NFA cost 20 M instructions less to build, but 1.8 M more per 20-page contract.
+#[derive(Debug)]
+enum Strings {
+    Dfa(dfa::DFA),
+    Nfa(nfa::noncontiguous::NFA),
+}
+
+impl Strings {
+    fn build(strings: &[Vec<u8>]) -> Result<Strings, CompileError> {
+        // No prefilter: with the screen's hundreds of literals there is none worth having, and
+        // without one only match states (and the dead state) are special to the search loop.
+        let dfa = dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(strings);
+        match dfa {
+            Ok(dfa) => Ok(Strings::Dfa(dfa)),
+            Err(_) => nfa::noncontiguous::Builder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .prefilter(false)
+                .build(strings)
+                .map(Strings::Nfa)
+                .map_err(|e| CompileError(e.to_string())),
+        }
+    }
+
+    /// Every occurrence of every string in `text`, overlapping ones too: `found(pattern, start,
+    /// end)`, as `AhoCorasick::find_overlapping_iter` finds them (its loop keeps its position in a
+    /// state struct between matches; this one keeps it in a register).
+    fn each_occurrence(&self, text: &[u8], found: impl FnMut(PatternID, usize, usize)) {
+        match self {
+            Strings::Dfa(a) => occurrences(a, text, found),
+            Strings::Nfa(a) => occurrences(a, text, found),
+        }
+    }
+}
+
+/// [`Strings::each_occurrence`] in the automaton `aut` (built for unanchored searches).
+fn occurrences<A: Automaton>(aut: &A, text: &[u8], mut found: impl FnMut(PatternID, usize, usize)) {
+    let Ok(mut sid) = aut.start_state(Anchored::No) else {
+        return;
+    };
+    let mut report = |sid, end: usize| {
+        for i in 0..aut.match_len(sid) {
+            let pattern = aut.match_pattern(sid, i);
+            found(pattern, end.saturating_sub(aut.pattern_len(pattern)), end);
+        }
+    };
+    // (An empty string: the start state matches.)
+    if aut.is_match(sid) {
+        report(sid, 0);
+    }
+    let mut at = 0;
+    while let Some(rest) = text.get(at..) {
+        let Some(k) = to_special(aut, &mut sid, rest) else {
+            return;
+        };
+        at += k + 1;
+        if aut.is_dead(sid) {
+            return;
+        }
+        if aut.is_match(sid) {
+            report(sid, at);
+        }
+    }
+}
+
+/// Runs `aut` from state `sid` over `bytes` up to the first special (match or dead) state: its
+/// offset in `bytes`, `sid` left at it. A function of its own, not inlined, so that nothing else is
+/// live in its loop (it spilled the text and the automaton to the stack inside its caller).
+#[inline(never)]
+fn to_special<A: Automaton>(aut: &A, sid: &mut StateID, bytes: &[u8]) -> Option<usize> {
+    let mut s = *sid;
+    let mut step = |b| {
+        s = aut.next_state(Anchored::No, s, b);
+        aut.is_special(s)
+    };
+    // Four bytes a turn: one end test for four transitions.
+    let quads = bytes.chunks_exact(4);
+    let tail = quads.remainder();
+    let mut k = None;
+    for (q, quad) in quads.enumerate() {
+        if let [a, b, c, d] = *quad {
+            let hit = if step(a) {
+                Some(0)
+            } else if step(b) {
+                Some(1)
+            } else if step(c) {
+                Some(2)
+            } else if step(d) {
+                Some(3)
+            } else {
+                None
+            };
+            if let Some(m) = hit {
+                k = Some(4 * q + m);
+                break;
+            }
+        }
+    }
+    if k.is_none() {
+        k = tail
+            .iter()
+            .position(|&b| step(b))
+            .map(|m| bytes.len() - tail.len() + m);
+    }
+    *sid = s;
+    k
+}
+
 /// Compiled-size limit of one product model.
 const MODEL_LIMIT: usize = 1 << 22;
 
@@ -525,18 +662,7 @@ impl Matcher {
             });
             strings.push(lit);
         }
-        // A DFA: ~4 ms more to build than the default NFA for the embedded names, and 5% faster
-        // on a 575 KB contract. Should a user's list be too large for one, the default choice.
-        let builder = |kind| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .kind(kind)
-                .build(&strings)
-        };
-        let ac = builder(Some(aho_corasick::AhoCorasickKind::DFA))
-            .or_else(|_| builder(None))
-            .map_err(|e| CompileError(e.to_string()))?;
+        let ac = Strings::build(&strings)?;
         let models: Vec<(usize, LazyRegex)> = models
             .into_iter()
             .map(|(i, m)| (i, LazyRegex::new(m.clone(), MODEL_LIMIT)))
@@ -586,9 +712,8 @@ impl Matcher {
         let mut guards: Vec<(usize, usize)> = Vec::new();
         // (order, hit): see `Mention::Name::order`.
         let mut hits: Vec<(usize, Hit)> = Vec::new();
-        for m in self.ac.find_overlapping_iter(text) {
-            let (s, e) = (m.start(), m.end());
-            match &self.ac_patterns[m.pattern().as_usize()] {
+        self.ac.each_occurrence(text.as_bytes(), |pattern, s, e| {
+            match &self.ac_patterns[pattern.as_usize()] {
                 AcPattern::Mention { mention, longer } => {
                     mention.note(text, (s, e), &mut guards, &mut hits);
                     for l in &self.longer[longer.clone()] {
@@ -603,7 +728,7 @@ impl Matcher {
                     }
                 }
             }
-        }
+        });
         for (k, (entity, re)) in self.models.iter().enumerate() {
             if !present.contains(self.extra + k) {
                 continue;
@@ -1056,6 +1181,98 @@ mod tests {
             assert_eq!(hits, find_everywhere(&set, &m, t), "{t:?}");
         }
         assert!(found > texts.len(), "{found}");
+    }
+
+    #[test]
+    fn occurrences_are_those_aho_corasick_finds() {
+        use aho_corasick::AhoCorasickBuilder;
+        let set = defaults().unwrap();
+        let mut strings: Vec<Vec<u8>> = mentions(&set)
+            .into_iter()
+            .map(|(t, _)| t.into_bytes())
+            .collect();
+        strings.extend(
+            ["shall", "hall", "a", "中", "\u{FFFD}", "ab\0"].map(|s| s.as_bytes().to_vec()),
+        );
+        let mut x = 0x1234_5678_9ABC_DEF1u64;
+        let mut texts: Vec<Vec<u8>> = ["", "a", "SHALL", "\0", "華為華為"]
+            .map(|s| s.as_bytes().to_vec())
+            .to_vec();
+        for _ in 0..300 {
+            let mut t = Vec::new();
+            for _ in 0..next(&mut x) % 6 {
+                let s = &strings[(next(&mut x) % strings.len() as u64) as usize];
+                // Whole or cut (inside a character too), in either case, between odd bytes.
+                let cut = (next(&mut x) % 3) as usize;
+                let piece = &s[cut.min(s.len())..];
+                t.extend(piece.iter().map(|b| {
+                    if next(&mut x).is_multiple_of(2) {
+                        b.to_ascii_uppercase()
+                    } else {
+                        *b
+                    }
+                }));
+                t.push([b' ', b'x', 0xFF, 0xE4][(next(&mut x) % 4) as usize]);
+            }
+            texts.push(t);
+        }
+        let theirs = |with_empty: bool| {
+            let mut strings = strings.clone();
+            if with_empty {
+                strings.push(Vec::new());
+            }
+            let ac = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&strings)
+                .unwrap();
+            let dfa = Strings::build(&strings).unwrap();
+            let nfa = Strings::Nfa(
+                nfa::noncontiguous::Builder::new()
+                    .ascii_case_insensitive(true)
+                    .build(&strings)
+                    .unwrap(),
+            );
+            (ac, dfa, nfa)
+        };
+        let mut found = 0;
+        for with_empty in [false, true] {
+            let (ac, dfa, nfa) = theirs(with_empty);
+            assert!(matches!(dfa, Strings::Dfa(_)));
+            for t in &texts {
+                let want: Vec<(usize, usize, usize)> = ac
+                    .find_overlapping_iter(t)
+                    .map(|m| (m.pattern().as_usize(), m.start(), m.end()))
+                    .collect();
+                for ours in [&dfa, &nfa] {
+                    let mut got = Vec::new();
+                    ours.each_occurrence(t, |p, s, e| got.push((p.as_usize(), s, e)));
+                    assert_eq!(got, want, "{t:?}");
+                }
+                found += want.len();
+            }
+        }
+        assert!(found > texts.len() * 2, "{found}");
+    }
+
+    #[test]
+    fn present_in_range_agrees_with_contains() {
+        let mut x = 0xA076_1D64_78BD_642Fu64;
+        for round in 0..2000 {
+            let n = (next(&mut x) % 200) as usize;
+            let mut present = Present::default();
+            present.reset(n);
+            for _ in 0..next(&mut x) % (1 + n as u64 / (1 + round % 7)) {
+                present.insert((next(&mut x) % (n as u64 + 1)) as usize);
+            }
+            // Ranges inside, across and past the bits (and empty ones).
+            let start = (next(&mut x) % 260) as usize;
+            let end = start + (next(&mut x) % 140) as usize;
+            let want: Vec<usize> = (start..end).filter(|&i| present.contains(i)).collect();
+            let got: Vec<usize> = present.in_range(start..end).collect();
+            assert_eq!(got, want, "{n} {start}..{end}");
+        }
+        assert_eq!(Present::default().in_range(0..0).count(), 0);
     }
 
     #[test]

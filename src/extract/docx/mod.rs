@@ -6,8 +6,8 @@
 //! numbering through the main document's relationships. Blocks come out in this order: body,
 //! headers and footers, footnotes, endnotes, comments.
 //!
-//! Hostile input: every part is inflated through `Read::take` within `max_stream_bytes` (a longer
-//! part is truncated with a warning) and all parts together within `max_total_bytes`. DOCTYPEs are
+//! Hostile input: every part is inflated within `max_stream_bytes` (a longer part is truncated
+//! with a warning) and all parts together within `max_total_bytes`. DOCTYPEs are
 //! ignored and entities other than the predefined ones are dropped, never expanded or fetched.
 //! A zip with more entries than `max_objects` is refused before its central directory is parsed
 //! ([`ExtractError::LimitExceeded`]); XML nested deeper than `max_depth` elements is skipped below
@@ -42,6 +42,8 @@ fn malformed(reason: impl Into<String>) -> ExtractError {
 /// The zip package with its read budget.
 pub(crate) struct Package<'a> {
     zip: ZipArchive<Cursor<&'a [u8]>>,
+    /// The package's bytes, for reading an entry's compressed data in place.
+    bytes: &'a [u8],
     deadline: Option<std::time::Instant>,
     /// Lower-cased part name → name as stored (OPC part names are case-insensitive).
     names: HashMap<String, String>,
@@ -110,6 +112,7 @@ impl<'a> Package<'a> {
             .collect();
         Ok(Package {
             zip,
+            bytes,
             deadline: opts.deadline,
             names,
             per_part: opts.max_stream_bytes,
@@ -137,11 +140,27 @@ impl<'a> Package<'a> {
         if self.past_deadline() {
             return Part::PastDeadline;
         }
-        let mut f = match self.zip.by_name(&stored) {
+        let limit = self.per_part.min(self.budget);
+        let part = match self.inflate_whole(&stored, limit) {
+            Some(data) => Part::Data(data),
+            None => self.read_streaming(name, &stored, limit),
+        };
+        match part {
+            Part::Data(data) => {
+                self.budget = self.budget.saturating_sub(data.len() as u64);
+                Part::Data(strip_bom(data))
+            }
+            other => other,
+        }
+    }
+
+    /// Inflate entry `stored` (part `name`) through the zip reader, at most `limit` bytes: a longer
+    /// part is truncated, a damaged one kept up to the damage, each with a warning.
+    fn read_streaming(&mut self, name: &str, stored: &str, limit: u64) -> Part {
+        let mut f = match self.zip.by_name(stored) {
             Ok(f) => f,
             Err(e) => return Part::Broken(e.to_string()),
         };
-        let limit = self.per_part.min(self.budget);
         let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
         // One byte more than declared: an honest entry then fills its buffer without ever growing it
         // (a full buffer is grown before the read that finds the end).
@@ -159,15 +178,46 @@ impl<'a> Package<'a> {
             ));
         } else if let Err(e) = res {
             if data.is_empty() {
-                self.budget = self.budget.saturating_sub(data.len() as u64);
                 return Part::Broken(e.to_string());
             }
             self.warnings.push(format!(
                 "{name}: damaged stream ({e}); text up to the damage kept"
             ));
         }
-        self.budget = self.budget.saturating_sub(data.len() as u64);
-        Part::Data(strip_bom(data))
+        Part::Data(data)
+    }
+
+    /// The common case of [`Package::read`] in one call: a deflated, unencrypted entry whose
+    /// declared size is within `limit` and whose stream inflates to its end, to data of that size
+    /// with the checksum the entry declares, inflated by zlib-rs straight from the package's bytes
+    /// into a buffer of that size. The streaming path zero-fills its read buffer in steps, and its
+    /// inflater (miniz_oxide, slower) copies every byte out of its window. `None` for anything
+    /// else (stored, encrypted, too large, damaged, a wrong size or checksum), which
+    /// [`Package::read_streaming`] then reads, so limits, truncation and damage are reported as
+    /// before. A valid deflate stream has one decoding, so the data is the same either way.
+    fn inflate_whole(&mut self, stored: &str, limit: u64) -> Option<Vec<u8>> {
+        let index = self.zip.index_for_name(stored)?;
+        let f = self.zip.by_index_raw(index).ok()?;
+        if f.encrypted() || f.compression() != zip::CompressionMethod::Deflated {
+            return None;
+        }
+        let packed = usize::try_from(f.compressed_size()).ok()?;
+        let size = f.size();
+        // Deflate expands at most 1032:1; a larger declared size is a lie the streaming path
+        // handles without allocating it.
+        if size > limit || size > (packed as u64).saturating_mul(1032).saturating_add(64) {
+            return None;
+        }
+        let start = usize::try_from(f.data_start()).ok()?;
+        let input = self.bytes.get(start..start.checked_add(packed)?)?;
+        let crc = f.crc32();
+        let mut out = vec![0u8; usize::try_from(size).ok()?];
+        let mut z = zlib_rs::Inflate::new(false, 15);
+        let status = z.decompress(input, &mut out, zlib_rs::InflateFlush::Finish);
+        if status != Ok(zlib_rs::Status::StreamEnd) || z.total_out() != size {
+            return None;
+        }
+        (zlib_rs::crc32::crc32(0, &out) == crc).then_some(out)
     }
 
     /// A part that is optional: missing, broken or over budget becomes a warning.
@@ -507,5 +557,112 @@ mod tests {
             dir_and_rels("word/document.xml").1,
             "word/_rels/document.xml.rels"
         );
+    }
+
+    /// A zip of `parts`, each deflated unless its name starts with `stored`.
+    fn zip_of(parts: &[(&str, Vec<u8>)]) -> Vec<u8> {
+        use std::io::Write;
+        let mut zw = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for (name, data) in parts {
+            let method = if name.starts_with("stored") {
+                zip::CompressionMethod::Stored
+            } else {
+                zip::CompressionMethod::Deflated
+            };
+            let o = zip::write::SimpleFileOptions::default().compression_method(method);
+            zw.start_file(*name, o).unwrap();
+            zw.write_all(data).unwrap();
+        }
+        zw.finish().unwrap().into_inner()
+    }
+
+    /// What the one-call path and the streaming path read of entry `name`, and the warnings.
+    fn both_ways(zip: &[u8], name: &str, limit: u64) -> (Option<Vec<u8>>, Result<Vec<u8>, String>) {
+        let mut pkg = Package::open(zip, &ExtractOptions::default(), FORMAT).unwrap();
+        let whole = pkg.inflate_whole(name, limit);
+        let streamed = match pkg.read_streaming(name, name, limit) {
+            Part::Data(d) => Ok(d),
+            Part::Broken(e) => Err(e),
+            _ => Err("not read".into()),
+        };
+        let streamed = if pkg.warnings.is_empty() {
+            streamed
+        } else {
+            Err(pkg.warnings.join("; "))
+        };
+        (whole, streamed)
+    }
+
+    #[test]
+    fn one_call_inflation_agrees_with_the_streaming_reader() {
+        let mut noise = Vec::new();
+        let mut x = 12345u32;
+        for _ in 0..20_000 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            noise.push((x >> 24) as u8);
+        }
+        let parts = vec![
+            ("empty.xml", Vec::new()),
+            ("one.xml", b"a".to_vec()),
+            ("bom.xml", b"\xEF\xBB\xBF<a>text</a>".to_vec()),
+            (
+                "big.xml",
+                b"<w:p><w:r><w:t>clause</w:t></w:r></w:p>".repeat(20_000),
+            ),
+            ("noise.bin", noise),
+            ("stored.xml", b"<a>stored</a>".to_vec()),
+        ];
+        let good = zip_of(&parts);
+        for (name, data) in &parts {
+            let (whole, streamed) = both_ways(&good, name, 1 << 30);
+            assert_eq!(streamed.as_ref(), Ok(data), "{name}");
+            if name.starts_with("stored") {
+                assert_eq!(whole, None);
+            } else {
+                assert_eq!(whole.as_ref(), Some(data), "{name}");
+            }
+            // Over the limit: the streaming path truncates and warns.
+            if !data.is_empty() {
+                let (whole, streamed) = both_ways(&good, name, data.len() as u64 - 1);
+                assert_eq!(whole, None, "{name}");
+                assert!(streamed.is_err(), "{name}");
+            }
+        }
+        // Damage: a flipped byte in the stream, a wrong checksum, a wrong size (smaller, larger), a
+        // cut package. The one-call path reads nothing or what the streaming path read without
+        // complaint.
+        let zip = ZipArchive::new(Cursor::new(&good[..])).unwrap();
+        let mut damaged = Vec::new();
+        for (name, _) in &parts {
+            let i = zip.index_for_name(name).unwrap();
+            let mut z = ZipArchive::new(Cursor::new(&good[..])).unwrap();
+            let f = z.by_index_raw(i).unwrap();
+            let (data, packed) = (f.data_start() as usize, f.compressed_size() as usize);
+            let (local, central) = (f.header_start() as usize, f.central_header_start() as usize);
+            let mut flip = good.clone();
+            if packed > 0 {
+                flip[data + packed / 2] ^= 0x10;
+                damaged.push((name, flip));
+            }
+            for (at, delta) in [(14, 1u32), (18, 0), (22, 1), (22, u32::MAX), (22, 7)] {
+                // The checksum (14), the packed size (18, left as is) or the size (22), in the
+                // local header and the central directory (two bytes further on there).
+                let mut z = good.clone();
+                for field in [local + at, central + at + 2] {
+                    let v = u32::from_le_bytes(z[field..field + 4].try_into().unwrap());
+                    z[field..field + 4].copy_from_slice(&v.wrapping_add(delta).to_le_bytes());
+                }
+                damaged.push((name, z));
+            }
+            damaged.push((name, good[..data + packed / 2].to_vec()));
+        }
+        for (name, zip) in &damaged {
+            let Ok(mut pkg) = Package::open(zip, &ExtractOptions::default(), FORMAT) else {
+                continue;
+            };
+            if let Some(whole) = pkg.inflate_whole(name, 1 << 30) {
+                assert_eq!(both_ways(zip, name, 1 << 30).1, Ok(whole), "{name}");
+            }
+        }
     }
 }

@@ -209,6 +209,20 @@ impl<'a> Tokens<'a> {
     }
 }
 
+/// quick-xml's error for an end tag `found` where the innermost open element is `expected`.
+#[cold]
+fn close_error(expected: Option<&[u8]>, found: &[u8]) -> String {
+    let decode = |b: &[u8]| std::str::from_utf8(b).unwrap_or_default().to_owned();
+    let error = match expected {
+        None => IllFormedError::UnmatchedEndTag(decode(found)),
+        Some(e) => IllFormedError::MismatchedEndTag {
+            expected: decode(e),
+            found: decode(found),
+        },
+    };
+    Error::IllFormed(error).to_string()
+}
+
 /// The events of one part (see the module documentation).
 pub(crate) struct PartEvents<'a> {
     xml: &'a [u8],
@@ -251,23 +265,18 @@ impl<'a> PartEvents<'a> {
 
     /// Close the innermost element the tokenizer opened with an end tag of `name`, as quick-xml
     /// checks it.
+    #[inline]
     fn close(&mut self, name: &[u8]) -> Result<(), String> {
-        let decode = |b: &[u8]| std::str::from_utf8(b).unwrap_or_default().to_owned();
-        let Some((start, len)) = self.open.pop() else {
-            return Err(
-                Error::IllFormed(IllFormedError::UnmatchedEndTag(decode(name))).to_string(),
-            );
-        };
-        let (start, len) = (start as usize, len as usize);
-        let expected = self.xml.get(start..start + len).unwrap_or_default();
-        if expected != name {
-            return Err(Error::IllFormed(IllFormedError::MismatchedEndTag {
-                expected: decode(expected),
-                found: decode(name),
-            })
-            .to_string());
+        let expected = self
+            .open
+            .pop()
+            .map(|(start, len)| (start as usize, len as usize))
+            .map(|(start, len)| self.xml.get(start..start + len).unwrap_or_default());
+        // Names are a few bytes: compared in line, without a call to `memcmp`.
+        match expected {
+            Some(e) if e.len() == name.len() && e.iter().zip(name).all(|(a, b)| a == b) => Ok(()),
+            _ => Err(close_error(expected, name)),
         }
-        Ok(())
     }
 
     /// A start tag's event. Tags begin after a `<` and end before a `>` or `/`, so their bounds

@@ -78,12 +78,19 @@ static NAME_STOP: [bool; 256] = {
 };
 
 /// The end of the tag whose content begins `bytes` (the first `>` outside quoted values), and the
-/// position of the first white space before it.
+/// position of the first white space before it. In line for the common tag of a name alone.
+#[inline]
 fn scan_tag(bytes: &[u8]) -> Option<(usize, Option<usize>)> {
     let stop = bytes.iter().position(|&b| NAME_STOP[usize::from(b)])?;
     if bytes[stop] == b'>' {
         return Some((stop, None));
     }
+    scan_attributes(bytes, stop)
+}
+
+/// [`scan_tag`] past the end of the name, at `stop`.
+#[inline(never)]
+fn scan_attributes(bytes: &[u8], stop: usize) -> Option<(usize, Option<usize>)> {
     let mut from = stop;
     let end = loop {
         let i = from + memchr::memchr3(b'>', b'"', b'\'', &bytes[from..])?;

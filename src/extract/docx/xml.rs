@@ -496,8 +496,11 @@ impl<N: Copy> Scopes<N> {
     }
 
     /// The class of an element name's namespace and its local name.
+    ///
+    /// Names and prefixes are a few bytes: they are searched and compared in line, with no call to
+    /// `memchr` or `memcmp`.
     fn resolve<'n>(&mut self, name: &'n [u8]) -> (N, &'n [u8]) {
-        let (prefix, local) = match memchr::memchr(b':', name) {
+        let (prefix, local) = match name.iter().position(|&b| b == b':') {
             Some(i) => (&name[..i], &name[i + 1..]),
             None => (&b""[..], name),
         };
@@ -505,7 +508,13 @@ impl<N: Copy> Scopes<N> {
         if prefix.is_empty() && local.len() < name.len() {
             return (self.none, local);
         }
-        let binds = |b: &Binding<N>| self.prefixes.get(b.start..b.start + b.len) == Some(prefix);
+        let binds = |b: &Binding<N>| {
+            self.prefixes
+                .get(b.start..b.start + b.len)
+                .is_some_and(|p| {
+                    p.len() == prefix.len() && p.iter().zip(prefix).all(|(x, y)| x == y)
+                })
+        };
         if let Some(b) = self
             .last
             .and_then(|i| self.bindings.get(i))

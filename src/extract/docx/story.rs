@@ -576,11 +576,14 @@ impl State {
         let has_deleted = p.deleted.chars().any(|c| !c.is_whitespace());
         match self.containers.last_mut() {
             Some(Container::Cell(c)) => {
+                // A cell's first paragraph (mostly its only one) hands its text over whole.
                 if live {
-                    if !c.text.is_empty() {
+                    if c.text.is_empty() {
+                        c.text = p.text;
+                    } else {
                         c.text.push('\n');
+                        c.text.push_str(&p.text);
                     }
-                    c.text.push_str(&p.text);
                     c.visible |= p.visible;
                     c.hidden |= p.hidden;
                     if c.clause.is_none() {
@@ -588,10 +591,12 @@ impl State {
                     }
                 }
                 if has_deleted {
-                    if !c.deleted.is_empty() {
+                    if c.deleted.is_empty() {
+                        c.deleted = p.deleted;
+                    } else {
                         c.deleted.push('\n');
+                        c.deleted.push_str(&p.deleted);
                     }
-                    c.deleted.push_str(&p.deleted);
                 }
             }
             container => {

@@ -52,6 +52,13 @@ pub(crate) struct Package<'a> {
     pub(crate) warnings: Vec<String>,
 }
 
+thread_local! {
+    /// The raw deflate inflater of [`Package::inflate_whole`], one per thread and reset for every
+    /// part: creating one allocates and clears its state.
+    static INFLATER: std::cell::RefCell<Option<zlib_rs::Inflate>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// Outcome of reading a part.
 pub(crate) enum Part {
     Missing,
@@ -212,12 +219,14 @@ impl<'a> Package<'a> {
         let input = self.bytes.get(start..start.checked_add(packed)?)?;
         let crc = f.crc32();
         let mut out = vec![0u8; usize::try_from(size).ok()?];
-        let mut z = zlib_rs::Inflate::new(false, 15);
-        let status = z.decompress(input, &mut out, zlib_rs::InflateFlush::Finish);
-        if status != Ok(zlib_rs::Status::StreamEnd) || z.total_out() != size {
-            return None;
-        }
-        (zlib_rs::crc32::crc32(0, &out) == crc).then_some(out)
+        let whole = INFLATER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            let z = slot.get_or_insert_with(|| zlib_rs::Inflate::new(false, 15));
+            z.reset(false);
+            let status = z.decompress(input, &mut out, zlib_rs::InflateFlush::Finish);
+            status == Ok(zlib_rs::Status::StreamEnd) && z.total_out() == size
+        });
+        (whole && zlib_rs::crc32::crc32(0, &out) == crc).then_some(out)
     }
 
     /// A part that is optional: missing, broken or over budget becomes a warning.

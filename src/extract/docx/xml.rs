@@ -446,7 +446,9 @@ impl<N: Copy> Scopes<N> {
 
     /// Take the namespace declarations of an element at depth `level`.
     fn declare(&mut self, e: &BytesStart, level: u32) -> Result<(), NamespaceError> {
-        if self.xmlns.find(e.attributes_raw()).is_none() {
+        let raw = e.attributes_raw();
+        // Most elements have no attributes: no search for them.
+        if raw.len() < b"xmlns".len() || self.xmlns.find(raw).is_none() {
             return Ok(());
         }
         for a in e.attributes().with_checks(false) {

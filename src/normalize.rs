@@ -268,28 +268,22 @@ const HIGH_BITS: u64 = EACH_BYTE * 0x80;
 /// byte loop of [`copied_until`] stops, or may stop: the bytes before the first of them are plain
 /// ASCII other than control characters, and spaces followed by such a byte. A space in the last
 /// byte, and the rare control characters that are not white space, stop it too: the byte loop
-/// decides those. `word` starts on a character boundary.
+/// decides those. Only the first of them is exact: the carries and borrows between bytes (cheaper
+/// than masking them off) come from a byte that is one, and change only the bytes after it.
 fn stops_in_word(word: u64) -> u64 {
-    let non_ascii = word & HIGH_BITS;
-    let ascii = word & !HIGH_BITS;
-    // A continuation byte 0xA0 counts as a space here, but a word that starts on a character
-    // boundary stops at the lead byte before it.
-    let space = bytes_equal(ascii, b' ');
-    let not_plain = non_ascii | bytes_below(ascii, b' ' + 1) | bytes_equal(ascii, b'-');
+    // From 0x21 to 0x7F: the byte plus 0x5F has its high bit set, the byte itself has not.
+    let not_plain_range = !(word.wrapping_add(EACH_BYTE * 0x5F) & !word) & HIGH_BITS;
+    let space = zero_bytes(word ^ (EACH_BYTE * u64::from(b' ')));
+    let not_plain = not_plain_range | zero_bytes(word ^ (EACH_BYTE * u64::from(b'-')));
     // A space is copied when a plain byte follows: the next byte's bit moved down to it.
     let space_stops = space & ((not_plain >> 8) | (0x80 << 56));
     (not_plain & !space) | space_stops
 }
 
-/// The high bit of every byte of `ascii` (high bits clear) that is below `k` (1..=0x80): adding
-/// `0x80 - k` sets it exactly in the bytes from `k` up, with no carry into the next byte.
-const fn bytes_below(ascii: u64, k: u8) -> u64 {
-    !(ascii + EACH_BYTE * (0x80 - k) as u64) & HIGH_BITS
-}
-
-/// The high bit of every byte of `ascii` (high bits clear) that equals `k` (ASCII).
-const fn bytes_equal(ascii: u64, k: u8) -> u64 {
-    bytes_below(ascii ^ (EACH_BYTE * k as u64), 1)
+/// The high bit of the bytes of `x` that are zero, up to the first one; after it, the borrow also
+/// marks bytes that are one.
+const fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(EACH_BYTE) & !x & HIGH_BITS
 }
 
 /// The ASCII bytes that normalisation copies as they are: neither white space nor a hyphen.

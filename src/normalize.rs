@@ -213,7 +213,8 @@ pub fn normalize(input: &str) -> NormText {
 
 /// Where the text that normalisation copies as it is, from byte `i` on, ends: ASCII that needs
 /// none of its checks (white space, a hyphen), a single space between such bytes (it stays as it
-/// is), and Han characters that are their own NFKC form and fold to themselves. Copied together,
+/// is), Han characters that are their own NFKC form and fold to themselves, and CJK punctuation
+/// that is its own NFKC form. Copied together,
 /// they give the text and offsets that copying them one at a time gives.
 fn copied_until(input: &str, mut i: usize) -> usize {
     let b = input.as_bytes();
@@ -233,9 +234,9 @@ fn copied_until(input: &str, mut i: usize) -> usize {
         match b.get(i) {
             Some(&x) if PLAIN_ASCII[x as usize] => i += 1,
             Some(b' ') if b.get(i + 1).is_some_and(|&n| PLAIN_ASCII[n as usize]) => i += 2,
-            _ if starts_with_copied_han(b.get(i..).unwrap_or_default()) => {
+            _ if starts_with_copied_cjk(b.get(i..).unwrap_or_default()) => {
                 i += 3;
-                while starts_with_copied_han(b.get(i..).unwrap_or_default()) {
+                while starts_with_copied_cjk(b.get(i..).unwrap_or_default()) {
                     i += 3;
                 }
             }
@@ -245,15 +246,17 @@ fn copied_until(input: &str, mut i: usize) -> usize {
 }
 
 /// True when `rest`, text from a character boundary on, starts with a Han character that
-/// [`is_nfkc_stable_han`] accepts and [`fold_s2t`] leaves as it is: all are three UTF-8 bytes
-/// with a lead byte from 0xE3 to 0xE9, decoded here without the general decoder.
-fn starts_with_copied_han(rest: &[u8]) -> bool {
+/// [`is_nfkc_stable_han`] accepts and [`fold_s2t`] leaves as it is, or with CJK punctuation that
+/// [`is_nfkc_stable_cjk_punctuation`] accepts: all are three UTF-8 bytes with a lead byte from
+/// 0xE3 to 0xE9, decoded here without the general decoder.
+fn starts_with_copied_cjk(rest: &[u8]) -> bool {
     match *rest {
         [lead @ 0xE3..=0xE9, second, third, ..] => {
             let code = u32::from(lead & 0x0F) << 12
                 | u32::from(second & 0x3F) << 6
                 | u32::from(third & 0x3F);
-            is_nfkc_stable_han(code) && folds_to_itself(code)
+            (is_nfkc_stable_han(code) && folds_to_itself(code))
+                || is_nfkc_stable_cjk_punctuation(code)
         }
         _ => false,
     }
@@ -300,6 +303,12 @@ static PLAIN_ASCII: [bool; 256] = {
 /// CJK Unified Ideographs and Extension A: each is its own NFKC form (checked by a test).
 fn is_nfkc_stable_han(code: u32) -> bool {
     matches!(code, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
+}
+
+/// CJK punctuation and brackets (、。〃〄々〆〇〈〉《》「」『』【】): each is its own NFKC form, not white
+/// space, and folds to itself (checked by a test).
+fn is_nfkc_stable_cjk_punctuation(code: u32) -> bool {
+    matches!(code, 0x3001..=0x3011)
 }
 
 /// Only spaces and tabs between byte `i` and a line break.
@@ -524,6 +533,10 @@ mod tests {
             "\u{AD}",
             "華",
             "為設備",
+            "。",
+            "、",
+            "「",
+            "\u{3012}",
             "为",
             "臺",
             "a 中",
@@ -587,6 +600,7 @@ mod tests {
             "é",
             "華",
             "为",
+            "。",
             "\u{AD}",
             "\u{3000}",
             "Ｈ",
@@ -629,7 +643,8 @@ mod tests {
     fn mixed_text_offsets_stay_on_character_boundaries() {
         let alphabet = [
             "a", "b", "-", "Z", " ", "\n", "\t", "\r", "\u{2010}", "\u{2011}", "\u{200B}",
-            "\u{AD}", "華", "为", "臺", "Ｈ", "Ｕ", "’", "—", "é", "\u{3000}", "ﬁ", "１", ".",
+            "\u{AD}", "華", "为", "臺", "。", "】", "Ｈ", "Ｕ", "’", "—", "é", "\u{3000}", "ﬁ",
+            "１", ".",
         ];
         for s in random_strings(&alphabet, 0x1234_5678_9abc_def1, 20_000, 16) {
             let n = normalize(&s);
@@ -655,6 +670,19 @@ mod tests {
             let n: String = c.encode_utf8(&mut buf).nfkc().collect();
             assert_eq!(n, c.to_string(), "U+{u:04X}");
         }
+    }
+
+    #[test]
+    fn cjk_punctuation_fast_path_is_nfkc() {
+        for u in 0x3001..=0x3011u32 {
+            let c = char::from_u32(u).unwrap();
+            assert!(is_nfkc_stable_cjk_punctuation(u) && !c.is_whitespace());
+            assert_eq!(fold_s2t(c), c, "U+{u:04X}");
+            let mut buf = [0u8; 4];
+            let n: String = c.encode_utf8(&mut buf).nfkc().collect();
+            assert_eq!(n, c.to_string(), "U+{u:04X}");
+        }
+        assert!(!is_nfkc_stable_cjk_punctuation(0x3000) && !is_nfkc_stable_cjk_punctuation(0x3012));
     }
 
     #[test]

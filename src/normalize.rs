@@ -186,9 +186,12 @@ pub fn normalize(input: &str) -> NormText {
             i = run_end;
             continue;
         }
-        // Unified ideographs have no compatibility mapping: no need for the NFKC machinery.
+        // Unified ideographs have no compatibility mapping, full-width ASCII (the commas and
+        // brackets of Chinese text) a known one: no need for the NFKC machinery.
         let mapped: SmallVec<[char; 4]> = if is_nfkc_stable_han(c as u32) {
             smallvec![fold_s2t(c)]
+        } else if let Some(ascii) = full_width_ascii(c) {
+            smallvec![ascii]
         } else {
             let mut buf = [0u8; 4];
             c.encode_utf8(&mut buf).nfkc().map(fold_s2t).collect()
@@ -303,6 +306,14 @@ static PLAIN_ASCII: [bool; 256] = {
 /// CJK Unified Ideographs and Extension A: each is its own NFKC form (checked by a test).
 fn is_nfkc_stable_han(code: u32) -> bool {
     matches!(code, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
+}
+
+/// The ASCII character that full-width `c` (U+FF01..U+FF5E) is the NFKC form of (checked by a test).
+fn full_width_ascii(c: char) -> Option<char> {
+    (c as u32)
+        .checked_sub(0xFEE0)
+        .filter(|a| (0x21..=0x7E).contains(a))
+        .and_then(char::from_u32)
 }
 
 /// CJK punctuation and brackets (、。〃〄々〆〇〈〉《》「」『』【】): each is its own NFKC form, not white
@@ -670,6 +681,21 @@ mod tests {
             let n: String = c.encode_utf8(&mut buf).nfkc().collect();
             assert_eq!(n, c.to_string(), "U+{u:04X}");
         }
+    }
+
+    #[test]
+    fn full_width_fast_path_is_nfkc() {
+        for u in 0xFF00..=0xFF60u32 {
+            let c = char::from_u32(u).unwrap();
+            let mut buf = [0u8; 4];
+            let n: String = c.encode_utf8(&mut buf).nfkc().collect();
+            match full_width_ascii(c) {
+                Some(a) => assert_eq!(n, a.to_string(), "U+{u:04X}"),
+                None => assert!(u == 0xFF00 || u > 0xFF5E, "U+{u:04X}"),
+            }
+        }
+        assert_eq!(full_width_ascii('A'), None);
+        assert_eq!(full_width_ascii('\u{FEE0}'), None);
     }
 
     #[test]

@@ -186,9 +186,12 @@ pub fn normalize(input: &str) -> NormText {
             i = run_end;
             continue;
         }
-        // Unified ideographs have no compatibility mapping: no need for the NFKC machinery.
-        let mapped: SmallVec<[char; 4]> = if is_nfkc_stable_han(c) {
+        // Unified ideographs have no compatibility mapping, full-width ASCII (the commas and
+        // brackets of Chinese text) a known one: no need for the NFKC machinery.
+        let mapped: SmallVec<[char; 4]> = if is_nfkc_stable_han(c as u32) {
             smallvec![fold_s2t(c)]
+        } else if let Some(ascii) = full_width_ascii(c) {
+            smallvec![ascii]
         } else {
             let mut buf = [0u8; 4];
             c.encode_utf8(&mut buf).nfkc().map(fold_s2t).collect()
@@ -213,23 +216,80 @@ pub fn normalize(input: &str) -> NormText {
 
 /// Where the text that normalisation copies as it is, from byte `i` on, ends: ASCII that needs
 /// none of its checks (white space, a hyphen), a single space between such bytes (it stays as it
-/// is), and Han characters that are their own NFKC form and fold to themselves. Copied together,
+/// is), Han characters that are their own NFKC form and fold to themselves, and CJK punctuation
+/// that is its own NFKC form. Copied together,
 /// they give the text and offsets that copying them one at a time gives.
 fn copied_until(input: &str, mut i: usize) -> usize {
     let b = input.as_bytes();
-    while let Some(&x) = b.get(i) {
-        if PLAIN_ASCII[x as usize] {
-            i += 1;
-        } else if x == b' ' && b.get(i + 1).is_some_and(|&n| PLAIN_ASCII[n as usize]) {
-            i += 2;
-        } else {
-            match input.get(i..).and_then(|rest| rest.chars().next()) {
-                Some(c) if is_nfkc_stable_han(c) && folds_to_itself(c) => i += c.len_utf8(),
-                _ => break,
+    loop {
+        // Eight bytes at a time through plain ASCII and single spaces: most of a Latin-script text.
+        let (words, _) = b.get(i..).unwrap_or_default().as_chunks::<8>();
+        for word in words {
+            let stops = stops_in_word(u64::from_le_bytes(*word));
+            if stops != 0 {
+                i += (stops.trailing_zeros() / 8) as usize;
+                break;
             }
+            i += 8;
+        }
+        // Then one byte at a time where the word test stopped (or the last few bytes), or Han
+        // characters one after the other.
+        match b.get(i) {
+            Some(&x) if PLAIN_ASCII[x as usize] => i += 1,
+            Some(b' ') if b.get(i + 1).is_some_and(|&n| PLAIN_ASCII[n as usize]) => i += 2,
+            _ if starts_with_copied_cjk(b.get(i..).unwrap_or_default()) => {
+                i += 3;
+                while starts_with_copied_cjk(b.get(i..).unwrap_or_default()) {
+                    i += 3;
+                }
+            }
+            _ => return i,
         }
     }
-    i
+}
+
+/// True when `rest`, text from a character boundary on, starts with a Han character that
+/// [`is_nfkc_stable_han`] accepts and [`fold_s2t`] leaves as it is, or with CJK punctuation that
+/// [`is_nfkc_stable_cjk_punctuation`] accepts: all are three UTF-8 bytes with a lead byte from
+/// 0xE3 to 0xE9, decoded here without the general decoder.
+fn starts_with_copied_cjk(rest: &[u8]) -> bool {
+    match *rest {
+        [lead @ 0xE3..=0xE9, second, third, ..] => {
+            let code = u32::from(lead & 0x0F) << 12
+                | u32::from(second & 0x3F) << 6
+                | u32::from(third & 0x3F);
+            (is_nfkc_stable_han(code) && folds_to_itself(code))
+                || is_nfkc_stable_cjk_punctuation(code)
+        }
+        _ => false,
+    }
+}
+
+/// Every byte of a `u64`: multiplied by a byte value, that value in every byte.
+const EACH_BYTE: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte of a `u64`.
+const HIGH_BITS: u64 = EACH_BYTE * 0x80;
+
+/// The high bit of the bytes of `word` (little-endian: the first byte is the lowest) where the
+/// byte loop of [`copied_until`] stops, or may stop: the bytes before the first of them are plain
+/// ASCII other than control characters, and spaces followed by such a byte. A space in the last
+/// byte, and the rare control characters that are not white space, stop it too: the byte loop
+/// decides those. Only the first of them is exact: the carries and borrows between bytes (cheaper
+/// than masking them off) come from a byte that is one, and change only the bytes after it.
+fn stops_in_word(word: u64) -> u64 {
+    // From 0x21 to 0x7F: the byte plus 0x5F has its high bit set, the byte itself has not.
+    let not_plain_range = !(word.wrapping_add(EACH_BYTE * 0x5F) & !word) & HIGH_BITS;
+    let space = zero_bytes(word ^ (EACH_BYTE * u64::from(b' ')));
+    let not_plain = not_plain_range | zero_bytes(word ^ (EACH_BYTE * u64::from(b'-')));
+    // A space is copied when a plain byte follows: the next byte's bit moved down to it.
+    let space_stops = space & ((not_plain >> 8) | (0x80 << 56));
+    (not_plain & !space) | space_stops
+}
+
+/// The high bit of the bytes of `x` that are zero, up to the first one; after it, the borrow also
+/// marks bytes that are one.
+const fn zero_bytes(x: u64) -> u64 {
+    x.wrapping_sub(EACH_BYTE) & !x & HIGH_BITS
 }
 
 /// The ASCII bytes that normalisation copies as they are: neither white space nor a hyphen.
@@ -244,8 +304,22 @@ static PLAIN_ASCII: [bool; 256] = {
 };
 
 /// CJK Unified Ideographs and Extension A: each is its own NFKC form (checked by a test).
-fn is_nfkc_stable_han(c: char) -> bool {
-    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
+fn is_nfkc_stable_han(code: u32) -> bool {
+    matches!(code, 0x3400..=0x4DBF | 0x4E00..=0x9FFF)
+}
+
+/// The ASCII character that full-width `c` (U+FF01..U+FF5E) is the NFKC form of (checked by a test).
+fn full_width_ascii(c: char) -> Option<char> {
+    (c as u32)
+        .checked_sub(0xFEE0)
+        .filter(|a| (0x21..=0x7E).contains(a))
+        .and_then(char::from_u32)
+}
+
+/// CJK punctuation and brackets (、。〃〄々〆〇〈〉《》「」『』【】): each is its own NFKC form, not white
+/// space, and folds to itself (checked by a test).
+fn is_nfkc_stable_cjk_punctuation(code: u32) -> bool {
+    matches!(code, 0x3001..=0x3011)
 }
 
 /// Only spaces and tabs between byte `i` and a line break.
@@ -309,10 +383,10 @@ const fn folded_bits() -> [u64; HAN_WORDS] {
     bits
 }
 
-/// True when [`fold_s2t`] leaves `c`, a character of the Han ranges [`is_nfkc_stable_han`]
-/// accepts, as it is (a bit test instead of a search of the table).
-fn folds_to_itself(c: char) -> bool {
-    let k = (c as u32).wrapping_sub(HAN_FIRST) as usize;
+/// True when [`fold_s2t`] leaves the character `code`, one of the Han ranges
+/// [`is_nfkc_stable_han`] accepts, as it is (a bit test instead of a search of the table).
+fn folds_to_itself(code: u32) -> bool {
+    let k = code.wrapping_sub(HAN_FIRST) as usize;
     FOLDED.get(k / 64).is_none_or(|w| w & (1 << (k % 64)) == 0)
 }
 
@@ -429,8 +503,8 @@ mod tests {
             .unzip()
     }
 
-    /// Random strings of pieces from `alphabet` (xorshift, so every run tests the same strings).
-    fn random_strings(alphabet: &[&str], seed: u64, count: usize) -> Vec<String> {
+    /// Random strings of fewer than `pieces` pieces from `alphabet` (xorshift, so every run tests the same strings).
+    fn random_strings(alphabet: &[&str], seed: u64, count: usize, pieces: u64) -> Vec<String> {
         let mut x = seed;
         (0..count)
             .map(|_| {
@@ -438,7 +512,7 @@ mod tests {
                 x ^= x >> 7;
                 x ^= x << 17;
                 let mut y = x;
-                (0..x % 16)
+                (0..x % pieces)
                     .map(|_| {
                         y ^= y << 13;
                         y ^= y >> 7;
@@ -470,6 +544,10 @@ mod tests {
             "\u{AD}",
             "華",
             "為設備",
+            "。",
+            "、",
+            "「",
+            "\u{3012}",
             "为",
             "臺",
             "a 中",
@@ -485,20 +563,90 @@ mod tests {
             "\u{85}",
             "K\u{212A}",
         ];
-        for s in random_strings(&ascii, 0x2545_F491_4F6C_DD1D, 20_000)
+        // Mostly plain ASCII and single spaces, long enough for several eight-byte words.
+        let long = [
+            "a", "B", "x", "D", "S", "2", ".", " ", " ", " ", "-", "\n", "  ", "Hik", "vision",
+            "é", "華", "\t",
+        ];
+        for s in random_strings(&ascii, 0x2545_F491_4F6C_DD1D, 20_000, 16)
             .iter()
-            .chain(&random_strings(&mixed, 0x1234_5678_9abc_def1, 20_000))
+            .chain(&random_strings(&mixed, 0x1234_5678_9abc_def1, 20_000, 16))
+            .chain(&random_strings(&long, 0x9E37_79B9_7F4A_7C15, 5_000, 64))
         {
-            let n = normalize(s);
-            let (text, starts, ends) = reference(s);
-            let first = starts.first().map_or(0, |&s| s as usize);
-            let last = ends.last().map_or(0, |&e| e as usize);
-            assert_eq!(n.text, text, "{s:?}");
-            assert_eq!(byte_ranges(&n), (starts, ends), "{s:?}");
-            // Empty and out-of-range ranges.
-            assert_eq!(n.original_range(0, 0), (first, first), "{s:?}");
-            let len = n.text.len();
-            assert_eq!(n.original_range(len, len + 3), (last, last), "{s:?}");
+            assert_same_as_reference(s);
+        }
+    }
+
+    /// [`normalize`] gives the text and offsets of [`reference`].
+    fn assert_same_as_reference(s: &str) {
+        let n = normalize(s);
+        let (text, starts, ends) = reference(s);
+        let first = starts.first().map_or(0, |&s| s as usize);
+        let last = ends.last().map_or(0, |&e| e as usize);
+        assert_eq!(n.text, text, "{s:?}");
+        assert_eq!(byte_ranges(&n), (starts, ends), "{s:?}");
+        // Empty and out-of-range ranges.
+        assert_eq!(n.original_range(0, 0), (first, first), "{s:?}");
+        let len = n.text.len();
+        assert_eq!(n.original_range(len, len + 3), (last, last), "{s:?}");
+    }
+
+    /// The eight-byte test of [`copied_until`]: every length around the word boundaries, with one
+    /// byte or character that stops (or may stop) a copied stretch at every position.
+    #[test]
+    fn word_at_a_time_copying_equals_the_per_character_normalisation() {
+        let odd = [
+            " ",
+            "  ",
+            "-",
+            "-\n",
+            "\t",
+            "\n",
+            "\r",
+            "\x01",
+            "\x1f",
+            "\x7f",
+            "\u{a0}",
+            "\u{85}",
+            "é",
+            "華",
+            "为",
+            "。",
+            "\u{AD}",
+            "\u{3000}",
+            "Ｈ",
+            " 華",
+            "華 ",
+            " -",
+            "- ",
+            "\u{2010}\n",
+        ];
+        for len in 0..=40 {
+            let plain: String = "The Contractor, 40 DS2CD."
+                .chars()
+                .cycle()
+                .take(len)
+                .collect();
+            let spaced: String = "ab cd ef g h ij kl mn op "
+                .chars()
+                .cycle()
+                .take(len)
+                .collect();
+            for base in [&plain, &spaced] {
+                assert_same_as_reference(base);
+                for at in 0..=len {
+                    for o in odd {
+                        assert_same_as_reference(&format!("{}{o}{}", &base[..at], &base[at..]));
+                        assert_same_as_reference(&format!("{}{o}", &base[..at]));
+                    }
+                }
+            }
+        }
+        for s in [
+            "\u{4E2D}\u{6587}\u{5408}\u{540C}".repeat(5),
+            "華為 設備 华为".repeat(3),
+        ] {
+            assert_same_as_reference(&s);
         }
     }
 
@@ -506,9 +654,10 @@ mod tests {
     fn mixed_text_offsets_stay_on_character_boundaries() {
         let alphabet = [
             "a", "b", "-", "Z", " ", "\n", "\t", "\r", "\u{2010}", "\u{2011}", "\u{200B}",
-            "\u{AD}", "華", "为", "臺", "Ｈ", "Ｕ", "’", "—", "é", "\u{3000}", "ﬁ", "１", ".",
+            "\u{AD}", "華", "为", "臺", "。", "】", "Ｈ", "Ｕ", "’", "—", "é", "\u{3000}", "ﬁ",
+            "１", ".",
         ];
-        for s in random_strings(&alphabet, 0x1234_5678_9abc_def1, 20_000) {
+        for s in random_strings(&alphabet, 0x1234_5678_9abc_def1, 20_000, 16) {
             let n = normalize(&s);
             let mut last = 0;
             for (k, _) in n.text.char_indices() {
@@ -527,7 +676,7 @@ mod tests {
     fn han_fast_path_is_nfkc() {
         for u in (0x3400..=0x4DBFu32).chain(0x4E00..=0x9FFF) {
             let c = char::from_u32(u).unwrap();
-            assert!(is_nfkc_stable_han(c));
+            assert!(is_nfkc_stable_han(u));
             let mut buf = [0u8; 4];
             let n: String = c.encode_utf8(&mut buf).nfkc().collect();
             assert_eq!(n, c.to_string(), "U+{u:04X}");
@@ -535,12 +684,41 @@ mod tests {
     }
 
     #[test]
+    fn full_width_fast_path_is_nfkc() {
+        for u in 0xFF00..=0xFF60u32 {
+            let c = char::from_u32(u).unwrap();
+            let mut buf = [0u8; 4];
+            let n: String = c.encode_utf8(&mut buf).nfkc().collect();
+            match full_width_ascii(c) {
+                Some(a) => assert_eq!(n, a.to_string(), "U+{u:04X}"),
+                None => assert!(u == 0xFF00 || u > 0xFF5E, "U+{u:04X}"),
+            }
+        }
+        assert_eq!(full_width_ascii('A'), None);
+        assert_eq!(full_width_ascii('\u{FEE0}'), None);
+    }
+
+    #[test]
+    fn cjk_punctuation_fast_path_is_nfkc() {
+        for u in 0x3001..=0x3011u32 {
+            let c = char::from_u32(u).unwrap();
+            assert!(is_nfkc_stable_cjk_punctuation(u) && !c.is_whitespace());
+            assert_eq!(fold_s2t(c), c, "U+{u:04X}");
+            let mut buf = [0u8; 4];
+            let n: String = c.encode_utf8(&mut buf).nfkc().collect();
+            assert_eq!(n, c.to_string(), "U+{u:04X}");
+        }
+        assert!(!is_nfkc_stable_cjk_punctuation(0x3000) && !is_nfkc_stable_cjk_punctuation(0x3012));
+    }
+
+    #[test]
     fn fold_bits_agree_with_the_table() {
         for u in (0x3400..=0x4DBFu32).chain(0x4E00..=0x9FFF) {
             let c = char::from_u32(u).unwrap();
-            assert_eq!(folds_to_itself(c), fold_s2t(c) == c, "U+{u:04X}");
+            assert_eq!(folds_to_itself(u), fold_s2t(c) == c, "U+{u:04X}");
         }
-        assert!(!folds_to_itself('为') && !folds_to_itself('臺') && folds_to_itself('台'));
+        assert!(!folds_to_itself('为' as u32) && !folds_to_itself('臺' as u32));
+        assert!(folds_to_itself('台' as u32));
     }
 
     #[test]

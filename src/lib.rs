@@ -24,3 +24,5 @@ pub mod normalize;
 pub mod patterns;
 pub mod pipeline;
 pub mod report;
+#[cfg(test)]
+mod testing;

@@ -167,6 +167,23 @@ struct State {
     skip: u32,
 }
 
+impl State {
+    /// The state at the start of a story: nothing open.
+    fn new(story: Story) -> State {
+        State {
+            story,
+            tags: Vec::with_capacity(32),
+            paras: Vec::new(),
+            tables: Vec::new(),
+            containers: Vec::new(),
+            ac: Vec::new(),
+            del_depth: 0,
+            run_hidden: false,
+            skip: 0,
+        }
+    }
+}
+
 /// Elements whose whole content is not text of the document as it stands.
 fn skipped(local: &[u8]) -> bool {
     matches!(
@@ -190,17 +207,7 @@ fn skipped(local: &[u8]) -> bool {
 
 /// Parse one story. On an XML error the blocks read so far are kept and the error returned.
 pub(crate) fn parse(xml: &[u8], story: Story, env: &mut Env) -> Result<(), String> {
-    let mut st = State {
-        story,
-        tags: Vec::with_capacity(32),
-        paras: Vec::new(),
-        tables: Vec::new(),
-        containers: Vec::new(),
-        ac: Vec::new(),
-        del_depth: 0,
-        run_hidden: false,
-        skip: 0,
-    };
+    let mut st = State::new(story);
     walk(xml, &mut StoryReader { st: &mut st, env }, false)
 }
 
@@ -665,19 +672,12 @@ mod tests {
 
     fn state_with(text_len: usize) -> State {
         State {
-            story: Story::Body,
-            tags: Vec::new(),
             paras: vec![Para {
                 text: "x".repeat(text_len),
                 deleted: "y".repeat(text_len),
                 ..Para::default()
             }],
-            tables: Vec::new(),
-            containers: Vec::new(),
-            ac: Vec::new(),
-            del_depth: 0,
-            run_hidden: false,
-            skip: 0,
+            ..State::new(Story::Body)
         }
     }
 

@@ -759,6 +759,13 @@ mod tests {
         }
     }
 
+    /// Our walk reads `xml` as quick-xml's `NsReader` does, and our pull reader as quick-xml's.
+    fn agrees(xml: &[u8]) {
+        let shown = String::from_utf8_lossy(xml);
+        assert_eq!(walked(xml), ns_reader(xml), "{shown}");
+        assert_eq!(pulled(xml, true), pulled(xml, false), "{shown}");
+    }
+
     /// The events of `xml` and the class of their start tags' names as a [`ClassReader`] (`ours`)
     /// or quick-xml's `NsReader` reads them, skipping the content of every `x` element with
     /// `read_to_end`.
@@ -855,18 +862,7 @@ mod tests {
             b"<r><\xff:x>",
         ];
         for xml in cases {
-            assert_eq!(
-                walked(xml),
-                ns_reader(xml),
-                "{}",
-                String::from_utf8_lossy(xml)
-            );
-            assert_eq!(
-                pulled(xml, true),
-                pulled(xml, false),
-                "{}",
-                String::from_utf8_lossy(xml)
-            );
+            agrees(xml);
         }
         // Random nestings of declaring, undeclaring and misdeclaring elements.
         const NAMES: [&str; 7] = ["a:x", "b:y", "x", "c:z", "xml:s", ":q", "xmlns:r"];
@@ -925,18 +921,7 @@ mod tests {
                 xml.truncate(next(xml.len() + 1));
             }
             let xml = xml.as_bytes();
-            assert_eq!(
-                walked(xml),
-                ns_reader(xml),
-                "{}",
-                String::from_utf8_lossy(xml)
-            );
-            assert_eq!(
-                pulled(xml, true),
-                pulled(xml, false),
-                "{}",
-                String::from_utf8_lossy(xml)
-            );
+            agrees(xml);
         }
     }
 

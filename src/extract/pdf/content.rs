@@ -968,15 +968,7 @@ mod tests {
     use super::*;
     use crate::extract::pdf::Budget;
 
-    fn rng(seed: u64) -> impl FnMut() -> u64 {
-        let mut x = seed | 1;
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
-    }
+    use crate::testing::xorshift as rng;
 
     fn pick(next: &mut impl FnMut() -> u64, from: &[f32]) -> f32 {
         from[next() as usize % from.len()]

@@ -280,13 +280,7 @@ mod tests {
     /// Glyphs keep their texts through pushes and truncations, and compare them as strings do.
     #[test]
     fn texts_kept_aside_read_back_and_compare_as_strings() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = |n: usize| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % n as u64) as usize
-        };
+        let mut next = crate::testing::below(0x9E37_79B9_7F4A_7C15);
         let mut glyphs = Glyphs::default();
         let mut want: Vec<&str> = Vec::new();
         for _ in 0..5000 {

@@ -1224,13 +1224,7 @@ mod tests {
         ];
         let sizes = [10.0f32, 0.0, -10.0, 1.0, f32::NAN, f32::INFINITY];
         let texts = ["a", "b", "a"];
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::below(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
             let n = 1 + next(12);
             // Built as G directly: the glyphs the interpreter shows have finite origins and sizes.
@@ -1273,13 +1267,7 @@ mod tests {
     /// the last run or starting one: on empty frames, single glyphs, breaks anywhere.
     #[test]
     fn runs_agree_with_glyph_by_glyph() {
-        let mut state = 0x7A11_0FF1_CE5E_A7B3_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::below(0x7A11_0FF1_CE5E_A7B3);
         for _ in 0..3000 {
             let raw: Vec<RawGlyph> = (0..next(25))
                 .map(|i| {
@@ -1330,13 +1318,7 @@ mod tests {
         ];
         let chars = ['a', 'Z', '1', ' '];
         let flag_sets = [0, flag::SEP, flag::OP_START, flag::SEP | flag::OP_START];
-        let mut state = 0x0DDB_A11C_5EED_7E57_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::below(0x0DDB_A11C_5EED_7E57);
         let glyph = |x0, x1, y, size| G {
             x0,
             x1,
@@ -1419,13 +1401,7 @@ mod tests {
     /// units. Glyphs advance every way, or not at all, or to NaN and infinities.
     #[test]
     fn upright_pages_lay_out_as_turned_ones() {
-        let mut state = 0x8E3C_5B2F_1A47_D609_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::below(0x8E3C_5B2F_1A47_D609);
         let steps = [0.0f32, -0.0, 5.0, -5.0, 1e-5, 0.3, f32::NAN, f32::INFINITY];
         let texts = ["a", "B", " ", "ffi", "中", "x"];
         for _ in 0..3000 {
@@ -1466,13 +1442,7 @@ mod tests {
     /// one pass starts on and then hands over), glyphs of no advance and NaN among them.
     #[test]
     fn upright_pass_agrees_with_one_by_one() {
-        let mut state = 0x51A7_C0DE_9B3F_2E61_u64;
-        let mut next = |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % n as u64) as usize
-        };
+        let mut next = crate::testing::below(0x51A7_C0DE_9B3F_2E61);
         let steps = [5.0f32, 0.0, -0.0, 1e-5, -1e-5, -5.0, f32::NAN];
         let texts = ["a", " ", "ffi", ""];
         for _ in 0..3000 {

@@ -692,6 +692,7 @@ fn parse_plain_num(s: &[u8]) -> Option<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::xorshift as rng;
 
     #[test]
     fn plain_numbers_parse_like_str_parse() {
@@ -726,11 +727,9 @@ mod tests {
         }
         // Pseudo-random numbers of every shape the fast path takes: same bits as `str::parse`
         // (an exact integer over an exact power of ten, rounded once to f64 and once to f32).
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..200_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = next();
             let frac_digits = (x % 7) as usize;
             let int = (x >> 8) % 1_000_000_000 / 10u64.pow((x >> 40) as u32 % 9);
             let frac = (x >> 20) % 10u64.pow(frac_digits as u32);
@@ -797,17 +796,6 @@ mod tests {
         assert_eq!(buf.items.len(), 1);
         assert_eq!(buf.bytes, b"A");
         assert_eq!(l.next_token(), None);
-    }
-
-    /// A small xorshift generator for the randomized tests.
-    fn rng(seed: u64) -> impl FnMut() -> u64 {
-        let mut x = seed | 1;
-        move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        }
     }
 
     /// Random bytes drawn mostly from `alphabet`.

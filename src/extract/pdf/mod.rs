@@ -1629,13 +1629,7 @@ mod tests {
 
     #[test]
     fn inflation_matches_flate2_byte_for_byte() {
-        let mut x: u64 = 0x243F_6A88_85A3_08D3;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::testing::xorshift(0x243F_6A88_85A3_08D3);
         // A stream that fills the window, then one reading before its start: zeros, as from a
         // window just reset.
         let full = compress(&vec![b'Z'; 40_000], false, 6);

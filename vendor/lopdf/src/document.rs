@@ -351,7 +351,8 @@ impl Document {
             PasswordRole::User => algorithm.authenticate_user_password(self, password)?,
             PasswordRole::Either => algorithm
                 .authenticate_owner_password(self, password)
-                .or(algorithm.authenticate_user_password(self, password))?,
+                // (tenderscan) Only when the owner password did not match: `or` computed both.
+                .or_else(|_| algorithm.authenticate_user_password(self, password))?,
         }
 
         Ok(())

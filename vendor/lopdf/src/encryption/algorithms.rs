@@ -9,6 +9,14 @@ use rand::RngExt as _;
 use sha2::{Sha256, Sha384, Sha512};
 
 type Aes128CbcEnc = cbc::Encryptor<aes::Aes128>;
+
+/// (tenderscan) How many results [`PasswordAlgorithm::compute_hash`] keeps per thread.
+const RECENT_HASHES_KEPT: usize = 8;
+
+std::thread_local! {
+    /// (tenderscan) The last results of [`PasswordAlgorithm::compute_hash`]: (its inputs, the hash).
+    static RECENT_HASHES: std::cell::RefCell<Vec<(Vec<u8>, Vec<u8>)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
 type Aes256CbcEnc = cbc::Encryptor<aes::Aes256>;
 type Aes256EbcEnc = ecb::Encryptor<aes::Aes256>;
 
@@ -499,6 +507,10 @@ impl PasswordAlgorithm {
     /// Compute a hash (revision 6 and later).
     ///
     /// This implements Algorithm 2.B as described in ISO 32000-2:2020 (PDF 2.0).
+    ///
+    /// (tenderscan) Opening a document computes the same hashes more than once (the password is
+    /// checked, then checked again while the key is derived), and each costs about 0.7 ms. The
+    /// last few results are kept per thread and looked up first; see vendor/lopdf/PATCHES.md.
     fn compute_hash<P, S>(&self, password: P, salt: S, user_key: Option<&[u8]>) -> Result<Vec<u8>, DecryptionError>
     where
         P: AsRef<[u8]>,
@@ -506,6 +518,31 @@ impl PasswordAlgorithm {
     {
         let password = password.as_ref();
         let salt = salt.as_ref();
+        // Every input of the hash, each part with its length in front.
+        let mut input = Vec::with_capacity(32 + password.len() + salt.len() + user_key.map_or(0, <[u8]>::len));
+        input.extend_from_slice(&self.revision.to_le_bytes());
+        for part in [password, salt, user_key.unwrap_or(&[])] {
+            input.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            input.extend_from_slice(part);
+        }
+        input.push(u8::from(user_key.is_some()));
+        if let Some(hash) = RECENT_HASHES.with_borrow(|recent| {
+            recent.iter().find(|(i, _)| *i == input).map(|(_, h)| h.clone())
+        }) {
+            return Ok(hash);
+        }
+        let hash = self.compute_hash_uncached(password, salt, user_key)?;
+        RECENT_HASHES.with_borrow_mut(|recent| {
+            if recent.len() >= RECENT_HASHES_KEPT {
+                recent.remove(0);
+            }
+            recent.push((input, hash.clone()));
+        });
+        Ok(hash)
+    }
+
+    /// [`Self::compute_hash`] without the look-up.
+    fn compute_hash_uncached(&self, password: &[u8], salt: &[u8], user_key: Option<&[u8]>) -> Result<Vec<u8>, DecryptionError> {
 
         // Take the SHA-256 hash of the original input to the algorithm and name the resulting 32
         // bytes, K.
@@ -552,9 +589,9 @@ impl PasswordAlgorithm {
 
             let mut encryptor = Aes128CbcEnc::new(key.into(), iv.into());
 
-            for block in k1.as_chunks_mut::<16>().0 {
-                encryptor.encrypt_block(aes_block_mut(block));
-            }
+            // (tenderscan) All blocks in one call: block by block, the cipher's round keys were
+            // set up again for each block.
+            encryptor.encrypt_blocks(AesBlock::cast_slice_from_core_mut(k1.as_chunks_mut::<16>().0));
 
             let e = k1;
 

@@ -236,8 +236,9 @@ fn password_protected_need_the_password() {
     }
 }
 
-/// lopdf (vendor/lopdf, PATCHES.md) keeps the last AES-256 password hashes of each thread: a hash
-/// must only ever be reused for the same password and the same document's salts.
+/// lopdf (vendor/lopdf, PATCHES.md) keeps the last AES-256 password hashes of a thread while a
+/// document is opened (the empty password, then each given one): a hash must only ever be reused
+/// for the same password and salts, and never opens a document for another password.
 #[test]
 fn aes256_password_hashes_reused_only_for_the_same_password() {
     let r6 = "pdf-encrypted/pdfminer__aes-256-r6.pdf";
@@ -247,7 +248,7 @@ fn aes256_password_hashes_reused_only_for_the_same_password() {
     };
     let first = run(r6, &with(&["usersecret"])).expect("opens with its password");
     assert!(first.has_text());
-    // Right after the right password was hashed: a wrong one must not open it.
+    // Right after the right password opened it: a wrong one, or none, must not.
     match run(r6, &with(&["wrong"])) {
         Err(ExtractError::Encrypted(_)) => {}
         other => panic!(
@@ -259,7 +260,7 @@ fn aes256_password_hashes_reused_only_for_the_same_password() {
         run(r6, &ExtractOptions::default()),
         Err(ExtractError::Encrypted(_))
     ));
-    // The same text again, now from remembered hashes.
+    // A wrong password tried first, then the right one, in one opening.
     let again = run(r6, &with(&["wrong", "usersecret"])).expect("opens again");
     assert_eq!(again.plain_text(), first.plain_text());
     // Another AES-256 (R6) document, the empty user password: its own salts, its own key.

@@ -1,4 +1,6 @@
 mod algorithms;
+/// (tenderscan) See vendor/lopdf/PATCHES.md.
+pub use algorithms::forget_password_hashes;
 pub mod crypt_filters;
 mod pkcs5;
 mod rc4;

@@ -13,6 +13,14 @@ type Aes128CbcEnc = cbc::Encryptor<aes::Aes128>;
 /// (tenderscan) How many results [`PasswordAlgorithm::compute_hash`] keeps per thread.
 const RECENT_HASHES_KEPT: usize = 8;
 
+/// (tenderscan) Forget the password hashes this thread keeps. The caller decides how long they are
+/// reused: tenderscan forgets them before and after each document, so that one document never
+/// gains from another's (copies of one file share their salts) and no password-derived value
+/// outlives the document it opened.
+pub fn forget_password_hashes() {
+    RECENT_HASHES.with_borrow_mut(Vec::clear);
+}
+
 std::thread_local! {
     /// (tenderscan) The last results of [`PasswordAlgorithm::compute_hash`]: (its inputs, the hash).
     static RECENT_HASHES: std::cell::RefCell<Vec<(Vec<u8>, Vec<u8>)>> = const { std::cell::RefCell::new(Vec::new()) };

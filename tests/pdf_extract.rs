@@ -236,6 +236,44 @@ fn password_protected_need_the_password() {
     }
 }
 
+/// lopdf (vendor/lopdf, PATCHES.md) keeps the last AES-256 password hashes of a thread while a
+/// document is opened (the empty password, then each given one): a hash must only ever be reused
+/// for the same password and salts, and never opens a document for another password.
+#[test]
+fn aes256_password_hashes_reused_only_for_the_same_password() {
+    let r6 = "pdf-encrypted/pdfminer__aes-256-r6.pdf";
+    let with = |pws: &[&str]| ExtractOptions {
+        passwords: pws.iter().map(|p| p.to_string()).collect(),
+        ..Default::default()
+    };
+    let first = run(r6, &with(&["usersecret"])).expect("opens with its password");
+    assert!(first.has_text());
+    // Right after the right password opened it: a wrong one, or none, must not.
+    match run(r6, &with(&["wrong"])) {
+        Err(ExtractError::Encrypted(_)) => {}
+        other => panic!(
+            "opened with a wrong password: {:?}",
+            other.map(|d| d.plain_text())
+        ),
+    }
+    assert!(matches!(
+        run(r6, &ExtractOptions::default()),
+        Err(ExtractError::Encrypted(_))
+    ));
+    // A wrong password tried first, then the right one, in one opening.
+    let again = run(r6, &with(&["wrong", "usersecret"])).expect("opens again");
+    assert_eq!(again.plain_text(), first.plain_text());
+    // Another AES-256 (R6) document, the empty user password: its own salts, its own key.
+    let cctv = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/contracts/encrypted_cctv.pdf");
+    let bytes = std::fs::read(&cctv).expect("the fixture");
+    let d = extract(sniff(&bytes, Some("pdf")), &bytes, &with(&["usersecret"]))
+        .expect("the fixture opens with the empty password");
+    assert!(d.plain_text().contains("Hikvision"), "{}", d.plain_text());
+    let d2 = run(r6, &with(&["usersecret"])).expect("and the first one still opens");
+    assert_eq!(d2.plain_text(), first.plain_text());
+}
+
 #[test]
 fn indirect_crypt_filters_are_inlined() {
     // AES-256 whose /CF and /StdCF are indirect objects (lopdf 0.47 alone ignores them).

@@ -1363,7 +1363,25 @@ fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memmem::find(hay, needle)
 }
 
+/// The AES-256 password hashes lopdf keeps per thread (vendor/lopdf/PATCHES.md) serve the loads of
+/// one document: they are forgotten when it starts and when it is done, however it ends.
+struct PasswordHashes;
+
+impl PasswordHashes {
+    fn for_this_document() -> PasswordHashes {
+        lopdf::encryption::forget_password_hashes();
+        PasswordHashes
+    }
+}
+
+impl Drop for PasswordHashes {
+    fn drop(&mut self) {
+        lopdf::encryption::forget_password_hashes();
+    }
+}
+
 pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractError> {
+    let _hashes = PasswordHashes::for_this_document();
     let max_objects = opts.max_objects as usize;
     let headers = count_obj_headers(bytes);
     if headers > max_objects {

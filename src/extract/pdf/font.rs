@@ -44,8 +44,8 @@ enum Kind {
     Cid {
         enc: CidEnc,
         widths: CidWidths,
-        /// CID -> Unicode through the Adobe collection, for fonts without ToUnicode.
-        collection: Option<&'static hayro_cmap::CMap>,
+        /// CID -> Unicode through the Adobe collection, for codes nothing else maps.
+        collection: Collection,
         /// The ToUnicode entry is the name Identity-H: codes are Unicode.
         identity_to_unicode: bool,
         /// CIDFontType2 without ToUnicode: glyph id -> Unicode from the embedded font's `cmap`,
@@ -88,6 +88,25 @@ enum CidEnc {
 fn hayro_load(name: &[u8]) -> Option<hayro_cmap::CMap> {
     let data = hayro_cmap::load_embedded(hayro_cmap::CMapName::from_bytes(name))?;
     hayro_cmap::CMap::parse(data, hayro_cmap::load_embedded)
+}
+
+/// The Adobe character collection of a CID font, looked up (and so parsed, once per process) only
+/// when a code needs it: parsing one costs ~3 ms, and most fonts map every code without it.
+#[derive(Debug)]
+struct Collection {
+    /// From the font's /CIDSystemInfo.
+    declared: Option<hayro_cmap::CidFamily>,
+    /// From its /BaseFont name, when the declared one has no map.
+    guessed: Option<hayro_cmap::CidFamily>,
+}
+
+impl Collection {
+    fn get(&self) -> Option<&'static hayro_cmap::CMap> {
+        self.declared
+            .as_ref()
+            .and_then(collection_ucs2)
+            .or_else(|| self.guessed.as_ref().and_then(collection_ucs2))
+    }
 }
 
 /// CID -> Unicode maps of the Adobe character collections, parsed once per process.
@@ -518,14 +537,14 @@ impl Font {
                     .unwrap_or(b"");
                 hayro_cmap::CidFamily::from_registry_ordering(reg, ord)
             });
-        let mut collection = family.as_ref().and_then(collection_ucs2);
-        if collection.is_none() {
-            // Guess the collection from well-known non-embedded CJK font names.
-            let base = dget(doc, dict, b"BaseFont")
-                .and_then(|o| o.as_name().ok())
-                .map(strip_subset)
-                .unwrap_or_default();
-            let guess = if base.contains("Ryumin")
+        let base = dget(doc, dict, b"BaseFont")
+            .and_then(|o| o.as_name().ok())
+            .map(strip_subset)
+            .unwrap_or_default();
+        let collection = Collection {
+            declared: family,
+            // Guessed from well-known non-embedded CJK font names.
+            guessed: if base.contains("Ryumin")
                 || base.contains("Gothic")
                 || base.contains("Mincho")
             {
@@ -537,9 +556,8 @@ impl Font {
                 Some(hayro_cmap::CidFamily::AdobeCNS1)
             } else {
                 None
-            };
-            collection = guess.as_ref().and_then(collection_ucs2);
-        }
+            },
+        };
         let identity_to_unicode = matches!(
             dget(doc, dict, b"ToUnicode"),
             Some(Object::Name(n)) if n.starts_with(b"Identity")
@@ -714,7 +732,7 @@ impl Font {
                         }
                     }
                     if text.is_none() {
-                        if let (Some(m), Some(c)) = (collection, cid) {
+                        if let Some((m, c)) = cid.and_then(|c| Some((collection.get()?, c))) {
                             text = match m.lookup_bf_string(c) {
                                 Some(hayro_cmap::BfString::Char(ch)) => Some(glyph_char(ch)),
                                 Some(hayro_cmap::BfString::String(s)) => Some(GlyphText::from(s)),

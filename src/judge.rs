@@ -422,9 +422,11 @@ impl Judge {
         let mut scope_counts = vec![0usize; self.scopes.len()];
         let mut sourcing_found = vec![false; self.sourcing.len()];
         let mut procurement_found = vec![false; self.procurement.len()];
-        let mut present = Present::default();
+        // Every unit's hits and screen, in one pass of the matcher over all of them.
+        let texts: Vec<&str> = units.iter().map(|u| u.norm.text.as_str()).collect();
+        let screened = self.matcher.find_screened_all(&texts);
 
-        for (ui, unit) in units.iter().enumerate() {
+        for ((ui, unit), (hits, present)) in units.iter().enumerate().zip(screened) {
             let t = unit.norm.text.as_str();
             let block = unit.first();
             let deleted = unit.parts.iter().all(|(_, b)| b.kind == BlockKind::Deleted);
@@ -432,7 +434,6 @@ impl Judge {
             // take no part in headings, lead-ins, scope or clause rules.
             let comment = block.kind == BlockKind::Comment;
             let hidden = unit.parts.iter().all(|(_, b)| b.hidden);
-            let hits = self.matcher.find_screened(t, &mut present);
             // Clause boundaries, computed only when a unit has something to judge.
             let spans: std::cell::OnceCell<Vec<(usize, usize)>> = std::cell::OnceCell::new();
 
@@ -1019,6 +1020,61 @@ mod tests {
     use super::*;
     use crate::document::{CellRef, Format, Location};
     use crate::patterns::load::defaults;
+
+    /// The matcher's one pass over all units of a document finds in each unit what it finds in
+    /// that unit alone: the same hits, the same screen.
+    #[test]
+    fn screening_all_units_at_once_agrees_with_one_at_a_time() {
+        let judge = Judge::new(defaults().unwrap()).unwrap();
+        let m = judge.matcher();
+        let mut docs: Vec<Vec<String>> = Vec::new();
+        for (f, ext) in [
+            ("en_cctv_boq_violation.pdf", "pdf"),
+            ("zh_cctv_compliant.pdf", "pdf"),
+            ("en_review_lenovo.docx", "docx"),
+            ("zh_boq_violation.docx", "docx"),
+            ("en_traps_roadworks.pdf", "pdf"),
+        ] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/contracts")
+                .join(f);
+            let bytes = std::fs::read(&path).unwrap();
+            let kind = crate::extract::sniff(&bytes, Some(ext));
+            let doc = crate::extract::extract(kind, &bytes, &Default::default()).unwrap();
+            docs.push(units(&doc).iter().map(|u| u.norm.text.clone()).collect());
+        }
+        // Each document whole, then random groups of units from all of them (and empty texts).
+        let all: Vec<&str> = docs.iter().flatten().map(String::as_str).collect();
+        let mut groups: Vec<Vec<&str>> = docs
+            .iter()
+            .map(|d| d.iter().map(String::as_str).collect())
+            .collect();
+        let mut below = crate::testing::below(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..60 {
+            let n = below(30);
+            groups.push(
+                (0..n)
+                    .map(|_| all.get(below(all.len() + 3)).copied().unwrap_or(""))
+                    .collect(),
+            );
+        }
+        let (mut hits, mut screened) = (0, 0);
+        for (g, texts) in groups.iter().enumerate() {
+            let at_once = m.find_screened_all(texts);
+            assert_eq!(at_once.len(), texts.len());
+            for (t, got) in texts.iter().zip(&at_once) {
+                let mut present = Present::default();
+                let alone = m.find_screened(t, &mut present);
+                assert_eq!(got, &(alone, present), "group {g}: {t:?}");
+                hits += got.0.len();
+                screened += usize::from(got.1.in_range(0..usize::MAX >> 8).next().is_some());
+            }
+        }
+        assert!(
+            hits > 50 && screened > 50,
+            "hits {hits}, screened units {screened}"
+        );
+    }
 
     fn judge_paras(paras: &[&str]) -> Judgement {
         let mut doc = Document::new(Format::Txt);

@@ -275,7 +275,7 @@ impl LazyRegex {
 
 /// Which screened expressions may match a text: one bit per expression, set when one of its
 /// literals occurs in the text (or it has none to look for). Reused from text to text.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Present {
     bits: Vec<u64>,
 }
@@ -508,24 +508,40 @@ impl Strings {
             Strings::Nfa(a) => occurrences(a, text, found),
         }
     }
+
+    /// [`Strings::each_occurrence`] in each of `texts`: `found(text, pattern, start, end)`.
+    fn each_occurrence_in_all(
+        &self,
+        texts: &[&[u8]],
+        found: impl FnMut(usize, PatternID, usize, usize),
+    ) {
+        match self {
+            Strings::Dfa(a) => occurrences_in_all(a, texts, found),
+            Strings::Nfa(a) => occurrences_in_all(a, texts, found),
+        }
+    }
 }
 
 /// [`Strings::each_occurrence`] in the automaton `aut` (built for unanchored searches).
 fn occurrences<A: Automaton>(aut: &A, text: &[u8], mut found: impl FnMut(PatternID, usize, usize)) {
-    let Ok(mut sid) = aut.start_state(Anchored::No) else {
+    let Ok(sid) = aut.start_state(Anchored::No) else {
         return;
-    };
-    let mut report = |sid, end: usize| {
-        for i in 0..aut.match_len(sid) {
-            let pattern = aut.match_pattern(sid, i);
-            found(pattern, end.saturating_sub(aut.pattern_len(pattern)), end);
-        }
     };
     // (An empty string: the start state matches.)
     if aut.is_match(sid) {
-        report(sid, 0);
+        report(aut, sid, 0, &mut found);
     }
-    let mut at = 0;
+    occurrences_from(aut, text, sid, 0, found);
+}
+
+/// The occurrences in `text` that end after `at`, with `aut` in state `sid` there.
+fn occurrences_from<A: Automaton>(
+    aut: &A,
+    text: &[u8],
+    mut sid: StateID,
+    mut at: usize,
+    mut found: impl FnMut(PatternID, usize, usize),
+) {
     while let Some(rest) = text.get(at..) {
         let Some(k) = to_special(aut, &mut sid, rest) else {
             return;
@@ -535,9 +551,135 @@ fn occurrences<A: Automaton>(aut: &A, text: &[u8], mut found: impl FnMut(Pattern
             return;
         }
         if aut.is_match(sid) {
-            report(sid, at);
+            report(aut, sid, at, &mut found);
         }
     }
+}
+
+/// The strings that end at `end` in match state `sid`.
+fn report<A: Automaton>(
+    aut: &A,
+    sid: StateID,
+    end: usize,
+    found: &mut impl FnMut(PatternID, usize, usize),
+) {
+    for i in 0..aut.match_len(sid) {
+        let pattern = aut.match_pattern(sid, i);
+        found(pattern, end.saturating_sub(aut.pattern_len(pattern)), end);
+    }
+}
+
+/// How many texts [`occurrences_in_all`] searches at once.
+const RUNS: usize = 4;
+
+/// One of the runs of [`occurrences_in_all`]: in which text it is, where, and in which state.
+#[derive(Clone, Copy)]
+struct Run {
+    text: usize,
+    at: usize,
+    sid: StateID,
+}
+
+/// [`occurrences`] in each of `texts`: `found(text, pattern, start, end)`, each text's
+/// occurrences in the order [`occurrences`] finds them. [`RUNS`] texts are searched in one loop, a
+/// byte of each per turn (each step waits for the one before it; steps in other texts overlap
+/// it); a run that finishes its text takes the next one not yet taken.
+fn occurrences_in_all<A: Automaton>(
+    aut: &A,
+    texts: &[&[u8]],
+    mut found: impl FnMut(usize, PatternID, usize, usize),
+) {
+    let Ok(start) = aut.start_state(Anchored::No) else {
+        return;
+    };
+    // The next text no run has taken: skip (reporting an empty string at its start, as
+    // `occurrences` does) those without a byte to search.
+    let mut next = 0;
+    let mut take = |found: &mut dyn FnMut(usize, PatternID, usize, usize)| {
+        while next < texts.len() {
+            let i = next;
+            next += 1;
+            if aut.is_match(start) {
+                report(aut, start, 0, &mut |p, s, e| found(i, p, s, e));
+            }
+            if !texts[i].is_empty() {
+                return Some(Run {
+                    text: i,
+                    at: 0,
+                    sid: start,
+                });
+            }
+        }
+        None
+    };
+    let mut runs = [None; RUNS];
+    for r in runs.iter_mut() {
+        *r = take(&mut found);
+    }
+    while runs.iter().all(Option::is_some) {
+        let mut live = runs.map(|r| {
+            r.unwrap_or(Run {
+                text: 0,
+                at: 0,
+                sid: start,
+            })
+        });
+        let mut sids: [StateID; RUNS] = std::array::from_fn(|j| live[j].sid);
+        let rest: [&[u8]; RUNS] = std::array::from_fn(|j| &texts[live[j].text][live[j].at..]);
+        let (k, special) = to_special_n(aut, &mut sids, rest);
+        for (j, run) in live.iter_mut().enumerate() {
+            run.at += k;
+            run.sid = sids[j];
+            let i = run.text;
+            if special[j] {
+                if aut.is_dead(run.sid) {
+                    run.at = texts[i].len();
+                } else if aut.is_match(run.sid) {
+                    report(aut, run.sid, run.at, &mut |p, s, e| found(i, p, s, e));
+                }
+            }
+            runs[j] = if run.at >= texts[i].len() {
+                take(&mut found)
+            } else {
+                Some(*run)
+            };
+        }
+    }
+    // Fewer texts than runs are left: each goes on alone.
+    for run in runs.into_iter().flatten() {
+        let i = run.text;
+        occurrences_from(aut, texts[i], run.sid, run.at, |p, s, e| found(i, p, s, e));
+    }
+}
+
+/// [`to_special`] of several runs at once, over as many bytes as the shortest has: the bytes all
+/// stepped over, up to and including the first at which one reached a special state, and which
+/// did (several may, at the same byte).
+#[inline(never)]
+fn to_special_n<A: Automaton, const N: usize>(
+    aut: &A,
+    sids: &mut [StateID; N],
+    bytes: [&[u8]; N],
+) -> (usize, [bool; N]) {
+    let n = bytes.iter().map(|b| b.len()).min().unwrap_or(0);
+    let bytes: [&[u8]; N] = std::array::from_fn(|j| &bytes[j][..n]);
+    let mut s = *sids;
+    let mut out = (n, [false; N]);
+    // (`k` indexes the bytes of every run.)
+    #[allow(clippy::needless_range_loop)]
+    for k in 0..n {
+        let mut any = false;
+        for j in 0..N {
+            s[j] = aut.next_state(Anchored::No, s[j], bytes[j][k]);
+            any |= aut.is_special(s[j]);
+        }
+        if any {
+            out = (k + 1, std::array::from_fn(|j| aut.is_special(s[j])));
+            break;
+        }
+    }
+    *sids = s;
+    out
 }
 
 /// Runs `aut` from state `sid` over `bytes` up to the first special (match or dead) state: its
@@ -705,30 +847,73 @@ impl Matcher {
     /// [`Matcher::find`], and in `present` which of the expressions given to
     /// [`Matcher::with_screen`] may match `text` (numbered as given).
     pub fn find_screened(&self, text: &str, present: &mut Present) -> Vec<Hit> {
+        self.clear_present(present);
+        let mut gathered = Gathered::default();
+        self.ac.each_occurrence(text.as_bytes(), |pattern, s, e| {
+            self.gather(text, (pattern, s, e), &mut gathered, present)
+        });
+        self.finish(text, gathered, present)
+    }
+
+    /// [`Matcher::find_screened`] of each of `texts`: its hits, and which expressions may match
+    /// it. The automaton runs over two halves of the texts at once: its steps over one text each
+    /// wait for the one before, and two texts' steps overlap.
+    pub fn find_screened_all(&self, texts: &[&str]) -> Vec<(Vec<Hit>, Present)> {
+        let mut gathered: Vec<(Gathered, Present)> = texts
+            .iter()
+            .map(|_| {
+                let mut present = Present::default();
+                self.clear_present(&mut present);
+                (Gathered::default(), present)
+            })
+            .collect();
+        let bytes: Vec<&[u8]> = texts.iter().map(|t| t.as_bytes()).collect();
+        self.ac.each_occurrence_in_all(&bytes, |i, pattern, s, e| {
+            let (g, present) = &mut gathered[i];
+            self.gather(texts[i], (pattern, s, e), g, present)
+        });
+        gathered
+            .into_iter()
+            .zip(texts)
+            .map(|((g, present), text)| (self.finish(text, g, &present), present))
+            .collect()
+    }
+
+    /// No expression found yet, but those without literals to screen for.
+    fn clear_present(&self, present: &mut Present) {
         present.reset(self.extra + self.models.len());
         for &t in &self.unscreened {
             present.insert(t);
         }
-        let mut guards: Vec<(usize, usize)> = Vec::new();
-        // (order, hit): see `Mention::Name::order`.
-        let mut hits: Vec<(usize, Hit)> = Vec::new();
-        self.ac.each_occurrence(text.as_bytes(), |pattern, s, e| {
-            match &self.ac_patterns[pattern.as_usize()] {
-                AcPattern::Mention { mention, longer } => {
-                    mention.note(text, (s, e), &mut guards, &mut hits);
-                    for l in &self.longer[longer.clone()] {
-                        if let Some(span) = l.around(text, s) {
-                            l.mention.note(text, span, &mut guards, &mut hits);
-                        }
-                    }
-                }
-                AcPattern::Literal { first, end } => {
-                    for &t in &self.screen_targets[*first..*end] {
-                        present.insert(t);
+    }
+
+    /// Take in one occurrence in `text` of a string of the automaton.
+    fn gather(
+        &self,
+        text: &str,
+        (pattern, s, e): (PatternID, usize, usize),
+        g: &mut Gathered,
+        present: &mut Present,
+    ) {
+        match &self.ac_patterns[pattern.as_usize()] {
+            AcPattern::Mention { mention, longer } => {
+                mention.note(text, (s, e), &mut g.guards, &mut g.hits);
+                for l in &self.longer[longer.clone()] {
+                    if let Some(span) = l.around(text, s) {
+                        l.mention.note(text, span, &mut g.guards, &mut g.hits);
                     }
                 }
             }
-        });
+            AcPattern::Literal { first, end } => {
+                for &t in &self.screen_targets[*first..*end] {
+                    present.insert(t);
+                }
+            }
+        }
+    }
+
+    /// The hits of `text`, from what its occurrences gave and its product models.
+    fn finish(&self, text: &str, mut g: Gathered, present: &Present) -> Vec<Hit> {
         for (k, (entity, re)) in self.models.iter().enumerate() {
             if !present.contains(self.extra + k) {
                 continue;
@@ -741,12 +926,20 @@ impl Matcher {
                         end: m.end(),
                         via: Via::Model,
                     };
-                    hits.push((self.model_order + k, hit));
+                    g.hits.push((self.model_order + k, hit));
                 }
             }
         }
-        resolve(hits, &guards)
+        resolve(g.hits, &g.guards)
     }
+}
+
+/// What the occurrences in one text gave [`Matcher::find_screened`]: the guards' spans, and the
+/// hits with their order (see `Mention::Name::order`).
+#[derive(Default)]
+struct Gathered {
+    guards: Vec<(usize, usize)>,
+    hits: Vec<(usize, Hit)>,
 }
 
 /// The hits outside every guard, sorted by position (longest first at each start; of hits with
@@ -1250,6 +1443,25 @@ mod tests {
                     assert_eq!(got, want, "{t:?}");
                 }
                 found += want.len();
+            }
+            // Many texts at once (two runs): each text's occurrences as it has alone, whatever
+            // texts come before and after it, empty ones too.
+            for round in 0..300 {
+                let n = (next(&mut x) % 14) as usize;
+                let group: Vec<&[u8]> = (0..n)
+                    .map(|_| texts[(next(&mut x) % texts.len() as u64) as usize].as_slice())
+                    .collect();
+                for ours in [&dfa, &nfa] {
+                    let mut got = vec![Vec::new(); n];
+                    ours.each_occurrence_in_all(&group, |i, p, s, e| {
+                        got[i].push((p.as_usize(), s, e))
+                    });
+                    for (i, t) in group.iter().enumerate() {
+                        let mut alone = Vec::new();
+                        ours.each_occurrence(t, |p, s, e| alone.push((p.as_usize(), s, e)));
+                        assert_eq!(got[i], alone, "round {round}, text {i} of {n}: {t:?}");
+                    }
+                }
             }
         }
         assert!(found > texts.len() * 2, "{found}");

@@ -1058,6 +1058,24 @@ mod tests {
                     .collect(),
             );
         }
+        // The matcher's automaton finds what aho-corasick's DFA finds, in the same order, in every
+        // unit (all its strings: names, guards and the screen's literals).
+        let theirs = aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(m.strings())
+            .unwrap();
+        let mut occurrences = 0;
+        for t in &all {
+            let want: Vec<(usize, usize, usize)> = theirs
+                .find_overlapping_iter(t)
+                .map(|o| (o.pattern().as_usize(), o.start(), o.end()))
+                .collect();
+            assert_eq!(m.occurrences(t), want, "{t:?}");
+            occurrences += want.len();
+        }
+        assert!(occurrences > 100, "{occurrences}");
         let (mut hits, mut screened) = (0, 0);
         for (g, texts) in groups.iter().enumerate() {
             let at_once = m.find_screened_all(texts);

@@ -9,7 +9,9 @@ use crate::normalize::normalize_pattern;
 use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::PatternSet;
 use aho_corasick::automaton::{Automaton, StateID};
-use aho_corasick::{dfa, nfa, Anchored, MatchKind, PatternID};
+use aho_corasick::{nfa, Anchored, MatchKind, PatternID};
+
+mod dfa;
 use regex::RegexSetBuilder;
 use regex_automata::meta;
 use regex_automata::util::syntax;
@@ -149,6 +151,9 @@ pub struct Matcher {
     models: Vec<(usize, LazyRegex)>,
     /// The order of the first product model's hits (after every name's; see [`Mention::Name`]).
     model_order: usize,
+    /// The strings of `ac` (the tests compare it with aho-corasick's DFA).
+    #[cfg(test)]
+    strings: Vec<Vec<u8>>,
 }
 
 /// A pattern that could not be compiled (regular expression too large, automaton too large).
@@ -474,29 +479,64 @@ pub(crate) fn on_word_boundary(text: &str, start: usize, end: usize) -> bool {
 /// contiguous NFA cost 20 M instructions less to build, but 1.8 M more per 20-page contract.
 #[derive(Debug)]
 enum Strings {
-    Dfa(dfa::DFA),
+    Dfa(dfa::Dfa),
     Nfa(nfa::noncontiguous::NFA),
+}
+
+/// What the search loops need of an automaton, ours ([`dfa::Dfa`]) or aho-corasick's (through its
+/// `Automaton`, which only aho-corasick implements). The names are `Automaton`'s.
+trait Steps {
+    fn start_state(&self, anchored: Anchored) -> Result<StateID, ()>;
+    fn next_state(&self, anchored: Anchored, sid: StateID, byte: u8) -> StateID;
+    /// A match state, or the dead one.
+    fn is_special(&self, sid: StateID) -> bool;
+    fn is_dead(&self, sid: StateID) -> bool;
+    fn is_match(&self, sid: StateID) -> bool;
+    fn match_len(&self, sid: StateID) -> usize;
+    fn match_pattern(&self, sid: StateID, index: usize) -> PatternID;
+    fn pattern_len(&self, pid: PatternID) -> usize;
+}
+
+impl Steps for nfa::noncontiguous::NFA {
+    fn start_state(&self, anchored: Anchored) -> Result<StateID, ()> {
+        Automaton::start_state(self, anchored).map_err(|_| ())
+    }
+    fn next_state(&self, anchored: Anchored, sid: StateID, byte: u8) -> StateID {
+        Automaton::next_state(self, anchored, sid, byte)
+    }
+    fn is_special(&self, sid: StateID) -> bool {
+        Automaton::is_special(self, sid)
+    }
+    fn is_dead(&self, sid: StateID) -> bool {
+        Automaton::is_dead(self, sid)
+    }
+    fn is_match(&self, sid: StateID) -> bool {
+        Automaton::is_match(self, sid)
+    }
+    fn match_len(&self, sid: StateID) -> usize {
+        Automaton::match_len(self, sid)
+    }
+    fn match_pattern(&self, sid: StateID, index: usize) -> PatternID {
+        Automaton::match_pattern(self, sid, index)
+    }
+    fn pattern_len(&self, pid: PatternID) -> usize {
+        Automaton::pattern_len(self, pid)
+    }
 }
 
 impl Strings {
     fn build(strings: &[Vec<u8>]) -> Result<Strings, CompileError> {
-        // No prefilter: with the screen's hundreds of literals there is none worth having, and
-        // without one only match states (and the dead state) are special to the search loop.
-        let dfa = dfa::Builder::new()
+        if let Some(dfa) = dfa::Dfa::build(strings) {
+            return Ok(Strings::Dfa(dfa));
+        }
+        // No prefilter: with the screen's hundreds of literals there is none worth having.
+        nfa::noncontiguous::Builder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .prefilter(false)
-            .build(strings);
-        match dfa {
-            Ok(dfa) => Ok(Strings::Dfa(dfa)),
-            Err(_) => nfa::noncontiguous::Builder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .prefilter(false)
-                .build(strings)
-                .map(Strings::Nfa)
-                .map_err(|e| CompileError(e.to_string())),
-        }
+            .build(strings)
+            .map(Strings::Nfa)
+            .map_err(|e| CompileError(e.to_string()))
     }
 
     /// Every occurrence of every string in `text`, overlapping ones too: `found(pattern, start,
@@ -523,7 +563,7 @@ impl Strings {
 }
 
 /// [`Strings::each_occurrence`] in the automaton `aut` (built for unanchored searches).
-fn occurrences<A: Automaton>(aut: &A, text: &[u8], mut found: impl FnMut(PatternID, usize, usize)) {
+fn occurrences<A: Steps>(aut: &A, text: &[u8], mut found: impl FnMut(PatternID, usize, usize)) {
     let Ok(sid) = aut.start_state(Anchored::No) else {
         return;
     };
@@ -535,7 +575,7 @@ fn occurrences<A: Automaton>(aut: &A, text: &[u8], mut found: impl FnMut(Pattern
 }
 
 /// The occurrences in `text` that end after `at`, with `aut` in state `sid` there.
-fn occurrences_from<A: Automaton>(
+fn occurrences_from<A: Steps>(
     aut: &A,
     text: &[u8],
     mut sid: StateID,
@@ -557,7 +597,7 @@ fn occurrences_from<A: Automaton>(
 }
 
 /// The strings that end at `end` in match state `sid`.
-fn report<A: Automaton>(
+fn report<A: Steps>(
     aut: &A,
     sid: StateID,
     end: usize,
@@ -584,7 +624,7 @@ struct Run {
 /// occurrences in the order [`occurrences`] finds them. [`RUNS`] texts are searched in one loop, a
 /// byte of each per turn (each step waits for the one before it; steps in other texts overlap
 /// it); a run that finishes its text takes the next one not yet taken.
-fn occurrences_in_all<A: Automaton>(
+fn occurrences_in_all<A: Steps>(
     aut: &A,
     texts: &[&[u8]],
     mut found: impl FnMut(usize, PatternID, usize, usize),
@@ -656,7 +696,7 @@ fn occurrences_in_all<A: Automaton>(
 /// stepped over, up to and including the first at which one reached a special state, and which
 /// did (several may, at the same byte).
 #[inline(never)]
-fn to_special_n<A: Automaton, const N: usize>(
+fn to_special_n<A: Steps, const N: usize>(
     aut: &A,
     sids: &mut [StateID; N],
     bytes: [&[u8]; N],
@@ -686,7 +726,7 @@ fn to_special_n<A: Automaton, const N: usize>(
 /// offset in `bytes`, `sid` left at it. A function of its own, not inlined, so that nothing else is
 /// live in its loop (it spilled the text and the automaton to the stack inside its caller).
 #[inline(never)]
-fn to_special<A: Automaton>(aut: &A, sid: &mut StateID, bytes: &[u8]) -> Option<usize> {
+fn to_special<A: Steps>(aut: &A, sid: &mut StateID, bytes: &[u8]) -> Option<usize> {
     let mut s = *sid;
     let mut step = |b| {
         s = aut.next_state(Anchored::No, s, b);
@@ -835,6 +875,8 @@ impl Matcher {
             extra: screened.len(),
             models,
             model_order,
+            #[cfg(test)]
+            strings,
         })
     }
 
@@ -877,6 +919,21 @@ impl Matcher {
             .zip(texts)
             .map(|((g, present), text)| (self.finish(text, g, &present), present))
             .collect()
+    }
+
+    /// The strings of the automaton.
+    #[cfg(test)]
+    pub(crate) fn strings(&self) -> &[Vec<u8>] {
+        &self.strings
+    }
+
+    /// Every occurrence in `text` of a string of the automaton: (string, start, end).
+    #[cfg(test)]
+    pub(crate) fn occurrences(&self, text: &str) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        self.ac
+            .each_occurrence(text.as_bytes(), |p, s, e| out.push((p.as_usize(), s, e)));
+        out
     }
 
     /// No expression found yet, but those without literals to screen for.
@@ -1431,7 +1488,8 @@ mod tests {
         let mut found = 0;
         for with_empty in [false, true] {
             let (ac, dfa, nfa) = theirs(with_empty);
-            assert!(matches!(dfa, Strings::Dfa(_)));
+            // Ours, but for an empty string (which it leaves to aho-corasick's NFA).
+            assert_eq!(matches!(dfa, Strings::Dfa(_)), !with_empty);
             for t in &texts {
                 let want: Vec<(usize, usize, usize)> = ac
                     .find_overlapping_iter(t)

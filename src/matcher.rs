@@ -612,14 +612,6 @@ fn report<A: Steps>(
 /// How many texts [`occurrences_in_all`] searches at once.
 const RUNS: usize = 4;
 
-/// One of the runs of [`occurrences_in_all`]: in which text it is, where, and in which state.
-#[derive(Clone, Copy)]
-struct Run {
-    text: usize,
-    at: usize,
-    sid: StateID,
-}
-
 /// [`occurrences`] in each of `texts`: `found(text, pattern, start, end)`, each text's
 /// occurrences in the order [`occurrences`] finds them. [`RUNS`] texts are searched in one loop, a
 /// byte of each per turn (each step waits for the one before it; steps in other texts overlap
@@ -643,52 +635,50 @@ fn occurrences_in_all<A: Steps>(
                 report(aut, start, 0, &mut |p, s, e| found(i, p, s, e));
             }
             if !texts[i].is_empty() {
-                return Some(Run {
-                    text: i,
-                    at: 0,
-                    sid: start,
-                });
+                return Some(i);
             }
         }
         None
     };
-    let mut runs = [None; RUNS];
-    for r in runs.iter_mut() {
-        *r = take(&mut found);
+    // Run `j` is in text `text[j]`, with `rest[j]` of it still to search, in state `sids[j]`.
+    let mut text = [0usize; RUNS];
+    let mut rest: [&[u8]; RUNS] = [&[]; RUNS];
+    let mut sids = [start; RUNS];
+    let mut all_running = true;
+    for j in 0..RUNS {
+        match take(&mut found) {
+            Some(i) => (text[j], rest[j]) = (i, texts[i]),
+            None => all_running = false,
+        }
     }
-    while runs.iter().all(Option::is_some) {
-        let mut live = runs.map(|r| {
-            r.unwrap_or(Run {
-                text: 0,
-                at: 0,
-                sid: start,
-            })
-        });
-        let mut sids: [StateID; RUNS] = std::array::from_fn(|j| live[j].sid);
-        let rest: [&[u8]; RUNS] = std::array::from_fn(|j| &texts[live[j].text][live[j].at..]);
-        let (k, special) = to_special_n(aut, &mut sids, rest);
-        for (j, run) in live.iter_mut().enumerate() {
-            run.at += k;
-            run.sid = sids[j];
-            let i = run.text;
+    while all_running {
+        let (k, special) = to_special_n(aut, &mut sids, &rest);
+        for j in 0..RUNS {
+            rest[j] = rest[j].get(k..).unwrap_or_default();
             if special[j] {
-                if aut.is_dead(run.sid) {
-                    run.at = texts[i].len();
-                } else if aut.is_match(run.sid) {
-                    report(aut, run.sid, run.at, &mut |p, s, e| found(i, p, s, e));
+                let i = text[j];
+                if aut.is_dead(sids[j]) {
+                    rest[j] = &[];
+                } else if aut.is_match(sids[j]) {
+                    let at = texts[i].len() - rest[j].len();
+                    report(aut, sids[j], at, &mut |p, s, e| found(i, p, s, e));
                 }
             }
-            runs[j] = if run.at >= texts[i].len() {
-                take(&mut found)
-            } else {
-                Some(*run)
-            };
+            if rest[j].is_empty() {
+                match take(&mut found) {
+                    Some(i) => (text[j], rest[j], sids[j]) = (i, texts[i], start),
+                    None => all_running = false,
+                }
+            }
         }
     }
     // Fewer texts than runs are left: each goes on alone.
-    for run in runs.into_iter().flatten() {
-        let i = run.text;
-        occurrences_from(aut, texts[i], run.sid, run.at, |p, s, e| found(i, p, s, e));
+    for j in 0..RUNS {
+        if !rest[j].is_empty() {
+            let i = text[j];
+            let at = texts[i].len() - rest[j].len();
+            occurrences_from(aut, texts[i], sids[j], at, |p, s, e| found(i, p, s, e));
+        }
     }
 }
 
@@ -699,7 +689,7 @@ fn occurrences_in_all<A: Steps>(
 fn to_special_n<A: Steps, const N: usize>(
     aut: &A,
     sids: &mut [StateID; N],
-    bytes: [&[u8]; N],
+    bytes: &[&[u8]; N],
 ) -> (usize, [bool; N]) {
     let n = bytes.iter().map(|b| b.len()).min().unwrap_or(0);
     let bytes: [&[u8]; N] = std::array::from_fn(|j| &bytes[j][..n]);

@@ -15,7 +15,7 @@ use aho_corasick::{Anchored, PatternID};
 /// aho-corasick's NFA instead.
 const MAX_TRANSITIONS: usize = 1 << 24;
 
-/// No trie transition (while the trie is built).
+/// No child (in the root's table while the trie is built).
 const NONE: u32 = u32::MAX;
 
 #[derive(Debug)]
@@ -64,60 +64,82 @@ impl Dfa {
         }
         // A power of two, so that a state's row is a shift away from it (at each match).
         let stride = (n as usize).next_power_of_two();
-        // The trie, a row of `stride` transitions per node; node 0 is the root.
-        let mut goto: Vec<u32> = vec![NONE; stride];
-        let mut own: Vec<Vec<u32>> = vec![Vec::new()];
+        // The trie: each node's children (class, node), node 0 the root (whose are also in `root`,
+        // by class), and the strings that end at each node.
+        let total: usize = strings.iter().map(Vec::len).sum();
+        let mut kids: Vec<Vec<(u8, u32)>> = Vec::with_capacity(total + 1);
+        let mut own: Vec<Vec<u32>> = Vec::with_capacity(total + 1);
+        kids.push(Vec::new());
+        own.push(Vec::new());
+        let mut root = [NONE; 256];
         for (p, s) in strings.iter().enumerate() {
             let mut node = 0usize;
             for &b in s {
-                let at = node * stride + usize::from(classes[usize::from(b)]);
-                if goto[at] == NONE {
-                    let next = own.len();
-                    if (next + 1) * stride > MAX_TRANSITIONS {
-                        return None;
+                let c = classes[usize::from(b)];
+                let found = if node == 0 {
+                    Some(root[usize::from(c)]).filter(|&k| k != NONE)
+                } else {
+                    kids[node].iter().find(|&&(k, _)| k == c).map(|&(_, k)| k)
+                };
+                node = match found {
+                    Some(k) => k as usize,
+                    None => {
+                        let next = kids.len();
+                        if (next + 1) * stride > MAX_TRANSITIONS {
+                            return None;
+                        }
+                        kids[node].push((c, next as u32));
+                        if node == 0 {
+                            root[usize::from(c)] = next as u32;
+                        }
+                        kids.push(Vec::new());
+                        own.push(Vec::new());
+                        next
                     }
-                    goto[at] = next as u32;
-                    goto.resize(goto.len() + stride, NONE);
-                    own.push(Vec::new());
-                }
-                node = goto[at] as usize;
+                };
             }
             own[node].push(p as u32);
         }
-        // Failure links and the rest of the transitions, breadth first: a node's failure node is
-        // shallower, so its row is complete when the node's row is filled from it, and so is its
-        // list of strings.
-        let nodes = own.len();
+        let child = |node: u32, c: u8| -> Option<u32> {
+            if node == 0 {
+                Some(root[usize::from(c)]).filter(|&k| k != NONE)
+            } else {
+                kids[node as usize]
+                    .iter()
+                    .find(|&&(k, _)| k == c)
+                    .map(|&(_, k)| k)
+            }
+        };
+        // Failure links breadth first (a node's failure node is shallower), and with them each
+        // node's strings: its own, then its failure node's.
+        let nodes = kids.len();
         let mut fail = vec![0u32; nodes];
         let mut list: Vec<Vec<u32>> = vec![Vec::new(); nodes];
-        let mut order = Vec::with_capacity(nodes);
-        let mut queue = std::collections::VecDeque::new();
-        order.push(0u32);
-        for t in goto.iter_mut().take(stride) {
-            match *t {
-                NONE => *t = 0,
-                child => {
-                    list[child as usize] = own[child as usize].clone();
-                    queue.push_back(child);
-                }
-            }
-        }
-        while let Some(x) = queue.pop_front() {
-            order.push(x);
-            let (row, f) = (x as usize * stride, fail[x as usize] as usize * stride);
-            for c in 0..stride {
-                match goto[row + c] {
-                    NONE => goto[row + c] = goto[f + c],
-                    child => {
-                        let y = child as usize;
-                        let fy = goto[f + c];
-                        fail[y] = fy;
-                        let mut l = std::mem::take(&mut own[y]);
-                        l.extend_from_slice(&list[fy as usize]);
-                        list[y] = l;
-                        queue.push_back(child);
+        let mut order: Vec<u32> = Vec::with_capacity(nodes);
+        order.push(0);
+        let mut at = 0;
+        while at < order.len() {
+            let x = order[at];
+            at += 1;
+            for &(c, y) in &kids[x as usize] {
+                let mut f = fail[x as usize];
+                let fy = loop {
+                    if x == 0 {
+                        break 0;
                     }
-                }
+                    if let Some(k) = child(f, c) {
+                        break k;
+                    }
+                    if f == 0 {
+                        break 0;
+                    }
+                    f = fail[f as usize];
+                };
+                fail[y as usize] = fy;
+                let mut l = std::mem::take(&mut own[y as usize]);
+                l.extend_from_slice(&list[fy as usize]);
+                list[y as usize] = l;
+                order.push(y);
             }
         }
         // Match states first, then the others, each in breadth-first order.
@@ -128,13 +150,22 @@ impl Dfa {
             rank[x as usize] = r as u32;
         }
         let id = |node: u32| rank[node as usize] * stride as u32;
-        let mut trans = Vec::with_capacity(nodes * stride);
+        // Each row: its failure node's (written before it, breadth first), with its own children.
+        let mut trans = vec![0u32; nodes * stride];
+        for &x in &order {
+            let row = id(x) as usize;
+            if x == 0 {
+                trans[row..row + stride].fill(id(0));
+            } else {
+                let f = id(fail[x as usize]) as usize;
+                trans.copy_within(f..f + stride, row);
+            }
+            for &(c, y) in &kids[x as usize] {
+                trans[row + usize::from(c)] = id(y);
+            }
+        }
         let mut match_at = Vec::with_capacity(matching.len() + 1);
         let mut matches = Vec::new();
-        for &x in matching.iter().chain(&other) {
-            let row = x as usize * stride;
-            trans.extend(goto[row..row + stride].iter().map(|&t| id(t)));
-        }
         for &x in &matching {
             match_at.push(matches.len() as u32);
             matches.extend_from_slice(&list[x as usize]);

@@ -310,13 +310,19 @@ impl WorkerPool {
         F: FnMut(DocumentReport),
     {
         let jobs = effective_jobs(jobs);
-        crate::pipeline::in_input_order(inputs.len(), jobs, sink, |dispatch| {
-            std::thread::scope(|scope| {
-                for _ in 0..jobs {
-                    scope.spawn(|| self.feed(inputs, dispatch));
-                }
-            });
-        });
+        crate::pipeline::in_input_order(
+            inputs.len(),
+            jobs,
+            crate::pipeline::SinkThread::Yielding,
+            sink,
+            |dispatch| {
+                std::thread::scope(|scope| {
+                    for _ in 0..jobs {
+                        scope.spawn(|| self.feed(inputs, dispatch));
+                    }
+                });
+            },
+        );
     }
 
     /// One worker's loop: keep it [`IN_FLIGHT`] requests ahead, and turn every reply, death or

@@ -341,6 +341,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         Exec::InProcess(judge) => pipeline::scan_with(
             inputs,
             opts.jobs,
+            pipeline::SinkThread::Yielding,
             |i| pipeline::scan_one(i, judge, &opts),
             on_report,
         )
@@ -348,6 +349,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         Exec::InProcessWhenCompiled(judge) => pipeline::scan_with(
             inputs,
             opts.jobs,
+            pipeline::SinkThread::Yielding,
             |i| pipeline::scan_one_when_ready(i, || judge.get(), &opts),
             on_report,
         )

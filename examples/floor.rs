@@ -23,15 +23,15 @@ fn main() {
                     }
                 }
             }
-        } else if let Ok(doc) = {
+        } else {
             // As tenderscan does: no document reuses another's AES-256 password hashes.
             lopdf::encryption::forget_password_hashes();
-            lopdf::Document::load_mem(&bytes)
-        } {
-            for obj in doc.objects.values() {
-                if let Ok(s) = obj.as_stream() {
-                    if let Ok(d) = s.decompressed_content() {
-                        inflated += d.len() as u64;
+            if let Ok(doc) = lopdf::Document::load_mem(&bytes) {
+                for obj in doc.objects.values() {
+                    if let Ok(s) = obj.as_stream() {
+                        if let Ok(d) = s.decompressed_content() {
+                            inflated += d.len() as u64;
+                        }
                     }
                 }
             }

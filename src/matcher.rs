@@ -474,9 +474,8 @@ pub(crate) fn on_word_boundary(text: &str, start: usize, end: usize) -> bool {
     left_ok && right_ok
 }
 
-/// The automaton of names, guards and literals, compared ASCII-case-insensitively: a DFA, or, for a
-/// list too large for one, an NFA. Every byte of every unit is searched, so the DFA pays: a
-/// contiguous NFA cost 20 M instructions less to build, but 1.8 M more per 20-page contract.
+/// The automaton of names, guards and literals, compared ASCII-case-insensitively: our DFA, or, for
+/// a list too large for one (or one with an empty string), aho-corasick's NFA.
 #[derive(Debug)]
 enum Strings {
     Dfa(dfa::Dfa),
@@ -888,8 +887,8 @@ impl Matcher {
     }
 
     /// [`Matcher::find_screened`] of each of `texts`: its hits, and which expressions may match
-    /// it. The automaton runs over two halves of the texts at once: its steps over one text each
-    /// wait for the one before, and two texts' steps overlap.
+    /// it. The automaton runs over [`RUNS`] texts at once (see [`occurrences_in_all`]): its steps
+    /// over one text each wait for the one before, and steps in different texts overlap.
     pub fn find_screened_all(&self, texts: &[&str]) -> Vec<(Vec<Hit>, Present)> {
         let mut gathered: Vec<(Gathered, Present)> = texts
             .iter()
@@ -1492,8 +1491,8 @@ mod tests {
                 }
                 found += want.len();
             }
-            // Many texts at once (two runs): each text's occurrences as it has alone, whatever
-            // texts come before and after it, empty ones too.
+            // Many texts at once (`RUNS` of them in one loop): each text's occurrences as it has
+            // alone, whatever texts come before and after it, empty ones too.
             for round in 0..300 {
                 let n = (next(&mut x) % 14) as usize;
                 let group: Vec<&[u8]> = (0..n)

@@ -539,6 +539,13 @@ impl Dispatch<'_> {
     }
 }
 
+/// How far ahead of the last report handed to the sink each loop may read. A slow document holds up
+/// the sink, not the other loops, until they have read this many documents past it: with four, a
+/// 5 ms DOCX among documents of 0.3 ms left the other thread idle for most of those 5 ms (the mixed
+/// bench corpus took 132 ms with two threads, 1.73x less than with one). What waits is only finished
+/// reports, small next to a document being read.
+pub const WINDOW_PER_LOOP: usize = 32;
+
 /// Run reading loops and hand their reports to `sink` strictly in input order, as soon as every
 /// earlier one is in.
 ///
@@ -547,13 +554,6 @@ impl Dispatch<'_> {
 /// they are all done. No input is handed out more than a window ([`WINDOW_PER_LOOP`] per loop)
 /// ahead of the last report handed to the sink, so memory is bounded by the documents in flight and
 /// the finished reports waiting for an earlier one, not by the corpus.
-/// How far ahead of the last report handed to the sink each loop may read. A slow document holds up
-/// the sink, not the other loops, until they have read this many documents past it: with four, a
-/// 5 ms DOCX among documents of 0.3 ms left the other thread idle for most of those 5 ms (the mixed
-/// bench corpus took 132 ms with two threads, 1.73x less than with one). What waits is only finished
-/// reports, small next to a document being read.
-pub const WINDOW_PER_LOOP: usize = 32;
-
 pub fn in_input_order<R, F>(
     len: usize,
     loops: usize,
@@ -583,8 +583,8 @@ pub fn in_input_order<R, F>(
                 reports: &tx,
             })
         });
-        // (After the loops' thread is started: a thread inherits its creator's priority.)
-        let _priority = (sink_thread == SinkThread::Yielding).then(LowPriority::new);
+        // (After the loops' thread is started: a thread inherits its creator's policy.)
+        let _batch = (sink_thread == SinkThread::Yielding).then(BatchThread::new);
         let mut pending: BTreeMap<usize, DocumentReport> = BTreeMap::new();
         let mut want = 0usize;
         for (i, r) in rx.iter() {
@@ -600,13 +600,13 @@ pub fn in_input_order<R, F>(
 }
 
 /// The current thread scheduled as a batch thread while this lives (see [`SinkThread::Yielding`]).
-struct LowPriority {
+struct BatchThread {
     #[cfg(target_os = "linux")]
     was: Option<libc::c_int>,
 }
 
-impl LowPriority {
-    fn new() -> LowPriority {
+impl BatchThread {
+    fn new() -> BatchThread {
         #[cfg(target_os = "linux")]
         {
             // SAFETY: sched_getscheduler and sched_setscheduler read or write only the parameter
@@ -618,14 +618,14 @@ impl LowPriority {
                     && libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) == 0)
                     .then_some(was)
             };
-            LowPriority { was }
+            BatchThread { was }
         }
         #[cfg(not(target_os = "linux"))]
-        LowPriority {}
+        BatchThread {}
     }
 }
 
-impl Drop for LowPriority {
+impl Drop for BatchThread {
     fn drop(&mut self) {
         #[cfg(target_os = "linux")]
         if let Some(was) = self.was {
@@ -673,8 +673,8 @@ mod tests {
             for round in 0..60 {
                 let (names, all) = numbered("doc-", 24);
                 let mut order = Vec::new();
-                // (Half the rounds with the sink's thread at the lowest priority, as the command
-                // line runs it; the test thread is its own, spawned for this test.)
+                // (Half the rounds with the sink's thread a batch thread, as the command line runs
+                // it; the test thread is its own, spawned for this test.)
                 let sink_thread = if round % 2 == 0 {
                     SinkThread::Normal
                 } else {
@@ -713,6 +713,43 @@ mod tests {
         done_rx
             .recv_timeout(std::time::Duration::from_secs(120))
             .expect("scan_with deadlocked");
+    }
+
+    /// With `SinkThread::Yielding` the sink runs on a batch thread, and the thread is an ordinary
+    /// one again once the scan is over; with `Normal` it stays as it is.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_yielding_sink_runs_as_a_batch_thread_during_the_scan_only() {
+        let policy = || unsafe { libc::sched_getscheduler(0) };
+        std::thread::spawn(move || {
+            assert_eq!(policy(), libc::SCHED_OTHER);
+            for (mode, during) in [
+                (SinkThread::Yielding, libc::SCHED_BATCH),
+                (SinkThread::Normal, libc::SCHED_OTHER),
+            ] {
+                let (_, all) = numbered("doc-", 5);
+                let mut seen = Vec::new();
+                scan_with(
+                    &all,
+                    2,
+                    mode,
+                    |input| {
+                        DocumentReport::error(
+                            input.path.display().to_string(),
+                            None,
+                            "test",
+                            String::new(),
+                        )
+                    },
+                    |_| seen.push(policy()),
+                )
+                .unwrap();
+                assert_eq!(seen, vec![during; 5], "{mode:?}");
+                assert_eq!(policy(), libc::SCHED_OTHER, "after {mode:?}");
+            }
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]

@@ -128,6 +128,44 @@ pub(crate) fn ascii_word_boundaries(p: &str) -> String {
     out
 }
 
+/// `t.chars().count() <= n`, counted only when its length in bytes does not tell (a character is
+/// one to four bytes).
+fn at_most_chars(t: &str, n: usize) -> bool {
+    t.len() <= n || (t.len() <= n.saturating_mul(4) && t.chars().count() <= n)
+}
+
+/// A clause number at the start of a unit ("Article 12.3", "第十二條", "一、", "(a)").
+const CLAUSE_NUMBER: &str = r"^\s*(?:(?:article|section|clause)\s+[0-9]+(?:\.[0-9]+)*|第[一二三四五六七八九十百零〇0-9]+[條条款項项點点章節节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|[0-9]{1,3}(?:\.[0-9]{1,3})+|[0-9]{1,3}[.)]|\([0-9a-z]{1,4}\))";
+
+/// Whether a clause number ([`CLAUSE_NUMBER`], matched case-insensitively after white space) can
+/// start with `c`: the first characters of its alternatives, with their case variants ("ſection"
+/// is "section" to the case-insensitive search).
+fn may_start_clause_number(c: char) -> bool {
+    matches!(
+        c,
+        'a' | 'A'
+            | 's'
+            | 'S'
+            | '\u{17F}'
+            | 'c'
+            | 'C'
+            | '第'
+            | '一'
+            | '二'
+            | '三'
+            | '四'
+            | '五'
+            | '六'
+            | '七'
+            | '八'
+            | '九'
+            | '十'
+            | '（'
+            | '('
+            | '0'..='9'
+    )
+}
+
 fn compile_one(p: &str) -> Result<Regex, CompileError> {
     RegexBuilder::new(&ascii_word_boundaries(p))
         .case_insensitive(true)
@@ -390,9 +428,7 @@ impl Judge {
             rule_patterns,
             enumerator: Regex::new(ENUMERATOR)
                 .map_err(|e| CompileError::new(format!("enumerator: {e}")))?,
-            clause_number: compile_one(
-                r"^\s*(?:(?:article|section|clause)\s+[0-9]+(?:\.[0-9]+)*|第[一二三四五六七八九十百零〇0-9]+[條条款項项點点章節节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|[0-9]{1,3}(?:\.[0-9]{1,3})+|[0-9]{1,3}[.)]|\([0-9a-z]{1,4}\))",
-            )?,
+            clause_number: compile_one(CLAUSE_NUMBER)?,
             matcher,
             set,
         })
@@ -444,7 +480,7 @@ impl Judge {
             let spans: std::cell::OnceCell<Vec<(usize, usize)>> = std::cell::OnceCell::new();
 
             // Heading and lead-in tracking (before judging this unit's own mentions).
-            let short = t.chars().count() <= 60;
+            let short = at_most_chars(t, 60);
             let clause_number = self.clause_number_of(t);
             let heading_like = !unit.is_row
                 && !comment
@@ -461,8 +497,7 @@ impl Judge {
                     .map(|m| m.as_str().to_string());
                 leadin_cue = None;
             } else if leadin_cue.is_some() && !comment {
-                let list_item =
-                    unit.is_row || self.enumerator.is_match(t) || t.chars().count() <= 120;
+                let list_item = unit.is_row || self.enumerator.is_match(t) || at_most_chars(t, 120);
                 if !list_item {
                     leadin_cue = None;
                 }
@@ -880,6 +915,16 @@ impl Judge {
 
     /// The clause number `t` starts with ("Article 12.3", "第十二條").
     fn clause_number_of<'t>(&self, t: &'t str) -> Option<&'t str> {
+        // Most units start with none of the characters a number can start with: they are told
+        // apart without a search (the search of a unit cost more than the rest of its judging).
+        if !t
+            .trim_start()
+            .chars()
+            .next()
+            .is_some_and(may_start_clause_number)
+        {
+            return None;
+        }
         // The number is the match less its leading white space (which it cannot start with), so
         // no capture group is needed: finding a match costs a fraction of capturing one.
         self.clause_number.find(t).map(|m| m.as_str().trim())
@@ -1500,6 +1545,81 @@ mod tests {
         let doc = Document::new(Format::Pdf);
         let j = Judge::new(defaults().unwrap()).unwrap().judge(&doc);
         assert_eq!(j.verdict, Verdict::Unreadable);
+    }
+
+    /// The characters a unit must start with to be searched for a clause number are every
+    /// character that a clause number can start with: the search finds the same numbers with
+    /// the filter as without it.
+    #[test]
+    fn clause_numbers_are_found_as_the_search_alone_finds_them() {
+        let judge = Judge::new(defaults().unwrap()).unwrap();
+        let re = compile_one(CLAUSE_NUMBER).unwrap();
+        let alone = |t: &str| re.find(t).map(|m| m.as_str().trim().to_string());
+        let tails = [
+            "rticle 12.3",
+            "ection 4",
+            "lause 7",
+            "1.2 Scope",
+            "12) x",
+            "、總則",
+            "一）",
+            "十二條",
+            "a) item",
+            "iv) item",
+            "3. Term",
+        ];
+        let mut numbers = 0;
+        // Every character of the Basic Multilingual Plane and a few beyond it, at the start and
+        // after white space (which the search skips).
+        let chars = (0..=0xFFFFu32)
+            .chain([0x1_0000, 0x1_D400, 0x2_0000, 0x10_FFFF])
+            .filter_map(char::from_u32);
+        for c in chars {
+            for tail in tails {
+                for lead in ["", " ", "\u{3000}", "\u{a0}\t"] {
+                    let t = format!("{lead}{c}{tail}");
+                    let want = alone(&t);
+                    numbers += usize::from(want.is_some());
+                    assert_eq!(
+                        judge.clause_number_of(&t).map(str::to_string),
+                        want,
+                        "{t:?}"
+                    );
+                }
+            }
+        }
+        // The filter lets through what it must: numbers of every kind were found.
+        assert!(numbers > 400, "{numbers}");
+        for t in [
+            "ARTICLE 5",
+            "Section 2.1",
+            "\u{17F}ection 3",
+            "第三條",
+            "（二）",
+            "(b)",
+            "10.",
+        ] {
+            assert!(judge.clause_number_of(t).is_some(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn at_most_chars_counts_characters() {
+        for t in [
+            "",
+            "a",
+            "中",
+            "ab中文",
+            &"x".repeat(60),
+            &"中".repeat(60),
+            &"中".repeat(61),
+        ] {
+            for n in [0, 1, 2, 4, 59, 60, 61, 120, 240] {
+                assert_eq!(at_most_chars(t, n), t.chars().count() <= n, "{t:?} {n}");
+            }
+        }
+        assert!(!at_most_chars(&"😀".repeat(61), 60));
+        assert!(at_most_chars(&"😀".repeat(60), 60));
     }
 
     #[test]

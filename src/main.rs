@@ -204,6 +204,9 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     } else {
         None
     };
+    // Judged in this process: the embedded patterns start compiling before the inputs are found.
+    let mut background = (args.isolation == cli::Isolation::Thread && judge.is_none())
+        .then(|| pipeline::BackgroundJudge::start(set.clone()));
     let collect = !matches!(args.format, Format::Text | Format::Jsonl);
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
@@ -296,9 +299,11 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             Exec::Workers(tenderscan::isolate::WorkerPool::new(exe, &cfg, timeout)?)
         }
         (cli::Isolation::Thread, Some(judge)) => Exec::InProcess(Box::new(judge)),
-        (cli::Isolation::Thread, None) => {
-            Exec::InProcessWhenCompiled(pipeline::BackgroundJudge::start(set.clone()))
-        }
+        (cli::Isolation::Thread, None) => Exec::InProcessWhenCompiled(
+            background
+                .take()
+                .unwrap_or_else(|| pipeline::BackgroundJudge::start(set.clone())),
+        ),
     };
     let on_report = |r: DocumentReport| {
         if let Some(pb) = &progress {

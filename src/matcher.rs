@@ -142,7 +142,7 @@ pub struct Matcher {
     ac_patterns: Vec<AcPattern>,
     longer: Vec<Longer>,
     /// The screened expressions each `AcPattern::Literal` stands for.
-    screen_targets: Vec<usize>,
+    screen_targets: Vec<ScreenTarget>,
     /// Screened expressions without a usable literal: they may match anything.
     unscreened: Vec<usize>,
     /// How many expressions the caller of [`Matcher::with_screen`] screens (numbered first); the
@@ -387,12 +387,77 @@ fn parsed_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
 /// What the screen searches for an expression made of `alternatives` (it matches where any of
 /// them does): literals one of which each of its matches contains, or `None` when one of the
 /// alternatives has none (the expression must always be run).
+#[cfg(test)]
 fn screen_literals(alternatives: &[String]) -> Option<Vec<Vec<u8>>> {
+    whole_literals(alternatives).map(to_search)
+}
+
+/// The literals of an expression made of `alternatives`, whole (one of which each of its matches
+/// contains), without those that contain another: [`screen_literals`] searches for parts of them.
+fn whole_literals(alternatives: &[String]) -> Option<Vec<Vec<u8>>> {
     let mut lits = Vec::new();
     for p in alternatives {
         lits.extend(required_literals(p)?);
     }
-    Some(to_search(lits))
+    Some(without_containing(lits))
+}
+
+/// What the screen knows of a screened expression where it finds one of the expression's searched
+/// literals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ScreenTarget {
+    /// The expression.
+    target: usize,
+    /// `None` when the searched literal is a whole literal of the expression: it may match there.
+    /// Else a whole literal that contains the searched one and the offset of the searched one in
+    /// it: the expression may match only when that literal is there around the searched one. (A
+    /// searched literal is at most [`LITERAL_HEAD`] bytes: "informat" of "information technology
+    /// services" occurs in every "Confidential Information".)
+    around: Option<(Box<[u8]>, usize)>,
+}
+
+impl ScreenTarget {
+    /// Whether the expression may match `text`, where one of its searched literals starts at `s`.
+    #[inline]
+    fn holds(&self, text: &[u8], s: usize) -> bool {
+        match &self.around {
+            None => true,
+            Some((whole, offset)) => s
+                .checked_sub(*offset)
+                .and_then(|from| text.get(from..from.checked_add(whole.len())?))
+                .is_some_and(|t| t.eq_ignore_ascii_case(whole)),
+        }
+    }
+}
+
+/// The screen's literals for expression `target` of whole literals `whole` (lower-case, none
+/// containing another): each searched literal with what is to be checked around it. Every whole
+/// literal contains a searched one, and is checked wherever it contains one, so the expression
+/// is found possible wherever one of its whole literals occurs; and only there.
+fn screen_targets_of(target: usize, whole: &[Vec<u8>]) -> Vec<(Vec<u8>, ScreenTarget)> {
+    let mut out: Vec<(Vec<u8>, ScreenTarget)> = Vec::new();
+    for searched in to_search(whole.to_vec()) {
+        if whole.contains(&searched) {
+            // Found wherever it occurs: nothing to check around it for this expression.
+            out.push((
+                searched,
+                ScreenTarget {
+                    target,
+                    around: None,
+                },
+            ));
+            continue;
+        }
+        for w in whole {
+            for offset in 0..=w.len().saturating_sub(searched.len()) {
+                if w[offset..].starts_with(&searched) {
+                    let around = Some((w.clone().into_boxed_slice(), offset));
+                    out.push((searched.clone(), ScreenTarget { target, around }));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Longest literal searched for, in bytes: a part of a literal occurs wherever it does, and long
@@ -806,21 +871,21 @@ impl Matcher {
             .collect();
         let model_alternatives: Vec<Vec<String>> =
             models.iter().map(|(_, m)| vec![(*m).clone()]).collect();
-        // Each distinct literal once, with every expression it stands for.
-        let mut by_literal: Vec<(Vec<u8>, Vec<usize>)> = Vec::new();
+        // Each distinct searched literal once, with every expression it stands for.
+        let mut by_literal: Vec<(Vec<u8>, Vec<ScreenTarget>)> = Vec::new();
         let mut literal_index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut unscreened = Vec::new();
         for (target, alternatives) in screened.iter().chain(&model_alternatives).enumerate() {
-            let Some(lits) = screen_literals(alternatives) else {
+            let Some(whole) = whole_literals(alternatives) else {
                 unscreened.push(target);
                 continue;
             };
-            for lit in lits {
+            for (lit, st) in screen_targets_of(target, &whole) {
                 let k = *literal_index.entry(lit.clone()).or_insert_with(|| {
                     by_literal.push((lit, Vec::new()));
                     by_literal.len() - 1
                 });
-                by_literal[k].1.push(target);
+                by_literal[k].1.push(st);
             }
         }
         let mut screen_targets = Vec::new();
@@ -951,8 +1016,10 @@ impl Matcher {
                 }
             }
             AcPattern::Literal { first, end } => {
-                for &t in &self.screen_targets[*first..*end] {
-                    present.insert(t);
+                for st in &self.screen_targets[*first..*end] {
+                    if st.holds(text.as_bytes(), s) {
+                        present.insert(st.target);
+                    }
                 }
             }
         }
@@ -1593,6 +1660,66 @@ mod tests {
         // An alternative without literals leaves nothing to search for.
         assert_eq!(screened(&["交付", r"[0-9]+"]), None);
         assert_eq!(screened(&[]), Some(vec![]));
+    }
+
+    #[test]
+    fn a_cut_literal_counts_only_where_its_whole_literal_is() {
+        let set = defaults().unwrap();
+        let rules = [
+            r"\binformation technology services\b",
+            r"\b(?:desktop|laptop|notebook|personal|tablet) (?:computers?|pcs?)\b",
+            "資料中心",
+            r"\bcontract(?:s|or)?\b",
+        ];
+        let screened: Vec<Vec<String>> = rules.iter().map(|p| vec![p.to_string()]).collect();
+        let m = Matcher::with_screen(&set, &screened).unwrap();
+        let present = |t: &str| {
+            let mut p = Present::default();
+            m.find_screened(&normalize(t).text, &mut p);
+            (0..rules.len())
+                .filter(|&i| p.contains(i))
+                .collect::<Vec<_>>()
+        };
+        // The searched heads ("informat", "personal", "資料") alone: none of the rules can match.
+        assert_eq!(
+            present("Confidential Information shall be kept"),
+            [] as [usize; 0]
+        );
+        assert_eq!(present("personal data of the 資料 owner"), [] as [usize; 0]);
+        assert_eq!(present("informat"), [] as [usize; 0]);
+        // The whole literals, in any ASCII case, wherever they are in the text.
+        assert_eq!(present("Information Technology SERVICES"), [0]);
+        assert_eq!(present("x personal computers and a 資料中心"), [1, 2]);
+        assert_eq!(present("資料中心"), [2]);
+        // A whole literal that is its own search needs no check.
+        assert_eq!(present("the Contractor"), [3]);
+        // What is checked: the whole literal around each place the searched one is in it.
+        let targets = screen_targets_of(7, &[b"personal comput".to_vec(), b"contract".to_vec()]);
+        assert_eq!(
+            targets,
+            [
+                (
+                    b"contract".to_vec(),
+                    ScreenTarget {
+                        target: 7,
+                        around: None
+                    }
+                ),
+                (
+                    b"personal".to_vec(),
+                    ScreenTarget {
+                        target: 7,
+                        around: Some((b"personal comput".to_vec().into(), 0))
+                    }
+                ),
+            ]
+        );
+        // Checked at every place the searched literal is in the whole one.
+        let both: Vec<usize> = screen_targets_of(0, &[b"0123456789ab0123456789".to_vec()])
+            .iter()
+            .filter_map(|(_, t)| t.around.as_ref().map(|a| a.1))
+            .collect();
+        assert_eq!(both, [0, 12], "the head 01234567 is in it twice");
     }
 
     #[test]

@@ -218,13 +218,26 @@ impl<'a> Package<'a> {
         let start = usize::try_from(f.data_start()).ok()?;
         let input = self.bytes.get(start..start.checked_add(packed)?)?;
         let crc = f.crc32();
-        let mut out = vec![0u8; usize::try_from(size).ok()?];
+        let len = usize::try_from(size).ok()?;
+        // Not cleared first: the inflater writes every byte it reports.
+        let mut out: Vec<u8> = Vec::with_capacity(len);
         let whole = INFLATER.with(|cell| {
             let mut slot = cell.borrow_mut();
             let z = slot.get_or_insert_with(|| zlib_rs::Inflate::new(false, 15));
             z.reset(false);
-            let status = z.decompress(input, &mut out, zlib_rs::InflateFlush::Finish);
-            status == Ok(zlib_rs::Status::StreamEnd) && z.total_out() == size
+            let status = z.decompress_uninit(
+                input,
+                &mut out.spare_capacity_mut()[..len],
+                zlib_rs::InflateFlush::Finish,
+            );
+            let written = usize::try_from(z.total_out()).ok().filter(|&n| n <= len);
+            if let Some(n) = written {
+                // SAFETY: since its reset the inflater has written `total_out` bytes, from the
+                // start of the buffer it was given (the spare capacity of the empty `out`), and
+                // no more than that buffer's `len` bytes.
+                unsafe { out.set_len(n) };
+            }
+            status == Ok(zlib_rs::Status::StreamEnd) && written == Some(len)
         });
         (whole && zlib_rs::crc32::crc32(0, &out) == crc).then_some(out)
     }

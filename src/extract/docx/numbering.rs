@@ -57,25 +57,29 @@ fn tag_end(xml: &[u8], start: usize) -> Option<usize> {
 }
 
 /// The end of the element whose start tag is `xml[start..open_end]` and whose closing tag is
-/// `</` + `name` + optional white space + `>` (elements of this name do not nest).
-fn element_end(xml: &[u8], start: usize, open_end: usize, name: &[u8]) -> Option<usize> {
+/// `</` + its name + optional white space + `>` (elements of this name do not nest), `close`
+/// finding `</` + the name.
+fn element_end(
+    xml: &[u8],
+    start: usize,
+    open_end: usize,
+    close: &memchr::memmem::Finder,
+) -> Option<usize> {
     if open_end >= 2 && xml.get(open_end - 2) == Some(&b'/') && open_end - 2 >= start {
         return Some(open_end);
     }
-    let mut close = Vec::with_capacity(name.len() + 2);
-    close.extend_from_slice(b"</");
-    close.extend_from_slice(name);
+    let close_len = close.needle().len();
     let mut from = open_end;
     loop {
-        let at = from + memchr::memmem::find(xml.get(from..)?, &close)?;
-        let mut i = at + close.len();
+        let at = from + close.find(xml.get(from..)?)?;
+        let mut i = at + close_len;
         while xml.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
             i += 1;
         }
         if xml.get(i) == Some(&b'>') {
             return Some(i + 1);
         }
-        from = at + close.len();
+        from = at + close_len;
     }
 }
 
@@ -84,7 +88,12 @@ fn element_end(xml: &[u8], start: usize, open_end: usize, name: &[u8]) -> Option
 /// 90% of a file four times the size of the document). Only elements written with the usual `w:`
 /// prefix are cut, whole; anything else is left to the parser, which skips it the slow way.
 fn without_unused_styles(xml: &[u8]) -> std::borrow::Cow<'_, [u8]> {
-    let finder = memchr::memmem::Finder::new(b"<w:");
+    use memchr::memmem::Finder;
+    let finder = Finder::new(b"<w:");
+    // Built once for the part (a hundred styles are cut from Word's default template).
+    let close_style = Finder::new(b"</w:style");
+    let close_latent = Finder::new(b"</w:latentStyles");
+    let type_attr = Finder::new(b"w:type=");
     let mut out: Vec<u8> = Vec::new();
     let mut kept = 0usize;
     let mut pos = 0usize;
@@ -107,11 +116,16 @@ fn without_unused_styles(xml: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         let Some(open_end) = tag_end(xml, start) else {
             break;
         };
-        if name == b"w:style" && style_type(&xml[start..open_end]) == b"paragraph" {
+        if name == b"w:style" && style_type(&xml[start..open_end], &type_attr) == b"paragraph" {
             pos = open_end;
             continue;
         }
-        let Some(end) = element_end(xml, start, open_end, name) else {
+        let close = if name == b"w:style" {
+            &close_style
+        } else {
+            &close_latent
+        };
+        let Some(end) = element_end(xml, start, open_end, close) else {
             break;
         };
         out.extend_from_slice(&xml[kept..start]);
@@ -125,9 +139,11 @@ fn without_unused_styles(xml: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     std::borrow::Cow::Owned(out)
 }
 
-/// The `w:type` of a `<w:style ...>` start tag (`paragraph` when absent, as Word reads it).
-fn style_type(tag: &[u8]) -> &[u8] {
-    let Some(k) = memchr::memmem::find_iter(tag, b"w:type=")
+/// The `w:type` of a `<w:style ...>` start tag (`paragraph` when absent, as Word reads it);
+/// `type_attr` finds `w:type=`.
+fn style_type<'t>(tag: &'t [u8], type_attr: &memchr::memmem::Finder) -> &'t [u8] {
+    let Some(k) = type_attr
+        .find_iter(tag)
         .find(|&k| k > 0 && tag[k - 1].is_ascii_whitespace())
     else {
         return b"paragraph";

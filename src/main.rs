@@ -204,9 +204,21 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     } else {
         None
     };
-    // Judged in this process: the embedded patterns start compiling before the inputs are found.
-    let mut background = (args.isolation == cli::Isolation::Thread && judge.is_none())
-        .then(|| pipeline::BackgroundJudge::start(set.clone()));
+    /// Where documents are read and judged.
+    enum Exec {
+        Workers(tenderscan::isolate::WorkerPool),
+        InProcess(Box<Judge>),
+        InProcessWhenCompiled(pipeline::BackgroundJudge),
+    }
+    // Judging in this process is set up now: the embedded patterns compile while the inputs are
+    // found. Workers are started once the options are known (below).
+    let in_process = match (args.isolation, judge) {
+        (cli::Isolation::Process, _) => None,
+        (cli::Isolation::Thread, Some(judge)) => Some(Exec::InProcess(Box::new(judge))),
+        (cli::Isolation::Thread, None) => Some(Exec::InProcessWhenCompiled(
+            pipeline::BackgroundJudge::start(set.clone()),
+        )),
+    };
     let collect = !matches!(args.format, Format::Text | Format::Jsonl);
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
@@ -276,14 +288,9 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     let mut worst_fail = false;
     let mut io_err: Option<std::io::Error> = None;
     let mut readable = 0usize;
-    /// Where documents are read and judged.
-    enum Exec {
-        Workers(tenderscan::isolate::WorkerPool),
-        InProcess(Box<Judge>),
-        InProcessWhenCompiled(pipeline::BackgroundJudge),
-    }
-    let exec = match (args.isolation, judge) {
-        (cli::Isolation::Process, _) => {
+    let exec = match in_process {
+        Some(exec) => exec,
+        None => {
             let exe = std::env::current_exe()
                 .context("cannot find the tenderscan executable for worker processes")?;
             // Workers get a slightly shorter cooperative budget than the parent's hard stop, so they
@@ -298,12 +305,6 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             );
             Exec::Workers(tenderscan::isolate::WorkerPool::new(exe, &cfg, timeout)?)
         }
-        (cli::Isolation::Thread, Some(judge)) => Exec::InProcess(Box::new(judge)),
-        (cli::Isolation::Thread, None) => Exec::InProcessWhenCompiled(
-            background
-                .take()
-                .unwrap_or_else(|| pipeline::BackgroundJudge::start(set.clone())),
-        ),
     };
     let on_report = |r: DocumentReport| {
         if let Some(pb) = &progress {

@@ -141,7 +141,8 @@ pub struct Matcher {
     ac: Strings,
     ac_patterns: Vec<AcPattern>,
     longer: Vec<Longer>,
-    /// The screened expressions each `AcPattern::Literal` stands for.
+    /// The screened expressions each `AcPattern::Literal` stands for, each with what must be
+    /// around the literal where it is found for the expression to be possible.
     screen_targets: Vec<ScreenTarget>,
     /// Screened expressions without a usable literal: they may match anything.
     unscreened: Vec<usize>,
@@ -384,6 +385,36 @@ fn parsed_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
         .map(|(_, lits)| lits)
 }
 
+/// The characters a match of `pattern` (compiled case-insensitively) can start with, from the
+/// prefixes of its matches; `None` when they are not a small set (or a match can be empty), so
+/// that any character can start one.
+pub(crate) fn first_chars(pattern: &str) -> Option<Vec<char>> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .case_insensitive(true)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    // Four bytes hold any first character whole.
+    let seq = Extractor::new()
+        .kind(ExtractKind::Prefix)
+        .limit_literal_len(4)
+        .extract(&hir);
+    let mut chars = Vec::new();
+    for lit in seq.literals()? {
+        let first = lit
+            .as_bytes()
+            .utf8_chunks()
+            .next()?
+            .valid()
+            .chars()
+            .next()?;
+        chars.push(first);
+    }
+    chars.sort_unstable();
+    chars.dedup();
+    Some(chars)
+}
+
 /// What the screen searches for an expression made of `alternatives` (it matches where any of
 /// them does): literals one of which each of its matches contains, or `None` when one of the
 /// alternatives has none (the expression must always be run).
@@ -461,8 +492,8 @@ fn screen_targets_of(target: usize, whole: &[Vec<u8>]) -> Vec<(Vec<u8>, ScreenTa
 }
 
 /// Longest literal searched for, in bytes: a part of a literal occurs wherever it does, and long
-/// literals cost automaton states (building them cost more than the search saved) without telling
-/// much more.
+/// literals cost automaton states (building them cost more than the search saved). Where a head is
+/// found, the whole literal is compared ([`ScreenTarget::holds`]).
 const LITERAL_HEAD: usize = 8;
 
 /// The literals to search for instead of (lower-case) `lits`: their heads (their first

@@ -601,8 +601,9 @@ pub fn in_input_order<R, F>(
 
 /// The current thread scheduled as a batch thread while this lives (see [`SinkThread::Yielding`]).
 struct BatchThread {
+    /// It was an ordinary (`SCHED_OTHER`) thread and is now a batch one.
     #[cfg(target_os = "linux")]
-    was: Option<libc::c_int>,
+    switched: bool,
 }
 
 impl BatchThread {
@@ -611,14 +612,12 @@ impl BatchThread {
         {
             // SAFETY: sched_getscheduler and sched_setscheduler read or write only the parameter
             // struct passed by reference, which lives on this stack; pid 0 is the calling thread.
-            let was = unsafe {
-                let was = libc::sched_getscheduler(0);
+            let switched = unsafe {
                 let param = libc::sched_param { sched_priority: 0 };
-                (was == libc::SCHED_OTHER
-                    && libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) == 0)
-                    .then_some(was)
+                libc::sched_getscheduler(0) == libc::SCHED_OTHER
+                    && libc::sched_setscheduler(0, libc::SCHED_BATCH, &param) == 0
             };
-            BatchThread { was }
+            BatchThread { switched }
         }
         #[cfg(not(target_os = "linux"))]
         BatchThread {}
@@ -628,11 +627,11 @@ impl BatchThread {
 impl Drop for BatchThread {
     fn drop(&mut self) {
         #[cfg(target_os = "linux")]
-        if let Some(was) = self.was {
+        if self.switched {
             // SAFETY: as in `new`.
             unsafe {
                 let param = libc::sched_param { sched_priority: 0 };
-                libc::sched_setscheduler(0, was, &param);
+                libc::sched_setscheduler(0, libc::SCHED_OTHER, &param);
             }
         }
     }

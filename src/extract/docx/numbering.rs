@@ -100,10 +100,10 @@ fn without_unused_styles(xml: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     while let Some(k) = finder.find(&xml[pos..]) {
         let start = pos + k;
         let rest = &xml[start + 3..];
-        let name: &[u8] = if rest.starts_with(b"latentStyles") {
-            b"w:latentStyles"
+        let (name, close): (&[u8], _) = if rest.starts_with(b"latentStyles") {
+            (b"w:latentStyles", &close_latent)
         } else if rest.starts_with(b"style") {
-            b"w:style"
+            (b"w:style", &close_style)
         } else {
             pos = start + 3;
             continue;
@@ -120,11 +120,6 @@ fn without_unused_styles(xml: &[u8]) -> std::borrow::Cow<'_, [u8]> {
             pos = open_end;
             continue;
         }
-        let close = if name == b"w:style" {
-            &close_style
-        } else {
-            &close_latent
-        };
         let Some(end) = element_end(xml, start, open_end, close) else {
             break;
         };

@@ -87,6 +87,51 @@ fn jsonl_contract_on_fixtures() {
     assert_eq!(zh["findings"][0]["text"], "华为");
 }
 
+/// The process ends without taking down what it built (`_exit`) once its output is flushed: every
+/// byte is written first, to standard output and to an `--output` file, in both isolation modes and
+/// with the exit code of the verdicts.
+#[test]
+fn a_scan_writes_all_its_output_before_it_ends() {
+    let n_docs = std::fs::read_dir("fixtures/contracts")
+        .unwrap()
+        .filter(|e| {
+            let p = e.as_ref().unwrap().path();
+            !p.to_string_lossy().ends_with(".expected.toml")
+        })
+        .count();
+    let dir = tempfile::tempdir().unwrap();
+    for isolation in ["thread", "process"] {
+        let o = run(&[
+            "scan",
+            "fixtures/contracts",
+            "--format",
+            "jsonl",
+            "--isolation",
+            isolation,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{isolation}");
+        assert!(stdout(&o).ends_with("}\n"), "{isolation}: the last line is whole");
+        assert_eq!(jsonl(&o).len(), n_docs, "{isolation}");
+
+        let file = dir.path().join(format!("{isolation}.json"));
+        let o = run(&[
+            "scan",
+            "fixtures/contracts",
+            "--format",
+            "json",
+            "--isolation",
+            isolation,
+            "--output",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{isolation}");
+        let whole: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(whole["documents"].as_array().unwrap().len(), n_docs);
+        assert_eq!(whole["summary"]["documents"], n_docs);
+    }
+}
+
 #[test]
 fn output_is_identical_for_any_jobs() {
     let a = run(&[

@@ -7,6 +7,17 @@ use std::process::Output;
 mod common;
 use common::{bin, jsonl, run, stdout, write};
 
+/// The documents in fixtures/contracts (the files beside their expected findings).
+fn fixture_documents() -> usize {
+    std::fs::read_dir("fixtures/contracts")
+        .unwrap()
+        .filter(|e| {
+            let p = e.as_ref().unwrap().path();
+            !p.to_string_lossy().ends_with(".expected.toml")
+        })
+        .count()
+}
+
 #[test]
 fn jsonl_contract_on_fixtures() {
     let o = run(&[
@@ -23,13 +34,7 @@ fn jsonl_contract_on_fixtures() {
         "fixtures contain failing contracts"
     );
     let docs = jsonl(&o);
-    let n_docs = std::fs::read_dir("fixtures/contracts")
-        .unwrap()
-        .filter(|e| {
-            let p = e.as_ref().unwrap().path();
-            !p.to_string_lossy().ends_with(".expected.toml")
-        })
-        .count();
+    let n_docs = fixture_documents();
     assert_eq!(docs.len(), n_docs, "every document exactly once");
     let paths: Vec<&str> = docs.iter().map(|d| d["path"].as_str().unwrap()).collect();
     let mut sorted = paths.clone();
@@ -92,13 +97,7 @@ fn jsonl_contract_on_fixtures() {
 /// with the exit code of the verdicts.
 #[test]
 fn a_scan_writes_all_its_output_before_it_ends() {
-    let n_docs = std::fs::read_dir("fixtures/contracts")
-        .unwrap()
-        .filter(|e| {
-            let p = e.as_ref().unwrap().path();
-            !p.to_string_lossy().ends_with(".expected.toml")
-        })
-        .count();
+    let n_docs = fixture_documents();
     let dir = tempfile::tempdir().unwrap();
     for isolation in ["thread", "process"] {
         let o = run(&[
@@ -110,7 +109,10 @@ fn a_scan_writes_all_its_output_before_it_ends() {
             isolation,
         ]);
         assert_eq!(o.status.code(), Some(1), "{isolation}");
-        assert!(stdout(&o).ends_with("}\n"), "{isolation}: the last line is whole");
+        assert!(
+            stdout(&o).ends_with("}\n"),
+            "{isolation}: the last line is whole"
+        );
         assert_eq!(jsonl(&o).len(), n_docs, "{isolation}");
 
         let file = dir.path().join(format!("{isolation}.json"));

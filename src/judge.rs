@@ -14,6 +14,7 @@ use crate::normalize::{normalize, NormText};
 use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::{ClauseRule, PatternSet, Status};
 use regex::{Regex, RegexBuilder, RegexSetBuilder};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -186,7 +187,7 @@ struct Unit<'a> {
     text: Cow<'a, str>,
     norm: NormText,
     /// (byte offset in `text` where the block's text starts, block)
-    parts: Vec<(usize, &'a Block)>,
+    parts: SmallVec<[(usize, &'a Block); 1]>,
     is_row: bool,
 }
 
@@ -208,14 +209,15 @@ impl<'a> Unit<'a> {
 }
 
 fn units(doc: &Document) -> Vec<Unit<'_>> {
-    let mut out: Vec<Unit> = Vec::new();
+    // A unit per block at most (the cells of a row make one).
+    let mut out: Vec<Unit> = Vec::with_capacity(doc.blocks.len());
     let mut i = 0;
     let blocks = &doc.blocks;
     while i < blocks.len() {
         let b = &blocks[i];
         if let (BlockKind::TableCell, Some(cell)) = (b.kind, b.location.cell) {
             let mut text = String::new();
-            let mut parts = Vec::new();
+            let mut parts = SmallVec::new();
             let mut j = i;
             while j < blocks.len() {
                 let c = &blocks[j];
@@ -249,7 +251,7 @@ fn units(doc: &Document) -> Vec<Unit<'_>> {
         out.push(Unit {
             text: Cow::Borrowed(&b.text),
             norm,
-            parts: vec![(0, b)],
+            parts: smallvec::smallvec![(0, b)],
             is_row: false,
         });
         i += 1;

@@ -72,7 +72,7 @@ fn run(cli: Cli) -> Result<u8> {
                 }
                 Judge::new(set).map_err(|e| e.to_string())
             })?;
-            Ok(0)
+            exit_now(0)
         }
         Command::Extract(args) => {
             let bytes =
@@ -210,15 +210,6 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         InProcess(Box<Judge>),
         InProcessWhenCompiled(pipeline::BackgroundJudge),
     }
-    // Judging in this process is set up now: the embedded patterns compile while the inputs are
-    // found. Workers are started once the options are known (below).
-    let in_process = match (args.isolation, judge) {
-        (cli::Isolation::Process, _) => None,
-        (cli::Isolation::Thread, Some(judge)) => Some(Exec::InProcess(Box::new(judge))),
-        (cli::Isolation::Thread, None) => Some(Exec::InProcessWhenCompiled(
-            pipeline::BackgroundJudge::start(set.clone()),
-        )),
-    };
     let collect = !matches!(args.format, Format::Text | Format::Jsonl);
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
@@ -234,6 +225,17 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     if let Some((k, n)) = args.shard {
         found.inputs = pipeline::shard(found.inputs, k, n);
     }
+    // Judging in this process is set up once the inputs are found: the embedded patterns compile
+    // while the first documents are read. (Started before the inputs were found, the compiling
+    // thread often ran on the same core as the search for them, and held it up by up to 3 ms while
+    // the other core was idle.) Workers are started once the options are known (below).
+    let in_process = match (args.isolation, judge) {
+        (cli::Isolation::Process, _) => None,
+        (cli::Isolation::Thread, Some(judge)) => Some(Exec::InProcess(Box::new(judge))),
+        (cli::Isolation::Thread, None) => Some(Exec::InProcessWhenCompiled(
+            pipeline::BackgroundJudge::start(set.clone()),
+        )),
+    };
     let timeout = std::time::Duration::from_secs_f64(args.timeout_per_doc.clamp(0.001, 1e9));
     let opts = ScanOptions {
         jobs: args.jobs,
@@ -390,5 +392,16 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         eprintln!("tenderscan: no input could be read");
         return Ok(2);
     }
-    Ok(if worst_fail { 1 } else { 0 })
+    exit_now(if worst_fail { 1 } else { 0 })
+}
+
+/// Ends the process once its output is written and flushed, without taking down what it built: the
+/// compiled patterns alone are tens of thousands of allocations, and the allocator then hands its
+/// memory back page by page, all of which the kernel does at once when the process ends. Only for
+/// when nothing is left to do: every worker process has been reaped and every file written.
+fn exit_now(code: u8) -> ! {
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` ends the process; nothing of ours runs after it.
+    unsafe { libc::_exit(i32::from(code)) }
 }

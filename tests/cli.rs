@@ -7,6 +7,17 @@ use std::process::Output;
 mod common;
 use common::{bin, jsonl, run, stdout, write};
 
+/// The documents in fixtures/contracts (the files beside their expected findings).
+fn fixture_documents() -> usize {
+    std::fs::read_dir("fixtures/contracts")
+        .unwrap()
+        .filter(|e| {
+            let p = e.as_ref().unwrap().path();
+            !p.to_string_lossy().ends_with(".expected.toml")
+        })
+        .count()
+}
+
 #[test]
 fn jsonl_contract_on_fixtures() {
     let o = run(&[
@@ -23,13 +34,7 @@ fn jsonl_contract_on_fixtures() {
         "fixtures contain failing contracts"
     );
     let docs = jsonl(&o);
-    let n_docs = std::fs::read_dir("fixtures/contracts")
-        .unwrap()
-        .filter(|e| {
-            let p = e.as_ref().unwrap().path();
-            !p.to_string_lossy().ends_with(".expected.toml")
-        })
-        .count();
+    let n_docs = fixture_documents();
     assert_eq!(docs.len(), n_docs, "every document exactly once");
     let paths: Vec<&str> = docs.iter().map(|d| d["path"].as_str().unwrap()).collect();
     let mut sorted = paths.clone();
@@ -85,6 +90,48 @@ fn jsonl_contract_on_fixtures() {
     assert_eq!(zh["findings"][0]["entity"], "huawei");
     assert_eq!(zh["findings"][0]["disposition"], "violation");
     assert_eq!(zh["findings"][0]["text"], "华为");
+}
+
+/// The process ends without taking down what it built (`_exit`) once its output is flushed: every
+/// byte is written first, to standard output and to an `--output` file, in both isolation modes and
+/// with the exit code of the verdicts.
+#[test]
+fn a_scan_writes_all_its_output_before_it_ends() {
+    let n_docs = fixture_documents();
+    let dir = tempfile::tempdir().unwrap();
+    for isolation in ["thread", "process"] {
+        let o = run(&[
+            "scan",
+            "fixtures/contracts",
+            "--format",
+            "jsonl",
+            "--isolation",
+            isolation,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{isolation}");
+        assert!(
+            stdout(&o).ends_with("}\n"),
+            "{isolation}: the last line is whole"
+        );
+        assert_eq!(jsonl(&o).len(), n_docs, "{isolation}");
+
+        let file = dir.path().join(format!("{isolation}.json"));
+        let o = run(&[
+            "scan",
+            "fixtures/contracts",
+            "--format",
+            "json",
+            "--isolation",
+            isolation,
+            "--output",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{isolation}");
+        let whole: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        assert_eq!(whole["documents"].as_array().unwrap().len(), n_docs);
+        assert_eq!(whole["summary"]["documents"], n_docs);
+    }
 }
 
 #[test]

@@ -792,6 +792,7 @@ impl<'s, 'f> Shower<'s, 'f> {
 
     /// Before a string's glyphs: what stays the same for them (kept from the previous string
     /// of the array while the text matrix's linear part stays the same).
+    #[inline(always)]
     fn begin_string(&mut self) {
         if self.lin.is_none() {
             self.lin = Some(Linear::new(&self.tm, self.show));
@@ -800,6 +801,7 @@ impl<'s, 'f> Shower<'s, 'f> {
             (if self.sep { flag::SEP } else { 0 }) | (if self.first { flag::OP_START } else { 0 });
     }
 
+    #[inline(always)]
     fn end_string(&mut self) {
         self.first = false;
         self.sep = false;
@@ -955,9 +957,11 @@ impl TextSink for FastArray<'_, '_> {
     fn num(&mut self, v: f32) {
         self.shower.num(v);
     }
+    #[inline(always)]
     fn begin_str(&mut self) {
         self.shower.begin_string();
     }
+    #[inline(always)]
     fn end_str(&mut self) {
         self.shower.end_string();
     }

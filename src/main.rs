@@ -49,10 +49,12 @@ fn load_patterns(dirs: &[std::path::PathBuf]) -> Result<PatternSet> {
 }
 
 /// Transparent huge pages off for this process and the workers it starts (the setting is inherited).
-/// mimalloc asks for them on its arenas, so each first touch of a 2 MiB region made the kernel clear
-/// all of it, and resident memory stood at the arenas' size rather than what was used: 85 MB against
-/// 35 MB on the 200-PDF bench corpus with `--jobs 2`, at the same speed. Nothing changes when the call
-/// is refused (an old kernel).
+/// With huge pages, each first touch of a 2 MiB region of mimalloc's arenas made the kernel clear all
+/// of it, and resident memory stood at the arenas' size rather than what was used: 85 MB against 35 MB
+/// on the 200-PDF bench corpus with `--jobs 2`, at the same speed. mimalloc no longer asks for them
+/// (its `no_thp` feature, Cargo.toml: its first arena is reserved before `main`, so before this call);
+/// this covers kernels that give them unasked (`enabled` set to `always`). Nothing changes when the
+/// call is refused (an old kernel).
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes plain integer arguments and touches no memory of ours.

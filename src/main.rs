@@ -206,12 +206,6 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     } else {
         None
     };
-    /// Where documents are read and judged.
-    enum Exec {
-        Workers(tenderscan::isolate::WorkerPool),
-        InProcess(Box<Judge>),
-        InProcessWhenCompiled(pipeline::BackgroundJudge),
-    }
     let collect = !matches!(args.format, Format::Text | Format::Jsonl);
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
@@ -227,17 +221,6 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     if let Some((k, n)) = args.shard {
         found.inputs = pipeline::shard(found.inputs, k, n);
     }
-    // Judging in this process is set up once the inputs are found: the embedded patterns compile
-    // while the first documents are read. (Started before the inputs were found, the compiling
-    // thread often ran on the same core as the search for them, and held it up by up to 3 ms while
-    // the other core was idle.) Workers are started once the options are known (below).
-    let in_process = match (args.isolation, judge) {
-        (cli::Isolation::Process, _) => None,
-        (cli::Isolation::Thread, Some(judge)) => Some(Exec::InProcess(Box::new(judge))),
-        (cli::Isolation::Thread, None) => Some(Exec::InProcessWhenCompiled(
-            pipeline::BackgroundJudge::start(set.clone()),
-        )),
-    };
     let timeout = std::time::Duration::from_secs_f64(args.timeout_per_doc.clamp(0.001, 1e9));
     let opts = ScanOptions {
         jobs: args.jobs,
@@ -292,9 +275,21 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     let mut worst_fail = false;
     let mut io_err: Option<std::io::Error> = None;
     let mut readable = 0usize;
-    let exec = match in_process {
-        Some(exec) => exec,
-        None => {
+    /// Where documents are read and judged.
+    enum Exec {
+        Workers(tenderscan::isolate::WorkerPool),
+        InProcess(Box<Judge>),
+        InProcessWhenCompiled(pipeline::BackgroundJudge),
+    }
+    // Set up once the inputs are found: the embedded patterns compile while the first documents
+    // are read. (Started before the inputs were found, the compiling thread often ran on the same
+    // core as the search for them, and held it up by up to 3 ms while the other core was idle.)
+    let exec = match (args.isolation, judge) {
+        (cli::Isolation::Thread, Some(judge)) => Exec::InProcess(Box::new(judge)),
+        (cli::Isolation::Thread, None) => {
+            Exec::InProcessWhenCompiled(pipeline::BackgroundJudge::start(set.clone()))
+        }
+        (cli::Isolation::Process, _) => {
             let exe = std::env::current_exe()
                 .context("cannot find the tenderscan executable for worker processes")?;
             // Workers get a slightly shorter cooperative budget than the parent's hard stop, so they

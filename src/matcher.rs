@@ -417,14 +417,16 @@ pub(crate) fn first_chars(pattern: &str) -> Option<Vec<char>> {
 
 /// What the screen searches for an expression made of `alternatives` (it matches where any of
 /// them does): literals one of which each of its matches contains, or `None` when one of the
-/// alternatives has none (the expression must always be run).
+/// alternatives has none (the expression must always be run). The tests' view of what
+/// [`Matcher::with_screen`] searches for each expression (through [`screen_targets_of`]).
 #[cfg(test)]
 fn screen_literals(alternatives: &[String]) -> Option<Vec<Vec<u8>>> {
     whole_literals(alternatives).map(to_search)
 }
 
 /// The literals of an expression made of `alternatives`, whole (one of which each of its matches
-/// contains), without those that contain another: [`screen_literals`] searches for parts of them.
+/// contains), without those that contain another. The screen searches for parts of them
+/// ([`to_search`]) and compares the whole literal where a part is found ([`screen_targets_of`]).
 fn whole_literals(alternatives: &[String]) -> Option<Vec<Vec<u8>>> {
     let mut lits = Vec::new();
     for p in alternatives {

@@ -31,6 +31,9 @@ impl FindingKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Disposition {
+    /// Named in a document that is not a procurement (a report, manual, product page, article), or
+    /// in a glossary entry: nothing is bought, so the verdict does not change.
+    Mentioned,
     /// The clause prohibits, excludes, removes or replaces it: compliant.
     Excluded,
     /// The vendor is only under review on the active lists, or the context is unclear.
@@ -42,6 +45,7 @@ pub enum Disposition {
 impl Disposition {
     pub fn as_str(self) -> &'static str {
         match self {
+            Disposition::Mentioned => "mentioned",
             Disposition::Excluded => "excluded",
             Disposition::Review => "review",
             Disposition::Violation => "violation",
@@ -52,6 +56,8 @@ impl Disposition {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Severity {
+    /// A `mentioned` finding: for information.
+    Info,
     Low,
     Medium,
     High,
@@ -60,6 +66,7 @@ pub enum Severity {
 impl Severity {
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Info => "info",
             Severity::Low => "low",
             Severity::Medium => "medium",
             Severity::High => "high",
@@ -183,6 +190,30 @@ pub struct ClauseFacts {
     pub scopes: Vec<String>,
     /// Sourcing-clause rule ids that matched.
     pub sourcing_clauses: Vec<String>,
+    /// The words that put the document in each scope, one per scope, in document order.
+    #[serde(default)]
+    pub scope_evidence: Vec<Evidence>,
+    /// The clause that satisfied each sourcing rule, one per rule.
+    #[serde(default)]
+    pub sourcing_evidence: Vec<Evidence>,
+    /// Whether the document's kind is a procurement (judged for supply and for a missing clause).
+    #[serde(default)]
+    pub procurement_document: bool,
+    /// The words that decided the document's kind (a title, a form number), when any did.
+    #[serde(default)]
+    pub document_kind_evidence: Option<Evidence>,
+}
+
+/// Where a document-level fact was seen: the rule, the clause and its place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evidence {
+    pub rule: String,
+    /// The matched words as written.
+    pub text: String,
+    /// The clause around them, whitespace collapsed.
+    pub excerpt: String,
+    pub page: Option<u32>,
+    pub paragraph: Option<u32>,
 }
 
 /// Everything tenderscan says about one input path.
@@ -200,6 +231,10 @@ pub struct DocumentReport {
     pub pages: Option<u32>,
     pub pages_without_text: Option<u32>,
     pub verdict: Verdict,
+    /// What the document is: a `[[document-kind]]` id of `patterns/judging.toml` (`solicitation`,
+    /// `contract`, `report`, `other`, ...); `null` when it could not be read.
+    #[serde(default)]
+    pub document_kind: Option<String>,
     pub facts: ClauseFacts,
     pub findings: Vec<Finding>,
     pub warnings: Vec<String>,
@@ -221,6 +256,7 @@ impl DocumentReport {
             pages: None,
             pages_without_text: None,
             verdict: Verdict::Unreadable,
+            document_kind: None,
             facts: ClauseFacts::default(),
             findings: Vec::new(),
             warnings: Vec::new(),

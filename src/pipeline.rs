@@ -366,6 +366,7 @@ where
                 } else {
                     j.verdict
                 },
+                document_kind: j.document_kind,
                 facts: j.facts,
                 inventory: crate::inventory::totals(&j.findings),
                 findings: j.findings,

@@ -42,7 +42,14 @@ fn jsonl_contract_on_fixtures() {
     assert_eq!(paths, sorted, "input order is sorted path order");
     for d in &docs {
         for key in [
-            "path", "format", "status", "error", "pages", "verdict", "findings",
+            "path",
+            "format",
+            "status",
+            "error",
+            "pages",
+            "verdict",
+            "document_kind",
+            "findings",
         ] {
             assert!(d.get(key).is_some(), "document lacks {key}: {d}");
         }
@@ -67,13 +74,13 @@ fn jsonl_contract_on_fixtures() {
             let kind = f["kind"].as_str().unwrap();
             assert!(["mention", "missing-clause", "permissive-clause"].contains(&kind));
             if kind == "mention" {
-                assert!(["violation", "excluded", "review"]
+                assert!(["violation", "excluded", "review", "mentioned"]
                     .contains(&f["disposition"].as_str().unwrap()));
                 assert!(f["entity"].is_string() && f["list"].is_string());
             } else {
                 assert!(f["entity"].is_null() && f["disposition"].is_null());
             }
-            assert!(["high", "medium", "low"].contains(&f["severity"].as_str().unwrap()));
+            assert!(["high", "medium", "low", "info"].contains(&f["severity"].as_str().unwrap()));
         }
     }
     let zh = docs

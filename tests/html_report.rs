@@ -162,7 +162,7 @@ fn html_report_in_a_headless_browser() {
             .unwrap_or_else(|| panic!("no entity row for {e}"))
             .as_str()
             .to_string();
-        for d in ["violation", "review", "excluded"] {
+        for d in ["violation", "review", "excluded", "mentioned"] {
             let want = by.get(d).and_then(|n| n.as_u64()).unwrap_or(0);
             assert!(
                 row.contains(&format!(r#"data-disposition="{d}" data-count="{want}""#)),

@@ -252,9 +252,9 @@ fn sarif_validates_against_the_official_schema() {
         ("missing-clause.computers", "error"),
         ("mention.huawei", "error"),
         ("mention.lenovo", "warning"),
+        // "shall not supply ZTE equipment" bars a covered vendor: a sourcing clause, so the
+        // "Lenovo laptops" it buys raise no missing-clause.
         ("mention.zte", "note"),
-        // "Lenovo laptops": in scope, and nothing bars PRC vendors.
-        ("missing-clause.computers", "error"),
         ("unreadable", "error"),
     ]
     .iter()

@@ -1,10 +1,13 @@
 //! Loading and validating pattern files.
 //!
 //! A pattern folder holds `*.toml` files; each may contain any of `[[list]]`, `[[entity]]`, `[[scope]]`,
-//! `[[sourcing-clause]]`, `[[permissive-clause]]` and `[cues]`. Unknown keys are errors (a misspelt
+//! `[[sourcing-clause]]`, `[[permissive-clause]]`, `[cues]`, `[[document-kind]]` and `[sourcing-concepts]`. Unknown keys are errors (a misspelt
 //! `aliasses` must not silently match nothing). Every error names the file and line.
 
-use super::{ClauseRule, Cues, Entity, List, PatternSet};
+use super::{
+    ClauseRule, Cues, DocumentKindRule, Entity, List, NameContext, PatternSet, ScopeContext,
+    SourcingConcepts,
+};
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::OnceLock;
@@ -36,6 +39,14 @@ struct PatternFile {
     permissive_clause: Vec<ClauseRule>,
     #[serde(default)]
     cues: Option<Cues>,
+    #[serde(default)]
+    document_kind: Vec<DocumentKindRule>,
+    #[serde(default)]
+    sourcing_concepts: Option<SourcingConcepts>,
+    #[serde(default)]
+    scope_context: Option<ScopeContext>,
+    #[serde(default)]
+    name_context: Option<NameContext>,
 }
 
 /// The shipped pattern files, embedded at build time so the binary runs from any folder.
@@ -51,6 +62,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "patterns/rules.toml",
         include_str!("../../patterns/rules.toml"),
+    ),
+    (
+        "patterns/judging.toml",
+        include_str!("../../patterns/judging.toml"),
     ),
 ];
 
@@ -118,8 +133,21 @@ pub fn has_embedded_regexes(set: &PatternSet) -> bool {
             .chain(&s.permissive_clauses)
             .flat_map(|r| &r.patterns)
     }
+    fn kinds(s: &PatternSet) -> impl Iterator<Item = &String> {
+        s.document_kinds
+            .iter()
+            .flat_map(|k| k.title.iter().chain(&k.signals))
+    }
     match embedded() {
-        Ok(d) => models(set).eq(models(d)) && rules(set).eq(rules(d)) && set.cues == d.cues,
+        Ok(d) => {
+            models(set).eq(models(d))
+                && rules(set).eq(rules(d))
+                && set.cues == d.cues
+                && kinds(set).eq(kinds(d))
+                && set.sourcing_concepts == d.sourcing_concepts
+                && set.scope_context == d.scope_context
+                && set.name_context == d.name_context
+        }
         Err(_) => false,
     }
 }
@@ -225,6 +253,10 @@ fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternE
             sourcing_clauses: file.sourcing_clause,
             permissive_clauses: file.permissive_clause,
             cues: file.cues.unwrap_or_default(),
+            document_kinds: file.document_kind,
+            sourcing_concepts: file.sourcing_concepts.unwrap_or_default(),
+            scope_context: file.scope_context.unwrap_or_default(),
+            name_context: file.name_context.unwrap_or_default(),
         };
         set.merge(part);
     }
@@ -359,6 +391,17 @@ fn validate_file(src: &Source, file: &PatternFile) -> Result<(), PatternError> {
                 ));
             }
         }
+        for a in &e.ambiguous {
+            if !e.aliases.contains(a) && !e.brands.contains(a) {
+                return Err(src.err(
+                    a,
+                    format!(
+                        "entity '{}': ambiguous name {a:?} is not one of its aliases or brands",
+                        e.id
+                    ),
+                ));
+            }
+        }
         for m in &e.models {
             check_regex(src, m, &format!("entity '{}' model", e.id))?;
         }
@@ -396,12 +439,52 @@ fn validate_file(src: &Source, file: &PatternFile) -> Result<(), PatternError> {
             }
         }
     }
+    for k in &file.document_kind {
+        if !valid_id(&k.id) {
+            return Err(src.err(&k.id, format!("invalid document-kind id '{}'", k.id)));
+        }
+        if !seen.insert(("document-kind", k.id.clone())) {
+            return Err(src.err(
+                &k.id,
+                format!("document-kind '{}' defined twice in one file", k.id),
+            ));
+        }
+        if k.title.is_empty() && k.signals.is_empty() {
+            return Err(src.err(
+                &k.id,
+                format!("document-kind '{}' has no title or signals patterns", k.id),
+            ));
+        }
+        for p in k.title.iter().chain(&k.signals) {
+            check_regex(src, p, &format!("document-kind '{}'", k.id))?;
+        }
+    }
+    if let Some(c) = &file.sourcing_concepts {
+        for (name, v) in c.named() {
+            for p in v {
+                check_regex(src, p, &format!("sourcing-concepts.{name}"))?;
+            }
+        }
+    }
+    if let Some(c) = &file.scope_context {
+        for (name, v) in c.named() {
+            for p in v {
+                check_regex(src, p, &format!("scope-context.{name}"))?;
+            }
+        }
+    }
+    if let Some(c) = &file.name_context {
+        for p in &c.words {
+            check_regex(src, p, "name-context.words")?;
+        }
+    }
     if let Some(c) = &file.cues {
         for (name, v) in [
             ("prohibition", &c.prohibition),
             ("removal", &c.removal),
             ("replacement", &c.replacement),
             ("supply", &c.supply),
+            ("strong-supply", &c.strong_supply),
             ("prohibited-list", &c.prohibited_list),
         ] {
             for p in v {

@@ -76,6 +76,10 @@ pub struct Entity {
     pub models: Vec<String>,
     #[serde(default)]
     pub guards: Vec<String>,
+    /// Names among `aliases` that are also ordinary words: they count only with product or company
+    /// context in their clause (`[name-context]`).
+    #[serde(default)]
+    pub ambiguous: Vec<String>,
     #[serde(default = "default_certainty")]
     pub certainty: String,
     #[serde(default)]
@@ -115,6 +119,9 @@ pub struct Cues {
     pub replacement: Vec<String>,
     #[serde(default)]
     pub supply: Vec<String>,
+    /// Supply signals strong enough to outweigh a prohibition after the mention.
+    #[serde(default)]
+    pub strong_supply: Vec<String>,
     #[serde(default)]
     pub prohibited_list: Vec<String>,
 }
@@ -125,8 +132,102 @@ impl Cues {
         self.removal.extend(other.removal);
         self.replacement.extend(other.replacement);
         self.supply.extend(other.supply);
+        self.strong_supply.extend(other.strong_supply);
         self.prohibited_list.extend(other.prohibited_list);
     }
+}
+
+/// A kind of document (`solicitation`, `contract`, `report`, ...) and the wording that shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DocumentKindRule {
+    pub id: String,
+    pub label: String,
+    /// Whether a document of this kind is a procurement: judged for supply and for a missing
+    /// sourcing clause. The others only mention vendors.
+    pub procurement: bool,
+    /// Counted in the title region: the first paragraphs and the headings.
+    #[serde(default)]
+    pub title: Vec<String>,
+    /// Counted anywhere in the document.
+    #[serde(default)]
+    pub signals: Vec<String>,
+}
+
+/// The concept lexicons a sourcing clause is built from (see `patterns/judging.toml`): a
+/// restriction over a subject (brand, maker, origin, components, vendor) naming the PRC or a covered
+/// vendor, in one clause; or a legal reference alone. `inverse` words undo a restriction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SourcingConcepts {
+    #[serde(default)]
+    pub restriction: Vec<String>,
+    #[serde(default)]
+    pub subject: Vec<String>,
+    #[serde(default)]
+    pub prc: Vec<String>,
+    #[serde(default)]
+    pub legal: Vec<String>,
+    #[serde(default)]
+    pub inverse: Vec<String>,
+}
+
+impl SourcingConcepts {
+    fn extend(&mut self, other: SourcingConcepts) {
+        self.restriction.extend(other.restriction);
+        self.subject.extend(other.subject);
+        self.prc.extend(other.prc);
+        self.legal.extend(other.legal);
+        self.inverse.extend(other.inverse);
+    }
+
+    /// Each lexicon with its name, in a fixed order.
+    pub fn named(&self) -> [(&'static str, &[String]); 5] {
+        [
+            ("restriction", &self.restriction),
+            ("subject", &self.subject),
+            ("prc", &self.prc),
+            ("legal", &self.legal),
+            ("inverse", &self.inverse),
+        ]
+    }
+}
+
+/// Where a scope word counts (see `patterns/judging.toml`): acquisition words in its clause, a
+/// heading about what is bought; never in a definition.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ScopeContext {
+    #[serde(default)]
+    pub acquisition: Vec<String>,
+    #[serde(default)]
+    pub heading: Vec<String>,
+    #[serde(default)]
+    pub definition: Vec<String>,
+}
+
+impl ScopeContext {
+    fn extend(&mut self, other: ScopeContext) {
+        self.acquisition.extend(other.acquisition);
+        self.heading.extend(other.heading);
+        self.definition.extend(other.definition);
+    }
+
+    pub fn named(&self) -> [(&'static str, &[String]); 3] {
+        [
+            ("acquisition", &self.acquisition),
+            ("heading", &self.heading),
+            ("definition", &self.definition),
+        ]
+    }
+}
+
+/// The product or company words that make an ambiguous name (聯想, 大華) a vendor's.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct NameContext {
+    #[serde(default)]
+    pub words: Vec<String>,
 }
 
 /// Everything loaded from one or more pattern folders.
@@ -142,6 +243,11 @@ pub struct PatternSet {
     pub sourcing_clauses: Vec<ClauseRule>,
     pub permissive_clauses: Vec<ClauseRule>,
     pub cues: Cues,
+    /// Document kinds, in the order they are tried (ties go to the earlier).
+    pub document_kinds: Vec<DocumentKindRule>,
+    pub sourcing_concepts: SourcingConcepts,
+    pub scope_context: ScopeContext,
+    pub name_context: NameContext,
 }
 
 impl PatternSet {
@@ -178,6 +284,10 @@ impl PatternSet {
             |r| &r.id,
         );
         self.cues.extend(other.cues);
+        merge_by_id(&mut self.document_kinds, other.document_kinds, |k| &k.id);
+        self.sourcing_concepts.extend(other.sourcing_concepts);
+        self.scope_context.extend(other.scope_context);
+        self.name_context.words.extend(other.name_context.words);
     }
 
     /// Keep only the named lists. Unknown ids are an error listing the known ones.

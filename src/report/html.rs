@@ -390,7 +390,7 @@ pub fn render(docs: &[DocumentReport], s: &Summary, set: &PatternSet) -> String 
     h.push_str("</div>");
 
     if !s.entities.is_empty() {
-        h.push_str("<h3>Entities found</h3><table id=\"entities\"><thead><tr><th>Entity</th><th>Name</th><th class=\"num\">Violation</th><th class=\"num\">Review</th><th class=\"num\">Excluded</th><th>Lists</th></tr></thead><tbody>");
+        h.push_str("<h3>Entities found</h3><table id=\"entities\"><thead><tr><th>Entity</th><th>Name</th><th class=\"num\">Violation</th><th class=\"num\">Review</th><th class=\"num\">Excluded</th><th class=\"num\">Mentioned</th><th>Lists</th></tr></thead><tbody>");
         for (e, by) in &s.entities {
             let name = set.entity(e).map(|x| x.name.as_str()).unwrap_or("");
             let _ = write!(
@@ -399,7 +399,7 @@ pub fn render(docs: &[DocumentReport], s: &Summary, set: &PatternSet) -> String 
                 escape(e),
                 escape(name)
             );
-            for d in ["violation", "review", "excluded"] {
+            for d in ["violation", "review", "excluded", "mentioned"] {
                 let n = by.get(d).copied().unwrap_or(0);
                 let _ = write!(
                     h,

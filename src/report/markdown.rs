@@ -61,17 +61,18 @@ pub fn write_markdown<W: Write>(
     if !s.entities.is_empty() {
         writeln!(
             out,
-            "| Entity | Violation | Review | Excluded |\n| --- | ---: | ---: | ---: |"
+            "| Entity | Violation | Review | Excluded | Mentioned |\n| --- | ---: | ---: | ---: | ---: |"
         )?;
         for (e, by) in &s.entities {
             let n = |d: &str| by.get(d).copied().unwrap_or(0);
             writeln!(
                 out,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 cell(e),
                 n("violation"),
                 n("review"),
-                n("excluded")
+                n("excluded"),
+                n("mentioned")
             )?;
         }
         writeln!(out)?;

@@ -22,7 +22,7 @@ pub const SCHEMA_URI: &str =
 pub fn level(f: &Finding) -> &'static str {
     match (f.kind, f.disposition) {
         (FindingKind::Mention, Some(Disposition::Review)) => "warning",
-        (FindingKind::Mention, Some(Disposition::Excluded)) => "note",
+        (FindingKind::Mention, Some(Disposition::Excluded | Disposition::Mentioned)) => "note",
         _ => "error",
     }
 }

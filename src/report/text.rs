@@ -90,6 +90,7 @@ impl TextPrinter {
         let label = match (f.kind, f.disposition) {
             (FindingKind::Mention, Some(Disposition::Violation)) => self.paint("VIOLATION", RED),
             (FindingKind::Mention, Some(Disposition::Review)) => self.paint("REVIEW", YELLOW),
+            (FindingKind::Mention, Some(Disposition::Mentioned)) => self.paint("mentioned", ""),
             (FindingKind::Mention, _) => self.paint("excluded", GREEN),
             (FindingKind::MissingClause, _) => self.paint("MISSING CLAUSE", RED),
             (FindingKind::PermissiveClause, _) => self.paint("PERMISSIVE CLAUSE", RED),

@@ -7,12 +7,17 @@
 //! prohibited brands, and by the heading of the section it sits in. Conflicting signals resolve to the
 //! stricter outcome, and every finding names the cue that decided it.
 
+mod concepts;
+mod kind;
+
 use crate::document::{Block, BlockKind, Document};
 use crate::finding::{ClauseFacts, Disposition, Finding, FindingKind, Severity, TablePos, Verdict};
 use crate::matcher::{CompileError, Found, Hit, LazyRegex, Matcher, Present, Via};
 use crate::normalize::{normalize, NormText};
 use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::{ClauseRule, PatternSet, Status};
+use concepts::{EXCLUDED_VENDOR, TITLE_PARAGRAPHS};
+use kind::{CompiledKind, KindEvidence};
 use regex::{Regex, RegexBuilder, RegexSetBuilder};
 use smallvec::{smallvec, SmallVec};
 use std::borrow::Cow;
@@ -36,6 +41,25 @@ pub struct Judge {
     supply: Cue,
     strong_supply: Cue,
     prohibited_list: Cue,
+    /// Document kinds, their patterns numbered among `rule_patterns`.
+    kinds: Vec<CompiledKind>,
+    /// Sourcing concepts (`[sourcing-concepts]`).
+    restriction: Cue,
+    subject: Cue,
+    prc: Cue,
+    legal: Cue,
+    inverse: Cue,
+    /// Where a scope word counts (`[scope-context]`).
+    acquisition: Cue,
+    buying_heading: Cue,
+    definition: Cue,
+    /// Product or company words that make an ambiguous name a vendor's (`[name-context]`).
+    name_context: Cue,
+    /// Per entity, its ambiguous names, normalised.
+    ambiguous: Vec<Vec<String>>,
+    /// A glossary or acronym entry ("HIK – Hangzhou Hikvision ...").
+    glossary_entry: Regex,
+    glossary_heading: Regex,
     /// A clause number at the start of a unit, after white space ([`CLAUSE_NUMBER_BODY`]).
     clause_number: Regex,
     /// The characters a clause number can start with (sorted), derived from its expression: a
@@ -93,6 +117,8 @@ pub struct Judgement {
     pub findings: Vec<Finding>,
     pub facts: ClauseFacts,
     pub verdict: Verdict,
+    /// The document's kind (`[[document-kind]]` id, or `other`).
+    pub document_kind: Option<String>,
 }
 
 /// Rewrite every `\b`/`\B` outside a character class as an ASCII word boundary, `(?-u:\b)`.
@@ -311,12 +337,22 @@ fn clause_of(spans: &[(usize, usize)], pos: usize) -> (usize, usize) {
         .unwrap_or((0, 0))
 }
 
+/// An acronym or short name, a dash or colon, then what it stands for.
+const GLOSSARY_ENTRY: &str = r"^\s*[\p{Lu}0-9][\p{Lu}0-9&./]{1,11}\s*(?:[–—=:：]|-\s|\t)";
+
+/// Words that make a section a glossary, whose entries only name a vendor.
+const GLOSSARY_HEADING: &str = r"(?i)\b(?:glossary|acronyms|abbreviations|list of (?:acronyms|abbreviations)|terms and definitions)\b|名詞定義|名詞解釋|縮寫|用語定義";
+
 const ENUMERATOR: &str = r"^\s*(?:\(?[0-9]{1,3}(?:\.[0-9]{1,3})*[.)、]?\s|\(?[a-zA-Z]\)\s|\([ivxlcIVXLC]{1,5}\)\s|[•·▪\-–*]\s|第[一二三四五六七八九十百零〇0-9]+[條条款項项點点章節节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十0-9]+[)）])";
 
 /// Why a mention got its disposition.
 struct Decision {
     disposition_if_supplied: bool,
     excluded: bool,
+    /// The mention only names the vendor (a glossary entry).
+    mentioned: bool,
+    /// The exclusion is a prohibition (not a removal): the clause restricts sourcing.
+    prohibits: bool,
     cue: Option<String>,
     reason: String,
 }
@@ -336,24 +372,45 @@ impl Judge {
 
     pub fn new(set: PatternSet) -> Result<Judge, CompileError> {
         let c = &set.cues;
-        let strong: Vec<String> = vec![
-            r"\b(?:shall|must|will|to) (?:supply|provide|deliver|furnish|install|procure)\b".into(),
-            r"\bor (?:equivalent|equal)\b".into(),
-            r"\b[0-9]+ ?(?:units?|pcs|sets?|each|ea)\b".into(),
-            r"或同等品|[0-9]+ ?(?:台|支|套|組|部|顆|個)".into(),
-        ];
         let mut sources = Vec::new();
         let procurement = compile_rules(&set.procurement, &mut sources);
         let scopes = compile_rules(&set.scopes, &mut sources);
         let sourcing = compile_rules(&set.sourcing_clauses, &mut sources);
         let permissive = compile_rules(&set.permissive_clauses, &mut sources);
-        let cue_lists: [&[String]; 6] = [
+        let kinds = set
+            .document_kinds
+            .iter()
+            .map(|k| {
+                let title = sources.len()..sources.len() + k.title.len();
+                sources.extend(k.title.iter().map(|p| ascii_word_boundaries(p)));
+                let signals = sources.len()..sources.len() + k.signals.len();
+                sources.extend(k.signals.iter().map(|p| ascii_word_boundaries(p)));
+                CompiledKind {
+                    id: k.id.clone(),
+                    procurement: k.procurement,
+                    title,
+                    signals,
+                }
+            })
+            .collect();
+        let sc = &set.sourcing_concepts;
+        let ctx = &set.scope_context;
+        let cue_lists: [&[String]; 15] = [
             &c.prohibition,
             &c.removal,
             &c.replacement,
             &c.supply,
-            &strong,
+            &c.strong_supply,
             &c.prohibited_list,
+            &sc.restriction,
+            &sc.subject,
+            &sc.prc,
+            &sc.legal,
+            &sc.inverse,
+            &ctx.acquisition,
+            &ctx.heading,
+            &ctx.definition,
+            &set.name_context.words,
         ];
         // Screened by the matcher: each rule pattern, then each cue list (any of its patterns).
         let screened: Vec<Vec<String>> = sources
@@ -405,6 +462,30 @@ impl Judge {
             supply: cue(3)?,
             strong_supply: cue(4)?,
             prohibited_list: cue(5)?,
+            restriction: cue(6)?,
+            subject: cue(7)?,
+            prc: cue(8)?,
+            legal: cue(9)?,
+            inverse: cue(10)?,
+            acquisition: cue(11)?,
+            buying_heading: cue(12)?,
+            definition: cue(13)?,
+            name_context: cue(14)?,
+            kinds,
+            ambiguous: set
+                .entities
+                .iter()
+                .map(|e| {
+                    e.ambiguous
+                        .iter()
+                        .map(|a| crate::normalize::normalize_pattern(a))
+                        .collect()
+                })
+                .collect(),
+            glossary_entry: Regex::new(GLOSSARY_ENTRY)
+                .map_err(|e| CompileError::new(format!("glossary entry: {e}")))?,
+            glossary_heading: Regex::new(GLOSSARY_HEADING)
+                .map_err(|e| CompileError::new(format!("glossary heading: {e}")))?,
             rule_patterns,
             enumerator: Regex::new(ENUMERATOR)
                 .map_err(|e| CompileError::new(format!("enumerator: {e}")))?,
@@ -433,6 +514,13 @@ impl Judge {
 
         // Section and lead-in context.
         let mut section_cue: Option<String> = None;
+        // The section's heading is about what is bought (scope of work, 採購標的), or is a glossary.
+        let mut section_buys = false;
+        let mut in_glossary = false;
+        let mut nonempty_seen = 0usize;
+        let mut kind_evidence = KindEvidence::new(&self.kinds);
+        // Sourcing clauses found by meaning: the first (unit, clause, rule) of each rule.
+        let mut concept_sourcing: Vec<(usize, (usize, usize), &'static str)> = Vec::new();
         let mut leadin_cue: Option<String> = None;
         let mut last_clause_number: Option<String> = None;
 
@@ -477,6 +565,8 @@ impl Judge {
                     .or_else(|| self.prohibition.find(&present, t))
                     .map(|m| m.as_str().to_string());
                 leadin_cue = None;
+                section_buys = self.buying_heading.find(&present, t).is_some();
+                in_glossary = self.glossary_heading.is_match(t);
             } else if leadin_cue.is_some() && !comment {
                 let list_item = unit.is_row || self.enumerator.is_match(t) || at_most_chars(t, 120);
                 if !list_item {
@@ -487,18 +577,58 @@ impl Judge {
                 last_clause_number = Some(number.to_string());
             }
 
+            // The title region: the first short paragraphs, and short headings.
+            let first_paragraph = nonempty_seen == 0;
+            let title_region = !unit.is_row
+                && !comment
+                && !deleted
+                && at_most_chars(t, 100)
+                && (nonempty_seen < TITLE_PARAGRAPHS || block.kind == BlockKind::Heading);
+            if !t.trim().is_empty() && !comment && !deleted {
+                nonempty_seen += 1;
+            }
+
             if !deleted && !comment {
                 // The patterns that may occur here, each compiled on first use.
                 let found = |ps| self.occurring(&present, ps);
+                self.observe_kinds(
+                    &mut kind_evidence,
+                    &present,
+                    ui,
+                    t,
+                    title_region,
+                    first_paragraph,
+                );
+                // A sourcing clause by meaning; its clause is no evidence of scope.
+                let concept = self.sourcing_concept(&present, t, &hits, &spans);
+                if let Some((rule, clause)) = concept {
+                    if concept_sourcing.iter().all(|(_, _, r)| *r != rule) {
+                        concept_sourcing.push((ui, clause, rule));
+                    }
+                }
                 // Procurement, scope, sourcing, permissive rules.
                 for (ri, rule) in self.procurement.iter().enumerate() {
                     if !procurement_found[ri] && found(&rule.patterns).any(|p| p.is_match(t)) {
                         procurement_found[ri] = true;
                     }
                 }
+                let buys_here = title_region || unit.is_row || section_buys;
                 for (ri, rule) in self.scopes.iter().enumerate() {
                     for p in found(&rule.patterns) {
                         for m in p.find_iter(t) {
+                            let clause =
+                                clause_of(spans.get_or_init(|| clause_spans(t)), m.start());
+                            if concept.is_some_and(|(_, c)| c == clause)
+                                || !self.scope_counts_here(
+                                    &present,
+                                    t,
+                                    m.start(),
+                                    clause,
+                                    buys_here,
+                                )
+                            {
+                                continue;
+                            }
                             scope_counts[ri] += 1;
                             if scope_hits.iter().all(|(r, _, _)| *r != ri) {
                                 scope_hits.push((ri, ui, (m.start(), m.end())));
@@ -506,7 +636,8 @@ impl Judge {
                         }
                     }
                 }
-                let mut sourcing_spans = Vec::new();
+                let mut sourcing_spans: Vec<(usize, usize)> =
+                    concept.iter().map(|(_, clause)| *clause).collect();
                 for (ri, rule) in self.sourcing.iter().enumerate() {
                     for p in found(&rule.patterns) {
                         if let Some(m) = p.find(t) {
@@ -564,10 +695,15 @@ impl Judge {
                     continue;
                 };
                 let clause = clause_of(spans.get_or_init(|| clause_spans(t)), h.start);
+                if !self.named_as_vendor(unit, &present, &hits, h, clause) {
+                    continue;
+                }
                 let d = if deleted {
                     Decision {
                         disposition_if_supplied: false,
                         excluded: true,
+                        mentioned: false,
+                        prohibits: false,
                         cue: None,
                         reason: "appears only in text deleted by a tracked change".into(),
                     }
@@ -575,6 +711,8 @@ impl Judge {
                     Decision {
                         disposition_if_supplied: false,
                         excluded: false,
+                        mentioned: false,
+                        prohibits: false,
                         cue: None,
                         reason: "named in a reviewer comment, which is not contract text; check whether the contract follows it".into(),
                     }
@@ -586,9 +724,22 @@ impl Judge {
                         clause,
                         section_cue.as_deref(),
                         leadin_cue.as_deref(),
+                        in_glossary,
                     )
                 };
-                let disposition = if d.excluded {
+                if d.excluded
+                    && d.prohibits
+                    && status == Status::Banned
+                    && !hidden
+                    && concept_sourcing
+                        .iter()
+                        .all(|(_, _, r)| *r != EXCLUDED_VENDOR)
+                {
+                    concept_sourcing.push((ui, clause, EXCLUDED_VENDOR));
+                }
+                let disposition = if d.mentioned {
+                    Disposition::Mentioned
+                } else if d.excluded {
                     Disposition::Excluded
                 } else if d.disposition_if_supplied && status == Status::Banned {
                     Disposition::Violation
@@ -607,6 +758,7 @@ impl Judge {
                     Disposition::Violation => Severity::High,
                     Disposition::Review => Severity::Medium,
                     Disposition::Excluded => Severity::Low,
+                    Disposition::Mentioned => Severity::Info,
                 };
                 f.cue = d.cue.clone();
                 let how = match h.via {
@@ -632,6 +784,12 @@ impl Judge {
                     ),
                     Disposition::Review => {
                         format!("{} ({how}, {listed}): {}", entity.name, d.reason)
+                    }
+                    Disposition::Mentioned => {
+                        format!(
+                            "{} ({how}, {listed}) is mentioned: {}",
+                            entity.name, d.reason
+                        )
                     }
                 };
                 if hidden {
@@ -689,8 +847,40 @@ impl Judge {
                 facts.sourcing_clauses.push(rule.id.clone());
             }
         }
-        let is_procurement = self.procurement.is_empty() || !facts.procurement.is_empty();
-        if is_procurement && !facts.scopes.is_empty() && facts.sourcing_clauses.is_empty() {
+        for &(ui, clause, rule) in &concept_sourcing {
+            facts.sourcing_clauses.push(rule.to_string());
+            facts
+                .sourcing_evidence
+                .push(self.evidence(&units[ui], rule, clause, clause));
+        }
+        for &(ri, ui, span) in &scope_hits {
+            let rule = &self.scopes[ri].id;
+            if facts.scopes.contains(rule) {
+                let unit = &units[ui];
+                let clause = clause_of(&clause_spans(&unit.norm.text), span.0);
+                facts
+                    .scope_evidence
+                    .push(self.evidence(unit, rule, clause, span));
+            }
+        }
+        let wording = self.procurement.is_empty() || !facts.procurement.is_empty();
+        let kind = kind_evidence.decide(&self.kinds, wording);
+        facts.procurement_document = kind.procurement;
+        facts.document_kind_evidence = kind.evidence.map(|(ui, span)| {
+            let unit = &units[ui];
+            let clause = clause_of(&clause_spans(&unit.norm.text), span.0);
+            self.evidence(unit, &kind.id, clause, span)
+        });
+        // A document of a kind that is no procurement buys nothing: a vendor is only mentioned, and
+        // no clause is missing or permissive. One of no known kind (`other`) keeps its mentions'
+        // dispositions (a supply there is still worth a look) but is not checked for a clause.
+        if !kind.procurement && kind.evidence.is_some() {
+            findings.retain(|f| f.kind == FindingKind::Mention);
+            for f in &mut findings {
+                self.only_mentioned(f, &kind.id);
+            }
+        }
+        if kind.procurement && !facts.scopes.is_empty() && facts.sourcing_clauses.is_empty() {
             // Cite the first scope evidence in document order.
             if let Some(&(ri, ui, span)) = scope_hits
                 .iter()
@@ -727,6 +917,7 @@ impl Judge {
             findings,
             facts,
             verdict,
+            document_kind: Some(kind.id),
         }
     }
 
@@ -739,21 +930,28 @@ impl Judge {
         clause: (usize, usize),
         section_cue: Option<&str>,
         leadin_cue: Option<&str>,
+        in_glossary: bool,
     ) -> Decision {
         let t = unit.norm.text.as_str();
         let (cs, ce) = clause;
         let before = &t[cs..h.start.max(cs)];
         let after = &t[h.end.min(ce)..ce];
         let whole = &t[cs..ce];
-        let excluded = |cue: &str, reason: String| Decision {
+        let excluded_by = |prohibits: bool, cue: &str, reason: String| Decision {
             disposition_if_supplied: false,
             excluded: true,
+            mentioned: false,
+            prohibits,
             cue: Some(cue.to_string()),
             reason,
         };
+        let excluded = |cue: &str, reason: String| excluded_by(true, cue, reason);
+        let removed = |cue: &str, reason: String| excluded_by(false, cue, reason);
         let supplied = |cue: Option<String>, reason: String| Decision {
             disposition_if_supplied: true,
             excluded: false,
+            mentioned: false,
+            prohibits: false,
             cue,
             reason,
         };
@@ -772,7 +970,7 @@ impl Judge {
                 );
             }
             if let Some(m) = self.removal.find(present, row) {
-                return excluded(
+                return removed(
                     m.as_str(),
                     format!("its table row removes or replaces it (\"{}\")", m.as_str()),
                 );
@@ -847,7 +1045,7 @@ impl Judge {
                     ),
                 );
             }
-            return excluded(
+            return removed(
                 r.as_str(),
                 format!("the clause removes or replaces it (\"{}\")", r.as_str()),
             );
@@ -865,7 +1063,7 @@ impl Judge {
             // "海康威視攝影機應予拆除": removal after the mention, unless a replacement word intervenes.
             let between = &after[..m.start()];
             if self.replacement.find(present, between).is_none() && strong_before.is_none() {
-                return excluded(
+                return removed(
                     m.as_str(),
                     format!("the clause removes or replaces it (\"{}\")", m.as_str()),
                 );
@@ -886,11 +1084,24 @@ impl Judge {
         if h.via == Via::Model {
             return supplied(None, "a product model number is specified".into());
         }
+        if let Some(m) = self.enumeration_tail_prohibition(present, t, clause) {
+            return excluded(
+                &m,
+                format!("it is an item of an enumeration that ends \"{m}\""),
+            );
+        }
+        let glossary = in_glossary || self.glossary_entry.is_match(&unit.text);
         Decision {
             disposition_if_supplied: false,
             excluded: false,
+            mentioned: glossary,
+            prohibits: false,
             cue: None,
-            reason: "named without a supply or exclusion cue; check the context".into(),
+            reason: if glossary {
+                "a glossary or acronym entry names it".into()
+            } else {
+                "named without a supply or exclusion cue; check the context".into()
+            },
         }
     }
 
@@ -1208,7 +1419,10 @@ mod tests {
             "本採購案之監視攝影機。",
             "八、□允許 ■不允許 大陸地區廠商參與。",
         ]);
-        assert_eq!(j.facts.sourcing_clauses, ["sourcing.zh-mainland-brand"]);
+        assert_eq!(
+            j.facts.sourcing_clauses,
+            ["sourcing.zh-mainland-brand", "sourcing.restriction"]
+        );
         assert!(j.findings.is_empty(), "{:#?}", j.findings);
         let j = judge_paras(&[
             "本採購案之監視攝影機。",
@@ -1231,9 +1445,15 @@ mod tests {
             ]
         );
         let j = judge_paras(&["本採購案之監視攝影機，乙方不得使用大陸廠牌資通訊產品。"]);
-        assert_eq!(j.facts.sourcing_clauses, ["sourcing.zh-mainland-brand"]);
+        assert_eq!(
+            j.facts.sourcing_clauses,
+            ["sourcing.zh-mainland-brand", "sourcing.restriction"]
+        );
         let j = judge_paras(&["本採購案之監視攝影機，應為非大陸廠牌產品。"]);
-        assert_eq!(j.facts.sourcing_clauses, ["sourcing.zh-mainland-brand"]);
+        assert_eq!(
+            j.facts.sourcing_clauses,
+            ["sourcing.zh-mainland-brand", "sourcing.restriction"]
+        );
         // A mainland term with no prohibiting word is not a restriction; here it is a permission.
         let j = judge_paras(&["本採購案之監視攝影機，大陸地區廠商得參與投標。"]);
         assert!(j.facts.sourcing_clauses.is_empty());

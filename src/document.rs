@@ -60,6 +60,9 @@ pub enum BlockKind {
     Deleted,
 }
 
+/// What `plain_text` writes before text deleted by a tracked change.
+pub const DELETED_MARK: &str = "[deleted] ";
+
 /// Position of a table cell. All indices are 0-based; `table` counts tables in document order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CellRef {
@@ -140,6 +143,7 @@ impl Document {
 
     /// Plain text as `tenderscan extract` prints it: blocks in order, one per line (table cells of a
     /// row separated by tabs), and for paged formats a form feed after every page, as pdftotext does.
+    /// Text of a tracked deletion is marked with [`DELETED_MARK`].
     pub fn plain_text(&self) -> String {
         let mut out = String::new();
         let mut page = if self.pages.is_some() { Some(1) } else { None };
@@ -160,6 +164,10 @@ impl Document {
                     out.push('\t');
                 }
                 _ => {}
+            }
+            if b.kind == BlockKind::Deleted {
+                // Deleted by a tracked change: shown, but never as body text.
+                out.push_str(DELETED_MARK);
             }
             out.push_str(&b.text);
             out.push('\n');

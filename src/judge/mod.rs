@@ -41,6 +41,7 @@ pub struct Judge {
     supply: Cue,
     strong_supply: Cue,
     prohibited_list: Cue,
+    unrelated_restriction: Cue,
     /// Document kinds, their patterns numbered among `rule_patterns`.
     kinds: Vec<CompiledKind>,
     /// Sourcing concepts (`[sourcing-concepts]`).
@@ -395,7 +396,7 @@ impl Judge {
             .collect();
         let sc = &set.sourcing_concepts;
         let ctx = &set.scope_context;
-        let cue_lists: [&[String]; 15] = [
+        let cue_lists: [&[String]; 16] = [
             &c.prohibition,
             &c.removal,
             &c.replacement,
@@ -411,6 +412,7 @@ impl Judge {
             &ctx.heading,
             &ctx.definition,
             &set.name_context.words,
+            &c.unrelated_restriction,
         ];
         // Screened by the matcher: each rule pattern, then each cue list (any of its patterns).
         let screened: Vec<Vec<String>> = sources
@@ -471,6 +473,7 @@ impl Judge {
             buying_heading: cue(12)?,
             definition: cue(13)?,
             name_context: cue(14)?,
+            unrelated_restriction: cue(15)?,
             kinds,
             ambiguous: set
                 .entities
@@ -559,10 +562,16 @@ impl Judge {
                         && !t.ends_with([',', ';', '，', '；', '、'])
                         && (clause_number.is_some() || is_upper_title(t))));
             if heading_like {
+                // A heading governs its section when it names what it prohibits ("Prohibited
+                // Brands", 不得使用之廠牌), not for any "no" in it ("No sole-source justification").
                 section_cue = self
                     .prohibited_list
                     .find(&present, t)
-                    .or_else(|| self.prohibition.find(&present, t))
+                    .or_else(|| {
+                        self.prohibition
+                            .find(&present, t)
+                            .filter(|_| self.subject.find(&present, t).is_some())
+                    })
                     .map(|m| m.as_str().to_string());
                 leadin_cue = None;
                 section_buys = self.buying_heading.find(&present, t).is_some();
@@ -612,7 +621,10 @@ impl Judge {
                         procurement_found[ri] = true;
                     }
                 }
-                let buys_here = title_region || unit.is_row || section_buys;
+                // The document's own title or a heading says what it buys; the other paragraphs of
+                // the title region may be any prose.
+                let titled = title_region && (first_paragraph || block.kind == BlockKind::Heading);
+                let buys_here = titled || unit.is_row || section_buys;
                 for (ri, rule) in self.scopes.iter().enumerate() {
                     for p in found(&rule.patterns) {
                         for m in p.find_iter(t) {
@@ -1015,8 +1027,13 @@ impl Judge {
             );
         }
 
-        // Prohibition cue before the mention in its clause governs it.
-        if let Some(m) = self.prohibition.find_last(present, before) {
+        // Prohibition cue before the mention in its clause governs it, unless what it prohibits is
+        // no product ("shall not disclose data to X").
+        if let Some(m) = self.prohibition.find_last(present, before).filter(|m| {
+            self.unrelated_restriction
+                .find(present, &before[m.end()..])
+                .is_none()
+        }) {
             return excluded(
                 m.as_str(),
                 format!("the clause prohibits or excludes it (\"{}\")", m.as_str()),

@@ -486,6 +486,7 @@ fn validate_file(src: &Source, file: &PatternFile) -> Result<(), PatternError> {
             ("supply", &c.supply),
             ("strong-supply", &c.strong_supply),
             ("prohibited-list", &c.prohibited_list),
+            ("unrelated-restriction", &c.unrelated_restriction),
         ] {
             for p in v {
                 check_regex(src, p, &format!("cues.{name}"))?;

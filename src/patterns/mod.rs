@@ -124,6 +124,9 @@ pub struct Cues {
     pub strong_supply: Vec<String>,
     #[serde(default)]
     pub prohibited_list: Vec<String>,
+    /// What a prohibition can be about that is no product: "shall not disclose ... to X".
+    #[serde(default)]
+    pub unrelated_restriction: Vec<String>,
 }
 
 impl Cues {
@@ -134,6 +137,8 @@ impl Cues {
         self.supply.extend(other.supply);
         self.strong_supply.extend(other.strong_supply);
         self.prohibited_list.extend(other.prohibited_list);
+        self.unrelated_restriction
+            .extend(other.unrelated_restriction);
     }
 }
 

@@ -1,6 +1,6 @@
 //! The automaton of the matcher's strings: a dense Aho-Corasick DFA that compares ASCII letters in
-//! either case, built here because building aho-corasick's took half of the start-up (25.7 M
-//! instructions for its NFA and then its DFA, against 1.1 M for this one).
+//! either case, built here because building aho-corasick's NFA and then its DFA is a large share of
+//! a scan's start-up, and building this one a small fraction of that.
 //!
 //! It finds what aho-corasick's DFA finds with `MatchKind::Standard` and
 //! `ascii_case_insensitive(true)`, in the same order: in each state, the strings that end there

@@ -2,7 +2,7 @@
 //!
 //! `text` is for people at a terminal; `json` (one object with every document and a summary) and
 //! `jsonl` (one document per line, streamed in input order) are stable machine contracts documented in
-//! README.md.
+//! docs/output-contract.md.
 
 pub mod csv;
 pub mod explain;

@@ -200,8 +200,8 @@ impl<'a> Package<'a> {
     /// into a buffer of that size. The streaming path zero-fills its read buffer in steps, and its
     /// inflater (miniz_oxide, slower) copies every byte out of its window. `None` for anything
     /// else (stored, encrypted, too large, damaged, a wrong size or checksum), which
-    /// [`Package::read_streaming`] then reads, so limits, truncation and damage are reported as
-    /// before. A valid deflate stream has one decoding, so the data is the same either way.
+    /// [`Package::read_streaming`] then reads, so limits, truncation and damage are reported the
+    /// same way. A valid deflate stream has one decoding, so the data is the same either way.
     fn inflate_whole(&mut self, stored: &str, limit: u64) -> Option<Vec<u8>> {
         let index = self.zip.index_for_name(stored)?;
         let f = self.zip.by_index_raw(index).ok()?;

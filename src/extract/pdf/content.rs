@@ -103,7 +103,7 @@ pub struct Interp<'a> {
     fonts: HashMap<usize, Arc<Font>>,
     /// The fonts recently selected by `Tf`, by (resource dictionary, resource name): producers
     /// select a font before every run of text, and resolving the name through the resource
-    /// dictionaries each time cost a tenth of the interpreter's work.
+    /// dictionaries each time would be a noticeable share of the interpreter's work.
     by_name: Vec<(usize, Vec<u8>, Arc<Font>)>,
     cache: &'a FontCache,
     pub glyphs: Glyphs,

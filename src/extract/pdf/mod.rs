@@ -302,17 +302,17 @@ const CHUNK: usize = 1 << 16;
 const WINDOW: usize = miniz_oxide::inflate::core::TINFL_LZ_DICT_SIZE;
 
 /// A zlib or raw deflate inflater, kept per thread: exactly what flate2's `Decompress` (on
-/// miniz_oxide, reset before every stream) fed by `decompress_vec` gave, without its costs. That
-/// path zeroed the output vector's spare capacity before every call, and its whole 32 KiB window
+/// miniz_oxide, reset before every stream) fed by `decompress_vec` gives, without its costs. That
+/// path zeroes the output vector's spare capacity before every call, and its whole 32 KiB window
 /// at every reset: here output is appended, and only the part of the window the last stream wrote
 /// is zeroed. The decompressor calls, their arguments and the window's contents are the same, so
 /// the output is too, byte for byte (corrupt streams included: a match reaching back before the
-/// start of the data reads zeros from the window, as it did).
+/// start of the data reads zeros from the window, as with flate2).
 struct Inflater {
     /// For streams that are whole and valid (see [`Inflater::whole`]).
     fast: Option<zlib_rs::Inflate>,
     chunk: Box<[u8; CHUNK]>,
-    /// One decompressor per format, as there was one `Decompress` per format.
+    /// One decompressor for each format (zlib, raw deflate).
     decomp: [miniz_oxide::inflate::core::DecompressorOxide; 2],
     window: Box<[u8; WINDOW]>,
     /// `window[..dirty]` may hold output of an earlier stream; the rest is zero.
@@ -1560,7 +1560,7 @@ fn extract_loaded(
 mod tests {
     use super::*;
 
-    /// The inflation [`Inflater`] replaces: flate2's `Decompress` on miniz_oxide (as release
+    /// The inflation [`Inflater`] reproduces: flate2's `Decompress` on miniz_oxide (as release
     /// builds have it; test builds get another backend through a dev-dependency), reset for every
     /// stream, fed by `decompress_vec`, which zeroes the vector's spare capacity and inflates into it.
     fn flate2_capped(input: &[u8], zlib: bool, cap: u64) -> Vec<u8> {

@@ -45,6 +45,7 @@ fn with_synthetic(n: usize) -> PatternSet {
             brands: vec![format!("{}{}Cam{i}", syllables[c], syllables[a])],
             case_sensitive: vec![],
             models: vec![format!("SX{i:04}-[0-9A-Z]+")],
+            ambiguous: Vec::new(),
             guards: vec![],
             certainty: "uncertain".into(),
             sources: vec![],

@@ -346,6 +346,14 @@ const GLOSSARY_HEADING: &str = r"(?i)\b(?:glossary|acronyms|abbreviations|list o
 
 const ENUMERATOR: &str = r"^\s*(?:\(?[0-9]{1,3}(?:\.[0-9]{1,3})*[.)、]?\s|\(?[a-zA-Z]\)\s|\([ivxlcIVXLC]{1,5}\)\s|[•·▪\-–*]\s|第[一二三四五六七八九十百零〇0-9]+[條条款項项點点章節节]|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十0-9]+[)）])";
 
+/// What governs a unit from outside it: its section's heading, a list's lead-in, a glossary.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    section_cue: Option<&'a str>,
+    leadin_cue: Option<&'a str>,
+    in_glossary: bool,
+}
+
 /// Why a mention got its disposition.
 struct Decision {
     disposition_if_supplied: bool,
@@ -734,9 +742,11 @@ impl Judge {
                         &present,
                         h,
                         clause,
-                        section_cue.as_deref(),
-                        leadin_cue.as_deref(),
-                        in_glossary,
+                        Context {
+                            section_cue: section_cue.as_deref(),
+                            leadin_cue: leadin_cue.as_deref(),
+                            in_glossary,
+                        },
                     )
                 };
                 if d.excluded
@@ -940,10 +950,13 @@ impl Judge {
         present: &Present,
         h: &Hit,
         clause: (usize, usize),
-        section_cue: Option<&str>,
-        leadin_cue: Option<&str>,
-        in_glossary: bool,
+        context: Context,
     ) -> Decision {
+        let Context {
+            section_cue,
+            leadin_cue,
+            in_glossary,
+        } = context;
         let t = unit.norm.text.as_str();
         let (cs, ce) = clause;
         let before = &t[cs..h.start.max(cs)];

@@ -69,7 +69,12 @@ impl Judge {
         if let Some(m) = self.legal.find(present, t) {
             return Some((LEGAL_REFERENCE, clause_of(spans(), m.start())));
         }
-        if !present.contains(self.restriction.screen) {
+        // A restriction counts only beside a subject and a PRC reference or a vendor's name: a unit
+        // whose screen shows no subject, or neither of the others, holds no such clause.
+        let possible = present.contains(self.restriction.screen)
+            && present.contains(self.subject.screen)
+            && (present.contains(self.prc.screen) || !hits.is_empty());
+        if !possible {
             return None;
         }
         let mut tried: Vec<(usize, usize)> = Vec::new();

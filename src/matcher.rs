@@ -132,7 +132,15 @@ enum AcPattern {
         longer: std::ops::Range<usize>,
     },
     /// A literal of screened regular expressions: `Matcher::screen_targets[first..end]` name them.
-    Literal { first: usize, end: usize },
+    /// Those in `first..any` are checked wherever the literal occurs; those in `any..end` need a
+    /// given byte just after it (`Matcher::screen_next`, sorted), so only the few whose byte
+    /// follows are checked: "contract" heads thirty whole literals ("contract price", "contractor
+    /// shall", ...) and occurs in most paragraphs.
+    Literal {
+        first: usize,
+        any: usize,
+        end: usize,
+    },
 }
 
 /// The compiled matcher.
@@ -144,6 +152,9 @@ pub struct Matcher {
     /// The screened expressions each `AcPattern::Literal` stands for, each with what must be
     /// around the literal where it is found for the expression to be possible.
     screen_targets: Vec<ScreenTarget>,
+    /// For each screen target, the (lower-case) byte its whole literal has just after the searched
+    /// one, where [`AcPattern::Literal`] sorts it by that byte.
+    screen_next: Vec<u8>,
     /// Screened expressions without a usable literal: they may match anything.
     unscreened: Vec<usize>,
     /// How many expressions the caller of [`Matcher::with_screen`] screens (numbered first); the
@@ -380,7 +391,19 @@ fn parsed_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
         })
         .max_by_key(|(searched, _)| {
             let shortest = searched.iter().map(Vec::len).min().unwrap_or(0);
-            (shortest.min(3), std::cmp::Reverse(searched.len()))
+            // Among a few literals, the longer are the rarer: "valid(?:ity)? (?:for|until) [0-9]+
+            // days" is screened by "valid fo", "valid un" and "validity", not by " days", which
+            // half the paragraphs of a contract contain.
+            let few_and_long = if searched.len() <= 4 {
+                shortest.min(LITERAL_HEAD)
+            } else {
+                0
+            };
+            (
+                shortest.min(3),
+                few_and_long,
+                std::cmp::Reverse(searched.len()),
+            )
         })
         .map(|(_, lits)| lits)
 }
@@ -922,11 +945,29 @@ impl Matcher {
             }
         }
         let mut screen_targets = Vec::new();
+        let mut screen_next = Vec::new();
         for (lit, targets) in by_literal {
+            // The byte just after the searched literal that a target's whole literal needs there,
+            // if any; those that need none first.
+            let next_byte = |st: &ScreenTarget| {
+                st.around.as_ref().and_then(|(whole, offset)| {
+                    whole
+                        .get(offset + lit.len())
+                        .map(|b| b.to_ascii_lowercase())
+                })
+            };
+            let mut keyed: Vec<(Option<u8>, ScreenTarget)> =
+                targets.into_iter().map(|st| (next_byte(&st), st)).collect();
+            keyed.sort_by_key(|(next, st)| (*next, st.target));
             let first = screen_targets.len();
-            screen_targets.extend(targets);
+            let any = first + keyed.iter().filter(|(next, _)| next.is_none()).count();
+            for (next, st) in keyed {
+                screen_next.push(next.unwrap_or(0));
+                screen_targets.push(st);
+            }
             ac_patterns.push(AcPattern::Literal {
                 first,
+                any,
                 end: screen_targets.len(),
             });
             strings.push(lit);
@@ -958,6 +999,7 @@ impl Matcher {
             ac_patterns,
             longer,
             screen_targets,
+            screen_next,
             unscreened,
             extra: screened.len(),
             models,
@@ -1048,11 +1090,19 @@ impl Matcher {
                     }
                 }
             }
-            AcPattern::Literal { first, end } => {
-                for st in &self.screen_targets[*first..*end] {
-                    if st.holds(text.as_bytes(), s) {
+            &AcPattern::Literal { first, any, end } => {
+                let bytes = text.as_bytes();
+                let mut check = |st: &ScreenTarget| {
+                    if !present.contains(st.target) && st.holds(bytes, s) {
                         present.insert(st.target);
                     }
+                };
+                self.screen_targets[first..any].iter().for_each(&mut check);
+                if let Some(next) = bytes.get(e).map(u8::to_ascii_lowercase) {
+                    let keys = &self.screen_next[any..end];
+                    let from = any + keys.partition_point(|&k| k < next);
+                    let to = any + keys.partition_point(|&k| k <= next);
+                    self.screen_targets[from..to].iter().for_each(&mut check);
                 }
             }
         }

@@ -40,6 +40,9 @@ impl Judge {
         for (k, kind) in self.kinds.iter().enumerate() {
             if title_region && evidence.wants_title(k) {
                 for i in present.in_range(kind.title.clone()) {
+                    if evidence.has_counted(i) {
+                        continue;
+                    }
                     if let Some(m) = self.rule_patterns.get(i).and_then(|p| p.find(t)) {
                         evidence.title(k, i, (ui, (m.start(), m.end())), first_paragraph);
                     }
@@ -47,6 +50,9 @@ impl Judge {
             }
             if evidence.wants_signal(k) {
                 for i in present.in_range(kind.signals.clone()) {
+                    if evidence.has_counted(i) {
+                        continue;
+                    }
                     if let Some(m) = self.rule_patterns.get(i).and_then(|p| p.find(t)) {
                         evidence.signal(k, i, (ui, (m.start(), m.end())));
                     }
@@ -71,9 +77,9 @@ impl Judge {
         }
         // A restriction counts only beside a subject and a PRC reference or a vendor's name: a unit
         // whose screen shows no subject, or neither of the others, holds no such clause.
-        let possible = present.contains(self.restriction.screen)
-            && present.contains(self.subject.screen)
-            && (present.contains(self.prc.screen) || !hits.is_empty());
+        let possible = self.restriction.possible(present)
+            && self.subject.possible(present)
+            && (self.prc.possible(present) || !hits.is_empty());
         if !possible {
             return None;
         }

@@ -94,6 +94,12 @@ impl KindEvidence {
         self.titles[k] < MAX_TITLES
     }
 
+    /// Whether rule pattern `pattern` has counted already (each pattern counts once, so the caller
+    /// need not search for it again).
+    pub fn has_counted(&self, pattern: usize) -> bool {
+        self.counted.contains(&pattern)
+    }
+
     /// The kind, given whether the document uses procurement wording (`[[procurement]]` rules).
     pub fn decide(&self, kinds: &[CompiledKind], procurement_wording: bool) -> Decided {
         let best = |procurement: bool| {

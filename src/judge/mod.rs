@@ -59,8 +59,8 @@ pub struct Judge {
     /// Per entity, its ambiguous names, normalised.
     ambiguous: Vec<Vec<String>>,
     /// A glossary or acronym entry ("HIK – Hangzhou Hikvision ...").
-    glossary_entry: Regex,
-    glossary_heading: Regex,
+    glossary_entry: Fixed,
+    glossary_heading: Fixed,
     /// A clause number at the start of a unit, after white space ([`CLAUSE_NUMBER_BODY`]).
     clause_number: Regex,
     /// The characters a clause number can start with (sorted), derived from its expression: a
@@ -68,7 +68,32 @@ pub struct Judge {
     /// of a unit's judging). `None`: every unit is searched.
     clause_number_starts: Option<Vec<char>>,
     /// A list item's leading enumerator ("(a)", "1.", "第一條", "一、").
-    enumerator: Regex,
+    enumerator: Fixed,
+}
+
+/// One of the judge's own fixed expressions, compiled on first use: most documents never need the
+/// glossary and list-item tests, and compiling them (`\p{Lu}` above all) cost a start-up a tenth of
+/// its judging. The constants compile (a test checks each).
+#[derive(Debug)]
+struct Fixed {
+    source: &'static str,
+    re: std::sync::OnceLock<Option<Regex>>,
+}
+
+impl Fixed {
+    fn new(source: &'static str) -> Fixed {
+        Fixed {
+            source,
+            re: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn is_match(&self, t: &str) -> bool {
+        self.re
+            .get_or_init(|| Regex::new(self.source).ok())
+            .as_ref()
+            .is_some_and(|re| re.is_match(t))
+    }
 }
 
 #[derive(Debug)]
@@ -81,17 +106,23 @@ struct CompiledRule {
     patterns: Range<usize>,
 }
 
-/// One cue list, searched as one alternation, and its number in the matcher's screen.
+/// One cue list, searched as one alternation, and its number in the matcher's screen (`None`: not
+/// screened, searched wherever asked).
 #[derive(Debug)]
 struct Cue {
     re: LazyRegex,
-    screen: usize,
+    screen: Option<usize>,
 }
 
 impl Cue {
+    /// Whether the cue may occur in a unit whose screen is `present`.
+    fn possible(&self, present: &Present) -> bool {
+        self.screen.is_none_or(|s| present.contains(s))
+    }
+
     /// The first match in `text`, a part of a unit whose screen is `present`.
     fn find<'t>(&self, present: &Present, text: &'t str) -> Option<Found<'t>> {
-        if !present.contains(self.screen) {
+        if !self.possible(present) {
             return None;
         }
         self.re.find(text)
@@ -99,7 +130,7 @@ impl Cue {
 
     /// The last match in `text`, a part of a unit whose screen is `present`.
     fn find_last<'t>(&self, present: &Present, text: &'t str) -> Option<Found<'t>> {
-        if !present.contains(self.screen) {
+        if !self.possible(present) {
             return None;
         }
         self.re.find_iter(text).last()
@@ -422,14 +453,22 @@ impl Judge {
             &set.name_context.words,
             &c.unrelated_restriction,
         ];
-        // Screened by the matcher: each rule pattern, then each cue list (any of its patterns).
+        // The cue lists asked about only beside a mention, a restriction or a scope word (not of
+        // every unit) are not screened: each screened literal costs start-up time in every worker
+        // and a look at each of its occurrences in every unit ("with", "pay", "employ"), more than
+        // searching the few clauses that are asked.
+        let unscreened_cue = |k: usize| matches!(k, 10 | 11 | 13 | 14 | 15);
+        // Screened by the matcher: each rule pattern, then each screened cue list (any of its
+        // patterns).
         let screened: Vec<Vec<String>> = sources
             .iter()
             .map(|p| vec![p.clone()])
             .chain(
                 cue_lists
                     .iter()
-                    .map(|ps| ps.iter().map(|p| ascii_word_boundaries(p)).collect()),
+                    .enumerate()
+                    .filter(|(k, _)| !unscreened_cue(*k))
+                    .map(|(_, ps)| ps.iter().map(|p| ascii_word_boundaries(p)).collect()),
             )
             .collect();
         let matcher = Matcher::with_screen(&set, &screened)?;
@@ -450,9 +489,11 @@ impl Judge {
         let first_cue = rule_patterns.len();
         let cue = |k: usize| {
             let written = alternation(cue_lists[k]);
+            let screen = (!unscreened_cue(k))
+                .then(|| first_cue + (0..k).filter(|j| !unscreened_cue(*j)).count());
             let cue = Cue {
                 re: LazyRegex::new(ascii_word_boundaries(&written), ONE_LIMIT),
-                screen: first_cue + k,
+                screen,
             };
             if !known {
                 cue.re
@@ -493,13 +534,10 @@ impl Judge {
                         .collect()
                 })
                 .collect(),
-            glossary_entry: Regex::new(GLOSSARY_ENTRY)
-                .map_err(|e| CompileError::new(format!("glossary entry: {e}")))?,
-            glossary_heading: Regex::new(GLOSSARY_HEADING)
-                .map_err(|e| CompileError::new(format!("glossary heading: {e}")))?,
+            glossary_entry: Fixed::new(GLOSSARY_ENTRY),
+            glossary_heading: Fixed::new(GLOSSARY_HEADING),
             rule_patterns,
-            enumerator: Regex::new(ENUMERATOR)
-                .map_err(|e| CompileError::new(format!("enumerator: {e}")))?,
+            enumerator: Fixed::new(ENUMERATOR),
             clause_number: compile_one(&format!(r"^\s*(?:{CLAUSE_NUMBER_BODY})"))?,
             clause_number_starts: crate::matcher::first_chars(CLAUSE_NUMBER_BODY),
             matcher,
@@ -1291,6 +1329,20 @@ mod tests {
     use super::*;
     use crate::document::{CellRef, Format, Location};
     use crate::patterns::load::defaults;
+
+    /// The judge's fixed expressions, compiled on first use, all compile (and so are never
+    /// silently no match).
+    #[test]
+    fn fixed_expressions_compile() {
+        for source in [GLOSSARY_ENTRY, GLOSSARY_HEADING, ENUMERATOR] {
+            assert!(Regex::new(source).is_ok(), "{source}");
+        }
+        let entry = Fixed::new(GLOSSARY_ENTRY);
+        assert!(entry.is_match("HIK – Hangzhou Hikvision Digital Technology"));
+        assert!(!entry.is_match("the contractor shall supply"));
+        assert!(Fixed::new(ENUMERATOR).is_match("(a) Huawei"));
+        assert!(Fixed::new(GLOSSARY_HEADING).is_match("Glossary of terms"));
+    }
 
     /// The matcher's one pass over all units of a document finds in each unit what it finds in
     /// that unit alone: the same hits, the same screen.

@@ -189,11 +189,81 @@ impl CompileError {
 /// regex engine would derive from the pattern's literals: a text is only searched when the screen
 /// has found one of them in it, and deriving a prefilter from every case variant of the literals
 /// cost half of each compilation.
+///
+/// A pattern that is one literal, with or without ASCII word boundaries at its ends (`契約`,
+/// `(?-u:\b)contracting officer(?-u:\b)`), is not compiled at all: it is searched as a literal
+/// ([`PlainLiteral`]), with the same matches.
 #[derive(Debug)]
 pub(crate) struct LazyRegex {
     source: String,
     limit: usize,
     re: OnceLock<Option<meta::Regex>>,
+    literal: Option<PlainLiteral>,
+}
+
+/// The ASCII word boundary as the patterns write it.
+const ASCII_BOUNDARY: &str = r"(?-u:\b)";
+
+/// A pattern that is one literal: found ASCII-case-insensitively, which for a literal whose
+/// characters have no case variant outside ASCII ([`folds_in_ascii_only`]) is what the
+/// case-insensitive expression matches in normalised text (see [`required_literals`]).
+#[derive(Debug)]
+struct PlainLiteral {
+    /// Lower-case.
+    bytes: Vec<u8>,
+    /// An ASCII word boundary required before it, and after it.
+    bounded: (bool, bool),
+}
+
+impl PlainLiteral {
+    fn of(source: &str) -> Option<PlainLiteral> {
+        let (start, rest) = match source.strip_prefix(ASCII_BOUNDARY) {
+            Some(rest) => (true, rest),
+            None => (false, source),
+        };
+        let (end, body) = match rest.strip_suffix(ASCII_BOUNDARY) {
+            Some(body) => (true, body),
+            None => (false, rest),
+        };
+        let plain = !body.is_empty()
+            && !body.chars().any(regex_syntax::is_meta_character)
+            // (White space is literal: no flag group can turn on the `x` flag without parentheses.)
+            && folds_in_ascii_only(body.as_bytes())
+            // Case-insensitively, `s` also matches U+017F LONG S and `k` U+212A KELVIN SIGN:
+            // normalised text has neither, but other text may.
+            && !body.bytes().any(|b| matches!(b.to_ascii_lowercase(), b's' | b'k'));
+        plain.then(|| PlainLiteral {
+            bytes: body.as_bytes().to_ascii_lowercase(),
+            bounded: (start, end),
+        })
+    }
+
+    /// The first match in `text` at or after byte `from`.
+    fn find_from(&self, text: &str, from: usize) -> Option<(usize, usize)> {
+        let hay = text.as_bytes();
+        let first = *self.bytes.first()?;
+        let upper = first.to_ascii_uppercase();
+        let word = |i: Option<usize>| {
+            i.and_then(|i| hay.get(i))
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        };
+        let boundary = |at: usize| word(at.checked_sub(1)) != word(Some(at));
+        let mut at = from;
+        while at < hay.len() {
+            let i = at + memchr::memchr2(first, upper, hay.get(at..)?)?;
+            let end = i + self.bytes.len();
+            if hay
+                .get(i..end)
+                .is_some_and(|w| w.eq_ignore_ascii_case(&self.bytes))
+                && (!self.bounded.0 || boundary(i))
+                && (!self.bounded.1 || boundary(end))
+            {
+                return Some((i, end));
+            }
+            at = i + 1;
+        }
+        None
+    }
 }
 
 /// A match of a [`LazyRegex`] in a text.
@@ -214,6 +284,15 @@ impl<'t> Found<'t> {
         }
     }
 
+    /// A match of a [`PlainLiteral`] (on character boundaries: it starts with a whole character).
+    fn literal(haystack: &'t str, start: usize, end: usize) -> Found<'t> {
+        Found {
+            start,
+            end,
+            text: haystack.get(start..end).unwrap_or_default(),
+        }
+    }
+
     pub(crate) fn start(&self) -> usize {
         self.start
     }
@@ -230,6 +309,7 @@ impl<'t> Found<'t> {
 impl LazyRegex {
     pub(crate) fn new(source: String, limit: usize) -> LazyRegex {
         LazyRegex {
+            literal: PlainLiteral::of(&source),
             source,
             limit,
             re: OnceLock::new(),
@@ -260,6 +340,9 @@ impl LazyRegex {
 
     /// Compile now, reporting a failure.
     pub(crate) fn compile(&self) -> Result<(), regex::Error> {
+        if self.literal.is_some() {
+            return Ok(());
+        }
         let re = self.build()?;
         // A concurrent first use may have compiled it already: the same expression.
         let _ = self.re.set(Some(re));
@@ -271,12 +354,20 @@ impl LazyRegex {
     }
 
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.get().is_some_and(|re| re.is_match(text))
+        match &self.literal {
+            Some(l) => l.find_from(text, 0).is_some(),
+            None => self.get().is_some_and(|re| re.is_match(text)),
+        }
     }
 
     /// The first match in `text`.
     pub(crate) fn find<'t>(&self, text: &'t str) -> Option<Found<'t>> {
-        self.get()?.find(text).map(|m| Found::new(text, m))
+        match &self.literal {
+            Some(l) => l
+                .find_from(text, 0)
+                .map(|(start, end)| Found::literal(text, start, end)),
+            None => self.get()?.find(text).map(|m| Found::new(text, m)),
+        }
     }
 
     /// Every match in `text`, in order, none overlapping.
@@ -284,9 +375,23 @@ impl LazyRegex {
         &'a self,
         text: &'t str,
     ) -> impl Iterator<Item = Found<'t>> + 'a {
-        self.get()
-            .into_iter()
-            .flat_map(move |re| re.find_iter(text).map(move |m| Found::new(text, m)))
+        let mut from = 0;
+        let literal = self.literal.as_ref().map(move |l| {
+            std::iter::from_fn(move || {
+                let (start, end) = l.find_from(text, from)?;
+                from = end;
+                Some(Found::literal(text, start, end))
+            })
+        });
+        let compiled = match literal {
+            Some(_) => None,
+            None => self.get(),
+        };
+        literal.into_iter().flatten().chain(
+            compiled
+                .into_iter()
+                .flat_map(move |re| re.find_iter(text).map(move |m| Found::new(text, m))),
+        )
     }
 }
 
@@ -1229,6 +1334,60 @@ fn places(mentions: &[(String, Mention)]) -> Vec<Option<(usize, usize)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pattern searched as a plain literal finds what the compiled expression finds: the same
+    /// matches, in the same places, boundaries and case included.
+    #[test]
+    fn plain_literals_match_as_the_expression_does() {
+        let sources = [
+            "契約",
+            "(?-u:\\b)contract(?-u:\\b)",
+            "(?-u:\\b)contract (?-u:\\b)",
+            "(?-u:\\b)tender offer(?-u:\\b)",
+            "(?-u:\\b)5g(?-u:\\b)",
+            "(?-u:\\b)qty",
+            "data cent(?-u:\\b)",
+            "(?-u:\\b)a_b(?-u:\\b)",
+        ];
+        let texts = [
+            "本契約書 契約契約",
+            "Contract  contracts subcontract CONTRACT, contract_x 契約contract",
+            "tender offer; Tender Offer2 xtender offer tender  offer",
+            "5G 5g5 a5g, 5G-ready",
+            "Qty qtyx xqty QTY",
+            "data centre data cent data cent. data cent_",
+            "a_b a_bc _a_b a_b",
+            "",
+        ];
+        for source in sources {
+            let lazy = LazyRegex::new(source.to_string(), 1 << 20);
+            assert!(lazy.literal.is_some(), "{source} is a plain literal");
+            let re = lazy.build().unwrap();
+            for text in texts {
+                let ours: Vec<(usize, usize)> =
+                    lazy.find_iter(text).map(|m| (m.start(), m.end())).collect();
+                let theirs: Vec<(usize, usize)> =
+                    re.find_iter(text).map(|m| (m.start(), m.end())).collect();
+                assert_eq!(ours, theirs, "{source} in {text:?}");
+                assert_eq!(lazy.is_match(text), !theirs.is_empty());
+                assert_eq!(
+                    lazy.find(text).map(|m| m.start()),
+                    theirs.first().map(|m| m.0)
+                );
+            }
+        }
+        for not_plain in [
+            "contracts?",
+            "(?-u:\\b)a.b",
+            "café",
+            "52\\.204",
+            "a|b",
+            "desk",
+            "sum",
+        ] {
+            assert!(PlainLiteral::of(not_plain).is_none(), "{not_plain}");
+        }
+    }
     use crate::normalize::normalize;
     use crate::patterns::load::defaults;
     use regex::RegexBuilder;

@@ -37,6 +37,14 @@ impl Judge {
         title_region: bool,
         first_paragraph: bool,
     ) {
+        // Most units hold none of the kinds' patterns.
+        if present
+            .in_range(self.kind_patterns.clone())
+            .next()
+            .is_none()
+        {
+            return;
+        }
         for (k, kind) in self.kinds.iter().enumerate() {
             if title_region && evidence.wants_title(k) {
                 for i in present.in_range(kind.title.clone()) {

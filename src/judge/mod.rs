@@ -44,6 +44,8 @@ pub struct Judge {
     unrelated_restriction: Cue,
     /// Document kinds, their patterns numbered among `rule_patterns`.
     kinds: Vec<CompiledKind>,
+    /// All kinds' title and signal patterns (numbered one after another).
+    kind_patterns: Range<usize>,
     /// Sourcing concepts (`[sourcing-concepts]`).
     restriction: Cue,
     subject: Cue,
@@ -417,7 +419,8 @@ impl Judge {
         let scopes = compile_rules(&set.scopes, &mut sources);
         let sourcing = compile_rules(&set.sourcing_clauses, &mut sources);
         let permissive = compile_rules(&set.permissive_clauses, &mut sources);
-        let kinds = set
+        let kinds_start = sources.len();
+        let kinds: Vec<CompiledKind> = set
             .document_kinds
             .iter()
             .map(|k| {
@@ -433,6 +436,7 @@ impl Judge {
                 }
             })
             .collect();
+        let kind_patterns = kinds_start..sources.len();
         let sc = &set.sourcing_concepts;
         let ctx = &set.scope_context;
         let cue_lists: [&[String]; 16] = [
@@ -524,6 +528,7 @@ impl Judge {
             name_context: cue(14)?,
             unrelated_restriction: cue(15)?,
             kinds,
+            kind_patterns,
             ambiguous: set
                 .entities
                 .iter()

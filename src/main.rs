@@ -79,9 +79,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Extract(args) => {
             let passwords = gather_passwords(&args.passwords, &args.password_files)?;
             // Like a scan: only a regular file is opened (a FIFO or a device is refused at once).
-            let bytes = pipeline::read_bounded(&args.file, args.max_file_bytes).map_err(
-                |(class, e)| anyhow::anyhow!("{}: {class}: {e}", args.file.display()),
-            )?;
+            let bytes = pipeline::read_bounded(&args.file, args.max_file_bytes)
+                .map_err(|(class, e)| anyhow::anyhow!("{}: {class}: {e}", args.file.display()))?;
             let ext = args.file.extension().and_then(|e| e.to_str());
             let kind = tenderscan::extract::sniff(&bytes, ext);
             let opts = tenderscan::extract::ExtractOptions {
@@ -464,10 +463,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     // Reports arrive in input order, one per input.
     let mut next_input = 0usize;
     let on_report = |mut r: DocumentReport| {
-        if let Some(others) = inputs
-            .get(next_input)
-            .and_then(|i| duplicates.get(&i.path))
-        {
+        if let Some(others) = inputs.get(next_input).and_then(|i| duplicates.get(&i.path)) {
             r.warnings.push(pipeline::duplicate_warning(others));
         }
         next_input += 1;

@@ -1021,7 +1021,7 @@ mod tests {
 
     #[test]
     fn path_list_keeps_raw_bytes() {
-        let list = read_path_list(&b"a.pdf\r\n\nb\xff.docx\n"[..]).unwrap();
+        let list = read_path_list(&b"a.pdf\r\n\n  \t\r\nb\xff.docx\n \n"[..]).unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0], PathBuf::from("a.pdf"));
         #[cfg(unix)]

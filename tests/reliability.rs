@@ -84,7 +84,14 @@ fn fifos_and_devices_are_refused_without_being_opened() {
         assert_eq!(o.status.code(), Some(1), "{iso}");
 
         // On the command line, with /dev/zero, which would never end.
-        let o = scan(&[s(&fifo), "/dev/zero", "--format", "jsonl", "--isolation", iso]);
+        let o = scan(&[
+            s(&fifo),
+            "/dev/zero",
+            "--format",
+            "jsonl",
+            "--isolation",
+            iso,
+        ]);
         let docs = jsonl(&o);
         assert_eq!(docs.len(), 2, "{iso}: {docs:#?}");
         for d in &docs {
@@ -93,7 +100,11 @@ fn fifos_and_devices_are_refused_without_being_opened() {
             assert_eq!(d["verdict"], "unreadable", "{iso}: {d}");
         }
         assert_eq!(docs[1]["path"], "/dev/zero");
-        assert_eq!(o.status.code(), Some(1), "{iso}: unreadable, not a usage error");
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{iso}: unreadable, not a usage error"
+        );
 
         // Listed in --files-from.
         let list = write(d, "list.lst", &format!("{}\n/dev/zero\n", fifo.display()));
@@ -169,7 +180,11 @@ fn reports_in_the_scanned_folder_are_skipped_and_named() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write(d, "a.txt", "Supply 4 Huawei switches.\n");
-    write(d, "b.md", "# Tender\n\nThe Contractor shall supply 40 Hikvision cameras.\n");
+    write(
+        d,
+        "b.md",
+        "# Tender\n\nThe Contractor shall supply 40 Hikvision cameras.\n",
+    );
     let formats = ["text", "json", "jsonl", "csv", "sarif", "html", "markdown"];
     for f in formats {
         let out = d.join(format!("report-{f}.txt"));
@@ -184,7 +199,15 @@ fn reports_in_the_scanned_folder_are_skipped_and_named() {
     }
     // And as Markdown under .md.
     let md = d.join("memo.md");
-    scan(&[s(d), "-f", "markdown", "-o", s(&md), "--isolation", "thread"]);
+    scan(&[
+        s(d),
+        "-f",
+        "markdown",
+        "-o",
+        s(&md),
+        "--isolation",
+        "thread",
+    ]);
     let o = scan(&[s(d), "-f", "json", "--isolation", "thread"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let docs = v["documents"].as_array().unwrap();
@@ -201,20 +224,28 @@ fn reports_in_the_scanned_folder_are_skipped_and_named() {
     assert!(skipped.iter().any(|p| p.ends_with("memo.md")));
     let err = stderr(&o);
     assert!(
-        err.contains("skipped") && err.contains("report-markdown.txt") && err.contains("a report tenderscan wrote"),
+        err.contains("skipped")
+            && err.contains("report-markdown.txt")
+            && err.contains("a report tenderscan wrote"),
         "{err}"
     );
     // The run's own --output is never read, whatever it holds.
     let own = write(d, "zz-out.txt", "Supply 4 ZTE routers.\n");
     let o = scan(&[s(d), "-f", "jsonl", "-o", s(&own), "--isolation", "thread"]);
-    assert!(stderr(&o).contains("it is this run's --output"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("it is this run's --output"),
+        "{}",
+        stderr(&o)
+    );
     let docs: Vec<serde_json::Value> = std::fs::read_to_string(&own)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(docs.len(), 2, "{docs:#?}");
-    assert!(docs.iter().all(|x| !x["path"].as_str().unwrap().ends_with("zz-out.txt")));
+    assert!(docs
+        .iter()
+        .all(|x| !x["path"].as_str().unwrap().ends_with("zz-out.txt")));
 }
 
 #[test]
@@ -223,7 +254,13 @@ fn output_is_checked_first_and_written_atomically() {
     let d = dir.path();
     write(d, "a.txt", "Supply 4 Huawei switches.\n");
     // A folder that does not exist: a usage error, before any document is read.
-    let o = scan(&[s(d), "-o", s(&d.join("no/such/folder/r.md")), "-f", "markdown"]);
+    let o = scan(&[
+        s(d),
+        "-o",
+        s(&d.join("no/such/folder/r.md")),
+        "-f",
+        "markdown",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
     assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
@@ -252,7 +289,9 @@ fn exit_codes_and_error_classes_say_the_truth() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     // Only unreadable files, whole and in shards: 1 (an unreadable document fails), never 2.
-    let names: Vec<PathBuf> = (0..12).map(|i| d.join(format!("missing-{i}.pdf"))).collect();
+    let names: Vec<PathBuf> = (0..12)
+        .map(|i| d.join(format!("missing-{i}.pdf")))
+        .collect();
     let list = write(
         d,
         "list",
@@ -293,10 +332,21 @@ fn exit_codes_and_error_classes_say_the_truth() {
     // --max-file-bytes is a limit.
     let big = write(d, "big.txt", &"Supply 4 Huawei switches. ".repeat(100));
     for iso in ISOLATIONS {
-        let o = scan(&[s(&big), "--max-file-bytes", "1K", "-f", "jsonl", "--isolation", iso]);
+        let o = scan(&[
+            s(&big),
+            "--max-file-bytes",
+            "1K",
+            "-f",
+            "jsonl",
+            "--isolation",
+            iso,
+        ]);
         let docs = jsonl(&o);
         assert_eq!(docs[0]["error_class"], "limit", "{iso}: {}", docs[0]);
-        assert!(docs[0]["error"].as_str().unwrap().contains("--max-file-bytes"));
+        assert!(docs[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("--max-file-bytes"));
         assert_eq!(o.status.code(), Some(1));
     }
 
@@ -323,7 +373,10 @@ fn exit_codes_and_error_classes_say_the_truth() {
     if docs[1]["status"] == "error" {
         assert_eq!(docs[1]["error_class"], "malformed", "{}", docs[1]);
         assert!(
-            docs[1]["error"].as_str().unwrap().contains("encryption dictionary is damaged"),
+            docs[1]["error"]
+                .as_str()
+                .unwrap()
+                .contains("encryption dictionary is damaged"),
             "{}",
             docs[1]
         );
@@ -413,7 +466,11 @@ fn the_cache_is_private_listed_cleared_and_bounded() {
             "thread",
         ]);
         assert!(o.status.code().is_some_and(|c| c <= 1), "{}", stderr(&o));
-        assert!(!stderr(&o).contains("cache cannot be used"), "{}", stderr(&o));
+        assert!(
+            !stderr(&o).contains("cache cannot be used"),
+            "{}",
+            stderr(&o)
+        );
         o
     };
     scan_cached(docs[0], "1G");
@@ -430,7 +487,10 @@ fn the_cache_is_private_listed_cleared_and_bounded() {
     let o = cache_cmd(&["info", "--cache-dir", s(&cache)]);
     assert_eq!(o.status.code(), Some(0));
     let info = stdout(&o);
-    assert!(info.contains(&format!("cache: {}", cache.display())), "{info}");
+    assert!(
+        info.contains(&format!("cache: {}", cache.display())),
+        "{info}"
+    );
     assert!(info.contains("entries: 2"), "{info}");
     let size: u64 = cache_files(&cache)
         .iter()
@@ -509,7 +569,10 @@ fn the_cache_is_private_listed_cleared_and_bounded() {
     c.env("XDG_CACHE_HOME", root.path()).args(["cache", "info"]);
     let info = stdout(&run_guarded(c));
     assert!(
-        info.contains(&format!("cache: {}", root.path().join("tenderscan").display())),
+        info.contains(&format!(
+            "cache: {}",
+            root.path().join("tenderscan").display()
+        )),
         "{info}"
     );
 

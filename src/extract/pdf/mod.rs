@@ -585,7 +585,7 @@ fn load_inner(
                 // or holds values of the wrong kind. No password could open it; it is damage.
                 return Err(ExtractError::Malformed {
                     format: "pdf",
-                    reason: format!("the encryption dictionary is damaged ({e})"),
+                    reason: format!("{DAMAGED_ENCRYPTION} ({e})"),
                 });
             }
             return Err(ExtractError::Encrypted(if opts.passwords.is_empty() {
@@ -613,7 +613,7 @@ fn load_inner(
             // holds values of the wrong kind. No password could open it; it is damage.
             return Err(ExtractError::Malformed {
                 format: "pdf",
-                reason: format!("the encryption dictionary is damaged ({e})"),
+                reason: format!("{DAMAGED_ENCRYPTION} ({e})"),
             });
         }
     }
@@ -623,6 +623,10 @@ fn load_inner(
         "none of the given passwords opens the PDF".into()
     }))
 }
+
+/// How the error of a PDF whose encryption dictionary is damaged begins. Such a file is not rebuilt
+/// from its objects: its streams are still encrypted, and would be read as garbage.
+const DAMAGED_ENCRYPTION: &str = "the encryption dictionary is damaged";
 
 /// A decryption error that says the encryption dictionary is damaged, not that a password is wanted
 /// or that the scheme is one lopdf cannot read.
@@ -1439,7 +1443,13 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         first => {
             // The cross-reference data is unusable (or leads to no page): rebuild the file from
             // the objects it still holds, unless it is encrypted (the key went with the trailer).
-            let encrypted = matches!(first, Err(ExtractError::Encrypted(_)));
+            let encrypted = match &first {
+                Err(ExtractError::Encrypted(_)) => true,
+                Err(ExtractError::Malformed { reason, .. }) => {
+                    reason.starts_with(DAMAGED_ENCRYPTION)
+                }
+                _ => false,
+            };
             match (encrypted, rebuild_from_objects(bytes)) {
                 (false, Some(r)) => {
                     rebuilt = r;

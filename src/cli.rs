@@ -8,7 +8,7 @@ use std::path::PathBuf;
     name = "tenderscan",
     version,
     about = "Find blacklisted PRC technology vendors in tender contracts (PDF, DOCX, text; English and Chinese) and judge every mention",
-    after_help = "Exit codes: 0 no document fails; 1 a document fails or is unreadable (--fail-on review widens it); 2 usage error or no input could be read."
+    after_help = "Exit codes: 0 no document fails; 1 a document fails or is unreadable (--fail-on review widens it); 2 usage error (bad arguments, an --output that cannot be written, no contract found)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -33,6 +33,11 @@ pub enum Command {
     Patterns {
         #[command(subcommand)]
         command: PatternsCommand,
+    },
+    /// See or clear the extracted-text cache.
+    Cache {
+        #[command(subcommand)]
+        command: CacheCommand,
     },
     /// Internal: a worker process for process isolation (reads requests on standard input).
     #[command(hide = true)]
@@ -95,9 +100,14 @@ pub struct ScanArgs {
     /// Which verdicts make the exit code 1.
     #[arg(long, value_enum, default_value = "fail")]
     pub fail_on: FailOn,
-    /// Password to try on encrypted PDFs after the empty one (repeatable).
+    /// Password to try on encrypted PDFs after the empty one (repeatable). Visible to other users
+    /// in the process list: prefer --password-file or TENDERSCAN_PASSWORDS.
     #[arg(long = "password", value_name = "PASSWORD")]
     pub passwords: Vec<String>,
+    /// Read passwords to try from this file, one per line (repeatable). The environment variable
+    /// TENDERSCAN_PASSWORDS adds more, one per line.
+    #[arg(long = "password-file", value_name = "FILE")]
+    pub password_files: Vec<PathBuf>,
     /// Never colour the text output (colour is also off when NO_COLOR is set or output is not a terminal).
     #[arg(long)]
     pub no_color: bool,
@@ -139,6 +149,26 @@ pub struct ScanArgs {
     /// $XDG_CACHE_HOME/tenderscan).
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// Largest size of the cache; the least recently used entries are removed after a scan to stay
+    /// within it (0: no limit).
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub cache_max_size: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Print where the cache is, how many entries it holds and their size.
+    Info {
+        /// The cache folder (default: as for `scan`).
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
+    /// Remove every entry of the cache.
+    Clear {
+        /// The cache folder (default: as for `scan`).
+        #[arg(long, value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -168,6 +198,12 @@ pub struct ExtractArgs {
     /// Password to try after the empty one (repeatable).
     #[arg(long = "password", value_name = "PASSWORD")]
     pub passwords: Vec<String>,
+    /// Read passwords from this file, one per line (repeatable; TENDERSCAN_PASSWORDS adds more).
+    #[arg(long = "password-file", value_name = "FILE")]
+    pub password_files: Vec<PathBuf>,
+    /// Largest file read.
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
+    pub max_file_bytes: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,7 +11,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use cli::{Cli, Command, FailOn, Format, PatternsCommand};
+use cli::{CacheCommand, Cli, Command, FailOn, Format, PatternsCommand};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tenderscan::finding::{DocumentReport, Status, Verdict};
@@ -77,12 +77,14 @@ fn run(cli: Cli) -> Result<u8> {
             exit_now(0)
         }
         Command::Extract(args) => {
-            let bytes =
-                std::fs::read(&args.file).with_context(|| args.file.display().to_string())?;
+            let passwords = gather_passwords(&args.passwords, &args.password_files)?;
+            // Like a scan: only a regular file is opened (a FIFO or a device is refused at once).
+            let bytes = pipeline::read_bounded(&args.file, args.max_file_bytes)
+                .map_err(|(class, e)| anyhow::anyhow!("{}: {class}: {e}", args.file.display()))?;
             let ext = args.file.extension().and_then(|e| e.to_str());
             let kind = tenderscan::extract::sniff(&bytes, ext);
             let opts = tenderscan::extract::ExtractOptions {
-                passwords: args.passwords,
+                passwords,
                 ..Default::default()
             };
             let doc = tenderscan::extract::extract(kind, &bytes, &opts)
@@ -98,6 +100,7 @@ fn run(cli: Cli) -> Result<u8> {
             }
             Ok(0)
         }
+        Command::Cache { command } => cache_command(command),
         Command::Explain { id, patterns } => {
             let set = load_patterns(&patterns)?;
             let mut out = std::io::stdout().lock();
@@ -136,6 +139,139 @@ fn run(cli: Cli) -> Result<u8> {
             }
         },
     }
+}
+
+/// `tenderscan cache info` and `tenderscan cache clear`.
+fn cache_command(command: CacheCommand) -> Result<u8> {
+    let (CacheCommand::Info { cache_dir } | CacheCommand::Clear { cache_dir }) = &command;
+    let dir = cache_dir
+        .clone()
+        .or_else(tenderscan::cache::default_dir)
+        .context("no cache folder: neither XDG_CACHE_HOME nor HOME is set (give --cache-dir)")?;
+    let shown = tenderscan::report::sanitize_terminal(&dir.display().to_string());
+    match command {
+        CacheCommand::Info { .. } => {
+            let st = tenderscan::cache::info(&dir)
+                .with_context(|| format!("cannot read the cache at {shown}"))?;
+            println!("cache: {shown}");
+            println!("entries: {}", st.entries);
+            println!("size: {} bytes ({})", st.bytes, human_size(st.bytes));
+            if st.temp_files > 0 {
+                println!("temporary files: {}", st.temp_files);
+            }
+            println!(
+                "Each entry is the full extracted text of one document. Turn the cache off with \
+                 --no-cache; empty it with `tenderscan cache clear`."
+            );
+        }
+        CacheCommand::Clear { .. } => {
+            let st = tenderscan::cache::clear(&dir)
+                .with_context(|| format!("cannot clear the cache at {shown}"))?;
+            println!(
+                "removed {} entries ({}) from {shown}",
+                st.entries + st.temp_files,
+                human_size(st.bytes)
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn human_size(b: u64) -> String {
+    let units = [(1u64 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in units {
+        if b >= size {
+            return format!("{:.1} {unit}", b as f64 / size as f64);
+        }
+    }
+    format!("{b} B")
+}
+
+/// The passwords to try: `--password`, then each `--password-file` (one a line), then the
+/// environment variable `TENDERSCAN_PASSWORDS` (one a line), each once. Empty lines are skipped
+/// (the empty password is always tried first).
+fn gather_passwords(given: &[String], files: &[std::path::PathBuf]) -> Result<Vec<String>> {
+    let mut all: Vec<String> = given.to_vec();
+    let mut add_lines = |text: &str| {
+        for line in text.split('\n') {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if !line.is_empty() {
+                all.push(line.to_string());
+            }
+        }
+    };
+    for f in files {
+        let bytes = std::fs::read(f)
+            .with_context(|| format!("cannot read --password-file {}", f.display()))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("--password-file {}: not UTF-8 text", f.display()))?;
+        add_lines(&text);
+    }
+    if let Some(v) = std::env::var_os("TENDERSCAN_PASSWORDS") {
+        let text = v
+            .into_string()
+            .map_err(|_| anyhow::anyhow!("TENDERSCAN_PASSWORDS is not UTF-8 text"))?;
+        add_lines(&text);
+    }
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|p| seen.insert(p.clone()));
+    Ok(all)
+}
+
+/// Check `--output` before anything is scanned: its folder must exist and the path must not be a
+/// folder. (Writability is proven by creating the temporary file, after discovery.)
+fn check_output(p: &std::path::Path) -> Result<()> {
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !parent.is_dir() {
+        anyhow::bail!(
+            "cannot write --output {}: the folder {} does not exist",
+            p.display(),
+            parent.display()
+        );
+    }
+    if p.is_dir() {
+        anyhow::bail!("cannot write --output {}: it is a folder", p.display());
+    }
+    Ok(())
+}
+
+/// The temporary file `--output` is written to, in the same folder, renamed over it once the
+/// report is complete: a reader never sees half a report, and a run that fails leaves the old one.
+fn open_output(p: &std::path::Path) -> Result<tempfile::NamedTempFile> {
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".tenderscan-output-")
+        .suffix(".tmp")
+        .tempfile_in(parent)
+        .with_context(|| format!("cannot write --output {}", p.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The permissions the report would have had if created in place: those of the file it
+        // replaces, else the usual ones under this process's umask (not the temporary file's 0600).
+        let mode = match std::fs::metadata(p) {
+            Ok(m) => m.permissions().mode() & 0o7777,
+            Err(_) => {
+                // SAFETY: umask only swaps the process's file-creation mask; it is put back at once.
+                let mask = unsafe {
+                    let m = libc::umask(0o077);
+                    libc::umask(m);
+                    m
+                };
+                0o666 & !(mask as u32)
+            }
+        };
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode));
+    }
+    Ok(tmp)
 }
 
 fn print_patterns(set: &PatternSet) -> Result<()> {
@@ -207,6 +343,10 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         None
     };
     let collect = !matches!(args.format, Format::Text | Format::Jsonl);
+    if let Some(p) = &args.output {
+        check_output(p)?;
+    }
+    let passwords = gather_passwords(&args.passwords, &args.password_files)?;
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
         let listed = if list.as_os_str() == "-" {
@@ -218,6 +358,21 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         paths.extend(listed);
     }
     let mut found = pipeline::discover(&paths);
+    if let Some(p) = &args.output {
+        for dropped in pipeline::drop_output_file(&mut found, p) {
+            eprintln!(
+                "tenderscan: not reading {}: it is this run's --output",
+                tenderscan::report::sanitize_terminal(&dropped.display().to_string())
+            );
+        }
+    }
+    for r in &found.skipped_reports {
+        eprintln!(
+            "tenderscan: skipped {}: a report tenderscan wrote",
+            tenderscan::report::sanitize_terminal(&r.display().to_string())
+        );
+    }
+    let discovered = found.inputs.len();
     if let Some((k, n)) = args.shard {
         found.inputs = pipeline::shard(found.inputs, k, n);
     }
@@ -225,7 +380,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     let opts = ScanOptions {
         jobs: args.jobs,
         extract: tenderscan::extract::ExtractOptions {
-            passwords: args.passwords.clone(),
+            passwords,
             max_stream_bytes: args.max_stream_bytes,
             max_total_bytes: args.max_doc_bytes,
             max_pages: args.max_pages,
@@ -234,13 +389,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             deadline: None,
         },
         max_file_bytes: args.max_file_bytes,
-        cache_dir: if args.no_cache {
-            None
-        } else {
-            args.cache_dir
-                .clone()
-                .or_else(tenderscan::cache::default_dir)
-        },
+        cache_dir: usable_cache_dir(&args),
         // In-process reading honours the timeout cooperatively; workers get a slightly shorter
         // cooperative budget so they can return partial text before the parent's hard stop.
         timeout: Some(timeout),
@@ -249,10 +398,9 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let color =
         to_terminal && !args.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(p) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(p).with_context(|| format!("cannot write {}", p.display()))?,
-        )),
+    let output_file = args.output.as_deref().map(open_output).transpose()?;
+    let mut out: Box<dyn Write> = match &output_file {
+        Some(tmp) => Box::new(std::io::BufWriter::new(tmp.as_file().try_clone()?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let progress = if !args.quiet && std::io::stderr().is_terminal() && found.inputs.len() > 1 {
@@ -269,6 +417,11 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     let printer = TextPrinter { color };
     let mut summary = Summary {
         skipped: found.skipped,
+        skipped_reports: found
+            .skipped_reports
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
         ..Default::default()
     };
     let mut all: Vec<DocumentReport> = Vec::new();
@@ -305,7 +458,15 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             Exec::Workers(tenderscan::isolate::WorkerPool::new(exe, &cfg, timeout)?)
         }
     };
-    let on_report = |r: DocumentReport| {
+    let inputs = &found.inputs;
+    let duplicates = &found.duplicates;
+    // Reports arrive in input order, one per input.
+    let mut next_input = 0usize;
+    let on_report = |mut r: DocumentReport| {
+        if let Some(others) = inputs.get(next_input).and_then(|i| duplicates.get(&i.path)) {
+            r.warnings.push(pipeline::duplicate_warning(others));
+        }
+        next_input += 1;
         if let Some(pb) = &progress {
             pb.inc(1);
         }
@@ -340,7 +501,6 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             io_err.get_or_insert(e);
         }
     };
-    let inputs = &found.inputs;
     match &exec {
         Exec::Workers(pool) => pool.scan(inputs, opts.jobs, on_report),
         Exec::InProcess(judge) => pipeline::scan_with(
@@ -377,19 +537,57 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             return Err(e.into());
         }
     }
-    out.flush().ok();
-    if found.inputs.is_empty() {
+    out.flush()?;
+    drop(out);
+    if let (Some(tmp), Some(p)) = (output_file, &args.output) {
+        tmp.persist(p)
+            .with_context(|| format!("cannot write --output {}", p.display()))?;
+    }
+    if let Some(dir) = &opts.cache_dir {
+        if args.cache_max_size > 0 {
+            let _ = tenderscan::cache::evict(dir, args.cache_max_size);
+        }
+    }
+    if discovered == 0 {
         eprintln!(
             "tenderscan: no contracts found ({} other files skipped)",
             found.skipped
         );
         return Ok(2);
     }
+    if found.inputs.is_empty() {
+        // A shard can be empty when there are few inputs; the other shards hold them all.
+        eprintln!("tenderscan: this shard holds none of the {discovered} inputs");
+        exit_now(0);
+    }
     if readable == 0 {
+        // Not a usage error: every input has its record, and an unreadable document fails.
         eprintln!("tenderscan: no input could be read");
-        return Ok(2);
+        exit_now(1);
     }
     exit_now(if worst_fail { 1 } else { 0 })
+}
+
+/// The cache folder to use, or `None` (`--no-cache`, no folder known, or one that cannot be used,
+/// which is told once).
+fn usable_cache_dir(args: &cli::ScanArgs) -> Option<std::path::PathBuf> {
+    if args.no_cache {
+        return None;
+    }
+    let dir = args
+        .cache_dir
+        .clone()
+        .or_else(tenderscan::cache::default_dir)?;
+    match tenderscan::cache::prepare(&dir) {
+        Ok(()) => Some(dir),
+        Err(e) => {
+            eprintln!(
+                "tenderscan: warning: the extracted-text cache cannot be used ({}); documents are read without it (--no-cache silences this)",
+                tenderscan::report::sanitize_terminal(&e)
+            );
+            None
+        }
+    }
 }
 
 /// Ends the process once its output is written and flushed, without taking down what it built: the

@@ -25,8 +25,14 @@ pub struct Input {
 #[derive(Debug, Default)]
 pub struct Discovery {
     pub inputs: Vec<Input>,
-    /// Files under a folder that are not contracts.
+    /// Files under a folder that are not contracts (reports tenderscan wrote included).
     pub skipped: usize,
+    /// Reports tenderscan wrote, met while walking a folder and skipped (also counted in `skipped`).
+    pub skipped_reports: Vec<PathBuf>,
+    /// For an input reached more than once (the same path, or the same file by another path: a
+    /// symbolic or hard link, a file listed and also inside a listed folder), the other paths it was
+    /// reached by, in the order met. The input itself is read once.
+    pub duplicates: std::collections::BTreeMap<PathBuf, Vec<PathBuf>>,
 }
 
 const CONTRACT_EXTENSIONS: &[&str] = &[
@@ -34,16 +40,24 @@ const CONTRACT_EXTENSIONS: &[&str] = &[
     "rtf",
 ];
 
-/// Expand files and folders (recursively, sorted by name) into the inputs to scan.
+/// Extensions of contracts kept as plain text, under which a report tenderscan wrote may be saved
+/// (`--format markdown -o report.md`, `> scan.txt`): their first bytes are looked at while walking.
+const TEXT_EXTENSIONS: &[&str] = &["txt", "md", "text", "markdown"];
+
+/// The message of the record of a FIFO, socket or device given or met as a document.
+pub const NOT_REGULAR: &str = "not a regular file";
+
+/// Expand files and folders (recursively, sorted by name) into the inputs to scan, each file once.
 pub fn discover(paths: &[PathBuf]) -> Discovery {
     let mut d = Discovery::default();
     for p in paths {
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => walk(p, &mut d),
-            Ok(_) => d.inputs.push(Input {
+            Ok(m) => d.inputs.push(Input {
                 path: p.clone(),
                 explicit: true,
-                walk_error: None,
+                // Refused without being opened: a FIFO would block, a device never end.
+                walk_error: (!m.is_file()).then(|| NOT_REGULAR.to_string()),
             }),
             Err(e) => d.inputs.push(Input {
                 path: p.clone(),
@@ -52,6 +66,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
             }),
         }
     }
+    merge_duplicates(&mut d);
     d
 }
 
@@ -63,18 +78,36 @@ fn walk(root: &Path, d: &mut Discovery) {
     for entry in walker {
         match entry {
             Ok(e) => {
-                if e.file_type().is_dir() {
+                let ft = e.file_type();
+                if ft.is_dir() {
                     continue;
                 }
                 let path = e.into_path();
-                if looks_like_contract(&path) {
-                    d.inputs.push(Input {
+                if !ft.is_file() {
+                    // A FIFO, socket or device: never opened. Named like a contract, it gets a
+                    // record; otherwise it is skipped like any other file that is not one.
+                    if has_extension(&path, CONTRACT_EXTENSIONS) {
+                        d.inputs.push(Input {
+                            path,
+                            explicit: false,
+                            walk_error: Some(NOT_REGULAR.to_string()),
+                        });
+                    } else {
+                        d.skipped += 1;
+                    }
+                    continue;
+                }
+                match walked_file_kind(&path) {
+                    Walked::Contract => d.inputs.push(Input {
                         path,
                         explicit: false,
                         walk_error: None,
-                    });
-                } else {
-                    d.skipped += 1;
+                    }),
+                    Walked::OwnReport => {
+                        d.skipped += 1;
+                        d.skipped_reports.push(path);
+                    }
+                    Walked::Other => d.skipped += 1,
                 }
             }
             Err(err) => {
@@ -100,25 +133,173 @@ fn walk(root: &Path, d: &mut Discovery) {
     }
 }
 
-/// By extension, else by the first bytes (a PDF or zip saved without an extension).
-fn looks_like_contract(path: &Path) -> bool {
-    let ext = path
-        .extension()
+fn has_extension(path: &Path, list: &[&str]) -> bool {
+    path.extension()
         .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase());
-    if ext
-        .as_deref()
-        .is_some_and(|e| CONTRACT_EXTENSIONS.contains(&e))
-    {
-        return true;
+        .is_some_and(|e| list.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// What a regular file met while walking is.
+enum Walked {
+    Contract,
+    /// A report tenderscan wrote ([`crate::report::own_report_format`]).
+    OwnReport,
+    Other,
+}
+
+/// By extension, else by the first bytes (a PDF or zip saved without an extension). Files that may
+/// hold plain text (a text extension, or none recognised) have their first bytes read, so that a
+/// report tenderscan wrote into the folder is not scanned as a contract.
+fn walked_file_kind(path: &Path) -> Walked {
+    let contract_ext = has_extension(path, CONTRACT_EXTENSIONS);
+    if contract_ext && !has_extension(path, TEXT_EXTENSIONS) {
+        return Walked::Contract;
     }
     let mut head = [0u8; 1024];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| f.read(&mut head))
+    let n = open_regular(path)
+        .ok()
+        .map(|mut f| read_head(&mut f, &mut head))
         .unwrap_or(0);
-    matches!(
-        extract::sniff(&head[..n], None),
-        Sniffed::Pdf | Sniffed::Docx | Sniffed::Odt
+    let head = &head[..n];
+    if crate::report::own_report_format(head).is_some() {
+        return Walked::OwnReport;
+    }
+    if contract_ext
+        || matches!(
+            extract::sniff(head, None),
+            Sniffed::Pdf | Sniffed::Docx | Sniffed::Odt
+        )
+    {
+        Walked::Contract
+    } else {
+        Walked::Other
+    }
+}
+
+/// Fill `buf` from the start of `f` as far as it goes.
+fn read_head(f: &mut std::fs::File, buf: &mut [u8]) -> usize {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    n
+}
+
+/// Open `path` for reading only if it is a regular file. Opened without blocking (a FIFO put in
+/// its place after it was looked at opens at once instead of waiting for a writer) and checked
+/// again on the open file, so nothing but a regular file is ever read.
+pub fn open_regular(path: &Path) -> Result<std::fs::File, (&'static str, String)> {
+    let meta = std::fs::metadata(path).map_err(|e| ("io", e.to_string()))?;
+    if meta.is_dir() {
+        return Err(("io", "is a directory".into()));
+    }
+    if !meta.is_file() {
+        return Err(("io", NOT_REGULAR.into()));
+    }
+    let mut oo = std::fs::OpenOptions::new();
+    oo.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        oo.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let f = oo.open(path).map_err(|e| ("io", e.to_string()))?;
+    let meta = f.metadata().map_err(|e| ("io", e.to_string()))?;
+    if meta.is_dir() {
+        return Err(("io", "is a directory".into()));
+    }
+    if !meta.is_file() {
+        return Err(("io", NOT_REGULAR.into()));
+    }
+    Ok(f)
+}
+
+/// What identifies a file however it was reached: its device and inode where the platform has
+/// them, else its canonical path; an input that cannot be looked at, its path as given.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    Path(PathBuf),
+}
+
+fn file_id(input: &Input) -> FileId {
+    if input.walk_error.is_none() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if let Ok(m) = std::fs::metadata(&input.path) {
+                return FileId::Inode(m.dev(), m.ino());
+            }
+        }
+        if let Ok(c) = std::fs::canonicalize(&input.path) {
+            return FileId::Path(c);
+        }
+    }
+    FileId::Path(input.path.clone())
+}
+
+/// Keep the first of the inputs that are the same file, and note the paths of the others.
+fn merge_duplicates(d: &mut Discovery) {
+    let mut first: std::collections::HashMap<FileId, PathBuf> = std::collections::HashMap::new();
+    let mut kept = Vec::with_capacity(d.inputs.len());
+    for input in std::mem::take(&mut d.inputs) {
+        match first.entry(file_id(&input)) {
+            std::collections::hash_map::Entry::Occupied(o) => {
+                d.duplicates
+                    .entry(o.get().clone())
+                    .or_default()
+                    .push(input.path);
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(input.path.clone());
+                kept.push(input);
+            }
+        }
+    }
+    d.inputs = kept;
+}
+
+/// Take the file at `output` (the report this run writes) out of the inputs, however it was
+/// reached: a run never reads its own output. Returns the paths taken out.
+pub fn drop_output_file(d: &mut Discovery, output: &Path) -> Vec<PathBuf> {
+    let probe = Input {
+        path: output.to_path_buf(),
+        explicit: true,
+        walk_error: None,
+    };
+    if std::fs::metadata(output).is_err() {
+        return Vec::new();
+    }
+    let id = file_id(&probe);
+    let mut dropped = Vec::new();
+    d.inputs.retain(|i| {
+        let same = i.walk_error.is_none() && file_id(i) == id;
+        if same {
+            dropped.push(i.path.clone());
+        }
+        !same
+    });
+    let others: Vec<PathBuf> = dropped
+        .iter()
+        .filter_map(|p| d.duplicates.remove(p))
+        .flatten()
+        .collect();
+    dropped.extend(others);
+    dropped
+}
+
+/// The warning put on the record of an input that was reached more than once.
+pub fn duplicate_warning(others: &[PathBuf]) -> String {
+    let names: Vec<String> = others.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "the same file was also given as {}; it is read and counted once",
+        names.join(", ")
     )
 }
 
@@ -220,14 +401,14 @@ fn raw_path_bytes(path: &Path) -> Option<Vec<u8>> {
 }
 
 /// Read a list of paths, one per line (`--files-from`). Lines are taken as raw bytes on Unix, so
-/// names that are not UTF-8 survive; empty lines are ignored, a trailing `\r` is removed.
+/// names that are not UTF-8 survive; empty and whitespace-only lines are ignored, a trailing `\r` is removed.
 pub fn read_path_list<R: Read>(mut r: R) -> std::io::Result<Vec<PathBuf>> {
     let mut buf = Vec::new();
     r.read_to_end(&mut buf)?;
     let mut out = Vec::new();
     for line in buf.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
+        if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         #[cfg(unix)]
@@ -305,7 +486,7 @@ where
     }
     let bytes = match read_bounded(&input.path, opts.max_file_bytes) {
         Ok(b) => b,
-        Err(e) => return DocumentReport::error(path, None, "io", e),
+        Err((class, e)) => return DocumentReport::error(path, None, class, e),
     };
     if bytes.is_empty() {
         return DocumentReport::error(path, None, "empty", "the file is empty".into());
@@ -392,19 +573,27 @@ fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, String> {
-    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let meta = f.metadata().map_err(|e| e.to_string())?;
-    if meta.is_dir() {
-        return Err("is a directory".into());
-    }
+/// Read a regular file of at most `max` bytes: the error class (`io`, `limit`) and message otherwise.
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>, (&'static str, String)> {
+    let f = open_regular(path)?;
+    let meta = f.metadata().map_err(|e| ("io", e.to_string()))?;
+    let too_big = || {
+        (
+            "limit",
+            format!("file is larger than the {max}-byte limit (--max-file-bytes)"),
+        )
+    };
     if meta.len() > max {
-        return Err(format!("file is larger than the {max}-byte limit"));
+        return Err(too_big());
     }
     let mut buf = Vec::with_capacity(meta.len() as usize);
     f.take(max + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| ("io", e.to_string()))?;
+    if buf.len() as u64 > max {
+        // It grew while being read.
+        return Err(too_big());
+    }
     Ok(buf)
 }
 
@@ -832,7 +1021,7 @@ mod tests {
 
     #[test]
     fn path_list_keeps_raw_bytes() {
-        let list = read_path_list(&b"a.pdf\r\n\nb\xff.docx\n"[..]).unwrap();
+        let list = read_path_list(&b"a.pdf\r\n\n  \t\r\nb\xff.docx\n \n"[..]).unwrap();
         assert_eq!(list.len(), 2);
         assert_eq!(list[0], PathBuf::from("a.pdf"));
         #[cfg(unix)]

@@ -237,8 +237,9 @@ fn exit_codes() {
     // Usage errors and unreadable input.
     assert_eq!(run(&["scan"]).status.code(), Some(2));
     assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    // An unreadable input is not a usage error: it has its record, and it fails.
     let o = run(&["scan", "no/such/file.pdf", "--format", "jsonl"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     let docs = jsonl(&o);
     assert_eq!(docs.len(), 1);
     assert_eq!(docs[0]["status"], "error");

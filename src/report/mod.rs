@@ -27,6 +27,9 @@ pub struct Summary {
     pub errors: usize,
     /// Files met while walking folders that are not contracts.
     pub skipped: usize,
+    /// Reports tenderscan wrote, met while walking folders and skipped (counted in `skipped`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_reports: Vec<String>,
     /// Mention findings per entity, by disposition.
     pub entities: BTreeMap<String, BTreeMap<String, usize>>,
     pub missing_clause: usize,
@@ -77,6 +80,53 @@ pub enum OutputFormat {
     Sarif,
     Html,
     Markdown,
+}
+
+/// The format of a report tenderscan wrote, recognised from its first bytes (a kilobyte is
+/// enough), or `None`. Every format opens in a way of its own, which is its mark, so a report
+/// saved into a folder that is scanned again is skipped rather than read as a contract:
+///
+/// - HTML: `<!DOCTYPE html>` and `<meta name="generator" content="tenderscan …">` in the head;
+/// - Markdown: the first line `# tenderscan report`;
+/// - JSON: `{` and the `"documents"` key on the next line; SARIF: the SARIF `$schema` first;
+/// - CSV: the byte-order mark and the header row;
+/// - JSON Lines: a first line that is a document record (`{"path":…,"path_bytes":…`);
+/// - text: a first line `PATH  VERDICT  (…)`, as the text printer writes it.
+pub fn own_report_format(head: &[u8]) -> Option<&'static str> {
+    let starts = |p: &[u8]| head.starts_with(p);
+    let has = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    if starts(b"<!DOCTYPE html>") && has(b"<meta name=\"generator\" content=\"tenderscan ") {
+        return Some("html");
+    }
+    if starts(b"# tenderscan report\n") {
+        return Some("markdown");
+    }
+    if starts(b"{\n  \"documents\": [") {
+        return Some("json");
+    }
+    if starts(b"{\n  \"$schema\": \"https://docs.oasis-open.org/sarif/") {
+        return Some("sarif");
+    }
+    let csv_header = format!("\u{FEFF}{}", csv::HEADER[..10].join(","));
+    if starts(csv_header.as_bytes()) {
+        return Some("csv");
+    }
+    if starts(b"{\"path\":\"") || starts(b"{\"path\":null") {
+        let line = head.split(|&b| b == b'\n').next().unwrap_or(head);
+        if memchr::memmem::find(line, b"\",\"path_bytes\":").is_some() {
+            return Some("jsonl");
+        }
+    }
+    let first = head.split(|&b| b == b'\n').next().unwrap_or(head);
+    if head.len() > first.len() {
+        if let Ok(line) = std::str::from_utf8(first) {
+            let verdict = ["  FAIL  (", "  REVIEW  (", "  PASS  (", "  UNREADABLE  ("];
+            if line.ends_with(')') && verdict.iter().any(|v| line.contains(v)) {
+                return Some("text");
+            }
+        }
+    }
+    None
 }
 
 /// Where a finding sits, as a reader cites it: "p.2 cl. 9. ¶41 table 1 row 3 col 3" (1-based table

@@ -568,14 +568,25 @@ fn load_inner(
             fix_encrypt_dict(&mut doc);
             let mut pws = vec![String::new()];
             pws.extend(opts.passwords.iter().cloned());
+            let mut damaged = None;
             for pw in pws {
-                let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let _ = doc.decrypt(&pw);
-                }))
-                .is_ok();
-                if ok && doc.trailer.get(b"Encrypt").is_err() {
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.decrypt(&pw)));
+                if let Ok(Err(lopdf::Error::Decryption(e))) = &r {
+                    if damaged_encryption(e) {
+                        damaged.get_or_insert_with(|| e.to_string());
+                    }
+                }
+                if r.is_ok() && doc.trailer.get(b"Encrypt").is_err() {
                     return Ok(doc);
                 }
+            }
+            if let Some(e) = damaged {
+                // Not a password problem: the encryption dictionary lacks what decrypting needs,
+                // or holds values of the wrong kind. No password could open it; it is damage.
+                return Err(ExtractError::Malformed {
+                    format: "pdf",
+                    reason: format!("{DAMAGED_ENCRYPTION} ({e})"),
+                });
             }
             return Err(ExtractError::Encrypted(if opts.passwords.is_empty() {
                 "the PDF needs a password".into()
@@ -596,11 +607,48 @@ fn load_inner(
             }
         }
     }
+    if let Err(lopdf::Error::Decryption(e)) = &first {
+        if damaged_encryption(e) {
+            // Not a password problem: the encryption dictionary lacks what decrypting needs, or
+            // holds values of the wrong kind. No password could open it; it is damage.
+            return Err(ExtractError::Malformed {
+                format: "pdf",
+                reason: format!("{DAMAGED_ENCRYPTION} ({e})"),
+            });
+        }
+    }
     Err(ExtractError::Encrypted(if opts.passwords.is_empty() {
         "the PDF needs a password".into()
     } else {
         "none of the given passwords opens the PDF".into()
     }))
+}
+
+/// How the error of a PDF whose encryption dictionary is damaged begins. Such a file is not rebuilt
+/// from its objects: its streams are still encrypted, and would be read as garbage.
+const DAMAGED_ENCRYPTION: &str = "the encryption dictionary is damaged";
+
+/// A decryption error that says the encryption dictionary is damaged, not that a password is wanted
+/// or that the scheme is one lopdf cannot read.
+fn damaged_encryption(e: &lopdf::encryption::DecryptionError) -> bool {
+    use lopdf::encryption::DecryptionError as D;
+    matches!(
+        e,
+        D::MissingEncryptDictionary
+            | D::MissingVersion
+            | D::MissingRevision
+            | D::MissingOwnerPassword
+            | D::MissingUserPassword
+            | D::MissingPermissions
+            | D::MissingFileID
+            | D::InvalidHashLength
+            | D::InvalidKeyLength
+            | D::InvalidCipherTextLength
+            | D::InvalidPermissionLength
+            | D::InvalidVersion
+            | D::InvalidRevision
+            | D::InvalidType
+    )
 }
 
 /// A regular expression, compiled once per process (`cell` is the caller's own static).
@@ -1395,7 +1443,13 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, ExtractE
         first => {
             // The cross-reference data is unusable (or leads to no page): rebuild the file from
             // the objects it still holds, unless it is encrypted (the key went with the trailer).
-            let encrypted = matches!(first, Err(ExtractError::Encrypted(_)));
+            let encrypted = match &first {
+                Err(ExtractError::Encrypted(_)) => true,
+                Err(ExtractError::Malformed { reason, .. }) => {
+                    reason.starts_with(DAMAGED_ENCRYPTION)
+                }
+                _ => false,
+            };
             match (encrypted, rebuild_from_objects(bytes)) {
                 (false, Some(r)) => {
                     rebuilt = r;

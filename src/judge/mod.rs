@@ -1198,6 +1198,7 @@ impl Judge {
             unit_price: None,
             amount: None,
             currency: None,
+            sheet: None,
         }
     }
 }

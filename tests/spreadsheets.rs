@@ -41,7 +41,9 @@ fn matches(e: &ExpectedFinding, f: &Finding) -> bool {
         && e.quantity.is_none_or(|q| Some(q) == f.quantity)
         && e.unit_price.is_none_or(|q| Some(q) == f.unit_price)
         && e.amount.is_none_or(|q| Some(q) == f.amount)
-        && e.currency.as_ref().is_none_or(|c| Some(c) == f.currency.as_ref())
+        && e.currency
+            .as_ref()
+            .is_none_or(|c| Some(c) == f.currency.as_ref())
 }
 
 fn scan(path: &Path) -> DocumentReport {
@@ -132,7 +134,13 @@ fn the_inventory_of_a_workbook_is_totalled_like_a_docx_table() {
     assert_eq!(r.inventory.len(), 1, "{:?}", r.inventory);
     let t = &r.inventory[0];
     assert_eq!(
-        (t.entity.as_str(), t.devices, t.amount, t.currency.as_deref(), t.rows),
+        (
+            t.entity.as_str(),
+            t.devices,
+            t.amount,
+            t.currency.as_deref(),
+            t.rows
+        ),
         ("hikvision", 40.0, Some(192000.0), Some("TWD"), 1)
     );
     // The finding sits in the table of the first sheet, data row 1 (the two header rows combined

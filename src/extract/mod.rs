@@ -5,6 +5,7 @@
 //! An extractor must never panic on document data; the pipeline still wraps each call in
 //! `catch_unwind` so that a bug in one extractor costs one document, not the batch.
 
+pub mod archive;
 pub mod docx;
 pub mod legacy;
 pub mod odt;

@@ -373,9 +373,7 @@ fn combine_two_row_header(body: &mut Vec<BTreeMap<u32, String>>) {
     let Some(&head_first) = head.keys().next() else {
         return;
     };
-    let under_gap = sub
-        .keys()
-        .any(|c| !head.contains_key(c) && *c > head_first);
+    let under_gap = sub.keys().any(|c| !head.contains_key(c) && *c > head_first);
     if !under_gap {
         return;
     }

@@ -26,6 +26,23 @@ pub enum Format {
     Doc,
     /// Rich Text Format, converted to DOCX by LibreOffice and read as DOCX.
     Rtf,
+    /// Excel workbook (`.xlsx`, `.xlsm`): one table per sheet.
+    Xlsx,
+    /// OpenDocument spreadsheet (`.ods`).
+    Ods,
+    /// Excel 97-2003 workbook (`.xls`).
+    Xls,
+    /// Comma- or tab-separated values: one table.
+    Csv,
+    /// A ZIP archive: a container whose members are their own documents.
+    Zip,
+    /// A 7z archive.
+    #[serde(rename = "7z")]
+    SevenZ,
+    /// A RAR archive (recognised, not read).
+    Rar,
+    /// An image (PNG, JPEG, TIFF, ...), read only through OCR.
+    Image,
 }
 
 impl Format {
@@ -37,6 +54,14 @@ impl Format {
             Format::Odt => "odt",
             Format::Doc => "doc",
             Format::Rtf => "rtf",
+            Format::Xlsx => "xlsx",
+            Format::Ods => "ods",
+            Format::Xls => "xls",
+            Format::Csv => "csv",
+            Format::Zip => "zip",
+            Format::SevenZ => "7z",
+            Format::Rar => "rar",
+            Format::Image => "image",
         }
     }
 }
@@ -121,9 +146,30 @@ pub struct Document {
     /// Things the reader should know about the extraction (a truncated stream, a font without a
     /// Unicode mapping). Never fatal; fatal problems are an [`crate::extract::ExtractError`].
     pub warnings: Vec<String>,
+    /// Spreadsheets: which blocks belong to which sheet (by paragraph number), so a finding's
+    /// location can name the sheet. Empty for other formats.
+    #[serde(default)]
+    pub sheets: Vec<SheetSpan>,
+}
+
+/// The blocks of one sheet of a workbook: paragraphs `first_paragraph..=last_paragraph`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetSpan {
+    pub name: String,
+    pub first_paragraph: u32,
+    pub last_paragraph: u32,
 }
 
 impl Document {
+    /// The sheet that block number `paragraph` (1-based) belongs to, for spreadsheets.
+    pub fn sheet_of(&self, paragraph: u32) -> Option<&str> {
+        self.sheets
+            .iter()
+            .find(|s| (s.first_paragraph..=s.last_paragraph).contains(&paragraph))
+            .map(|s| s.name.as_str())
+            .filter(|n| !n.is_empty())
+    }
+
     pub fn new(format: Format) -> Self {
         Document {
             format,
@@ -131,6 +177,7 @@ impl Document {
             pages_without_text: 0,
             blocks: Vec::new(),
             warnings: Vec::new(),
+            sheets: Vec::new(),
         }
     }
 

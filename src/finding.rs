@@ -114,6 +114,10 @@ pub struct Finding {
     /// Currency of `unit_price`/`amount`: `TWD`, `USD`, `CNY`, or the bare sign (`$`, `元`) when the
     /// table does not say which.
     pub currency: Option<String>,
+    /// Spreadsheets: the name of the sheet the match is on (`table` then counts sheets). Left out
+    /// of the JSON for other formats.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 /// Replacement inventory for one entity (and currency): the devices a violation puts in the contract

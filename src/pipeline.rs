@@ -523,6 +523,14 @@ where
         };
         let mut judgement = judge.judge(&doc);
         crate::inventory::fill(&doc, &mut judgement.findings);
+        if !doc.sheets.is_empty() {
+            for f in &mut judgement.findings {
+                f.sheet = f
+                    .paragraph
+                    .and_then(|p| doc.sheet_of(p))
+                    .map(str::to_string);
+            }
+        }
         Ok::<_, extract::ExtractError>(Ok((doc, judgement)))
     }));
     match result {

@@ -5,13 +5,16 @@
 //! An extractor must never panic on document data; the pipeline still wraps each call in
 //! `catch_unwind` so that a bug in one extractor costs one document, not the batch.
 
+pub mod archive;
 pub mod docx;
 pub mod legacy;
 pub mod odt;
 pub mod pdf;
+pub mod sheet;
 pub mod text;
 
 use crate::document::{Document, Format};
+use std::io::Read;
 
 /// Limits and secrets that apply to one document's extraction.
 ///
@@ -100,8 +103,16 @@ pub enum Sniffed {
     /// OpenDocument Text: a zip whose `mimetype` is `application/vnd.oasis.opendocument.text`
     /// (or `-template`), or the flat XML form (`.fodt`).
     Odt,
-    /// A zip that is neither (xlsx, ods, …).
+    /// A zip that is none of the document formats below: an archive of its own.
     OtherZip,
+    /// A spreadsheet: XLSX/XLSM, ODS, XLS or CSV.
+    Sheet(sheet::SheetFormat),
+    /// A 7z archive.
+    SevenZ,
+    /// A RAR archive.
+    Rar,
+    /// An image (PNG, JPEG, TIFF, GIF, BMP, WebP).
+    Image,
     /// An OLE compound file: a legacy .doc or a password-protected Office file; [`legacy`] tells
     /// which from its directory.
     Cfb,
@@ -154,6 +165,11 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
     }
     let ext = extension.map(|e| e.to_ascii_lowercase());
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        // The central directory's names say what the package is; the byte patterns below are for
+        // a zip too short or damaged to list (the first kilobyte, while walking a folder).
+        if let Some(kind) = sniff_zip_by_names(bytes, ext.as_deref()) {
+            return kind;
+        }
         // ODF puts an uncompressed `mimetype` entry first, so its value is in the first bytes.
         if find(head, b"mimetypeapplication/vnd.oasis.opendocument.text").is_some() {
             return Sniffed::Odt;
@@ -168,7 +184,32 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
         return Sniffed::OtherZip;
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        if let Ok(legacy::CfbKind::Other(names)) = legacy::classify(bytes) {
+            if names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case("Workbook") || n.eq_ignore_ascii_case("Book"))
+            {
+                return Sniffed::Sheet(sheet::SheetFormat::Xls);
+            }
+        }
         return Sniffed::Cfb;
+    }
+    if bytes.starts_with(b"7z\xBC\xAF\x27\x1C") {
+        return Sniffed::SevenZ;
+    }
+    if bytes.starts_with(b"Rar!\x1A\x07") {
+        return Sniffed::Rar;
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n")
+        || bytes.starts_with(&[0xFF, 0xD8, 0xFF])
+        || bytes.starts_with(b"II*\0")
+        || bytes.starts_with(b"MM\0*")
+        || bytes.starts_with(b"GIF87a")
+        || bytes.starts_with(b"GIF89a")
+        || (bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP"))
+        || (bytes.starts_with(b"BM") && matches!(ext.as_deref(), Some("bmp")))
+    {
+        return Sniffed::Image;
     }
     if bytes.starts_with(b"{\\rtf") {
         return Sniffed::Rtf;
@@ -190,6 +231,9 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
         Some("docx") | Some("docm") | Some("dotx") => return Sniffed::Docx,
         _ => {}
     }
+    if matches!(ext.as_deref(), Some("csv") | Some("tsv")) {
+        return Sniffed::Sheet(sheet::SheetFormat::Csv);
+    }
     if matches!(
         ext.as_deref(),
         Some("txt") | Some("md") | Some("text") | Some("markdown")
@@ -197,6 +241,46 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
         return Sniffed::Text;
     }
     Sniffed::Unknown
+}
+
+/// A zip package by the names in its central directory: Word (`word/`), Excel (`xl/workbook.xml`),
+/// OpenDocument by its `mimetype` entry, else a plain archive. `None` when the directory cannot be
+/// read.
+fn sniff_zip_by_names(bytes: &[u8], ext: Option<&str>) -> Option<Sniffed> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let mut word = false;
+    let mut xl = false;
+    let mut mimetype = false;
+    for name in zip.file_names() {
+        let lower = name.to_ascii_lowercase();
+        word |= lower.starts_with("word/");
+        xl |= lower == "xl/workbook.xml" || lower == "xl/workbook.bin";
+        mimetype |= lower == "mimetype";
+    }
+    if word {
+        return Some(Sniffed::Docx);
+    }
+    if xl {
+        return Some(Sniffed::Sheet(sheet::SheetFormat::Xlsx));
+    }
+    if mimetype {
+        let mut value = Vec::new();
+        if let Ok(f) = zip.by_name("mimetype") {
+            let _ = f.take(200).read_to_end(&mut value);
+        }
+        let value = String::from_utf8_lossy(&value);
+        if value.starts_with("application/vnd.oasis.opendocument.text") {
+            return Some(Sniffed::Odt);
+        }
+        if value.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
+            return Some(Sniffed::Sheet(sheet::SheetFormat::Ods));
+        }
+    }
+    match ext {
+        Some("odt") | Some("ott") => Some(Sniffed::Odt),
+        Some("ods") | Some("ots") => Some(Sniffed::Sheet(sheet::SheetFormat::Ods)),
+        _ => Some(Sniffed::OtherZip),
+    }
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -216,9 +300,25 @@ pub fn extract(
         Sniffed::Text => Ok(text::extract(bytes)),
         Sniffed::Cfb => legacy::extract(bytes, opts),
         Sniffed::Rtf => legacy::extract_rtf(bytes, opts),
+        Sniffed::Sheet(f) => sheet::extract(f, bytes, opts),
         Sniffed::OtherZip => Err(ExtractError::Unsupported(
             "a zip archive that is neither a Word document (no word/document.xml) nor an \
              OpenDocument text"
+                .into(),
+        )),
+        Sniffed::SevenZ => Err(ExtractError::Unsupported(
+            "a 7z archive: tenderscan does not read 7z; unpack it (7z x, Debian package 7zip) and \
+             scan the folder"
+                .into(),
+        )),
+        Sniffed::Rar => Err(ExtractError::Unsupported(
+            "a RAR archive: tenderscan has no maintained RAR reader; unpack it with unrar \
+             (Debian package unrar) or 7z x (Debian package 7zip) and scan the folder"
+                .into(),
+        )),
+        Sniffed::Image => Err(ExtractError::Unsupported(
+            "an image: its text can be read only by OCR, which this build does not do; \
+             nothing in it was checked"
                 .into(),
         )),
         Sniffed::Unknown => Err(ExtractError::Unsupported("unrecognised file type".into())),
@@ -229,10 +329,18 @@ pub fn extract(
 pub fn format_of(kind: Sniffed) -> Option<Format> {
     match kind {
         Sniffed::Pdf => Some(Format::Pdf),
-        Sniffed::Docx | Sniffed::Cfb | Sniffed::OtherZip => Some(Format::Docx),
+        Sniffed::Docx | Sniffed::Cfb => Some(Format::Docx),
+        Sniffed::OtherZip => Some(Format::Zip),
         Sniffed::Odt => Some(Format::Odt),
         Sniffed::Rtf => Some(Format::Rtf),
         Sniffed::Text => Some(Format::Txt),
+        Sniffed::Sheet(sheet::SheetFormat::Xlsx) => Some(Format::Xlsx),
+        Sniffed::Sheet(sheet::SheetFormat::Ods) => Some(Format::Ods),
+        Sniffed::Sheet(sheet::SheetFormat::Xls) => Some(Format::Xls),
+        Sniffed::Sheet(sheet::SheetFormat::Csv) => Some(Format::Csv),
+        Sniffed::SevenZ => Some(Format::SevenZ),
+        Sniffed::Rar => Some(Format::Rar),
+        Sniffed::Image => Some(Format::Image),
         Sniffed::Unknown => None,
     }
 }

@@ -94,7 +94,7 @@ pub fn extract(bytes: &[u8]) -> Document {
 
 /// UTF-8 (with or without BOM), UTF-16 with BOM, else Big5 or GB18030 when that decodes cleanly,
 /// else lossy UTF-8.
-fn decode(bytes: &[u8]) -> String {
+pub(crate) fn decode(bytes: &[u8]) -> String {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return String::from_utf8_lossy(rest).into_owned();
     }

@@ -1241,6 +1241,7 @@ impl Judge {
             unit_price: None,
             amount: None,
             currency: None,
+            sheet: None,
         }
     }
 }

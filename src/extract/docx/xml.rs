@@ -762,8 +762,14 @@ mod tests {
     /// Our walk reads `xml` as quick-xml's `NsReader` does, and our pull reader as quick-xml's.
     fn agrees(xml: &[u8]) {
         let shown = String::from_utf8_lossy(xml);
-        assert_eq!(walked(xml), ns_reader(xml), "{shown}");
-        assert_eq!(pulled(xml, true), pulled(xml, false), "{shown}");
+        // quick-xml's `encoding` feature (enabled by calamine) adds the detail of a decoding error
+        // to one side's message only: compare the messages up to that detail.
+        fn cut<T>((seen, err): (T, Option<String>)) -> (T, Option<String>) {
+            let err = err.map(|e| e.split(": invalid utf-8").next().unwrap_or("").to_string());
+            (seen, err)
+        }
+        assert_eq!(cut(walked(xml)), cut(ns_reader(xml)), "{shown}");
+        assert_eq!(cut(pulled(xml, true)), cut(pulled(xml, false)), "{shown}");
     }
 
     /// The events of `xml` and the class of their start tags' names as a [`ClassReader`] (`ours`)

@@ -17,7 +17,7 @@ corpus=target/bench/corpus-$N
 out=target/bench/spark-$N
 python3 scripts/make_bench_corpus.py "$N" "$corpus"
 mkdir -p "$out"
-one=$(find "$corpus" -type f | sort | head -1)
+one=$(find "$corpus" -type f | sort | sed -n 1p)
 printf '%s\n' "$one" > "$out/one.txt"
 echo "corpus: $(find "$corpus" -type f | wc -l) documents, $(du -sLm "$corpus" | cut -f1) MB; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 

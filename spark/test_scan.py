@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""spark/scan.py in Spark local mode against a plain `tenderscan scan` of the same files.
+
+usage: python3 spark/test_scan.py [-v]      (run by .ci/run; needs java and pyspark)
+
+Every test runs spark/scan.py as a user would (a separate process, master local[2]) and compares its
+records.jsonl with the records of a plain `tenderscan scan` of the same inputs: parsed JSON, record for
+record, in input order (the records hold no timings; tenderscan's output is deterministic). The binary is
+TENDERSCAN_BIN, else target/release/tenderscan (under CARGO_TARGET_DIR if set).
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+CORPUS = os.path.join(ROOT, "..", "shared", "corpus")
+
+
+def binary():
+    if os.environ.get("TENDERSCAN_BIN"):
+        return os.path.abspath(os.environ["TENDERSCAN_BIN"])
+    target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+    return os.path.abspath(os.path.join(target, "release", "tenderscan"))
+
+
+def plain_scan(args, stdin=None):
+    p = subprocess.run([binary(), "scan", "--quiet", *args], input=stdin, capture_output=True, cwd=ROOT)
+    assert p.returncode in (0, 1, 2), p.stderr.decode()
+    return p.stdout.decode()
+
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def records(text):
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def spark_scan(inp, out, *extra, scan_args=(), env=None):
+    cmd = [sys.executable, os.path.join(HERE, "scan.py"), inp, out, "--overwrite", *extra]
+    if "--binary" not in extra:
+        cmd += ["--binary", binary()]
+    if scan_args:
+        cmd += ["--", *scan_args]
+    p = subprocess.run(cmd, capture_output=True, cwd=ROOT, env=dict(os.environ, **(env or {})))
+    if p.returncode != 0:
+        raise AssertionError("scan.py failed (%d):\n%s" % (p.returncode, p.stderr.decode()[-5000:]))
+    with open(os.path.join(out, "records.jsonl"), encoding="utf-8") as f:
+        got = f.read()
+    with open(os.path.join(out, "summary.json"), encoding="utf-8") as f:
+        summary = json.load(f)
+    return got, summary, p.stderr.decode()
+
+
+def read_parquet(out):
+    """Row counts of the two tables and the findings per document, read back with Spark."""
+    from pyspark.sql import SparkSession
+    spark = SparkSession.builder.master("local[1]").appName("tenderscan-test").getOrCreate()
+    try:
+        docs = spark.read.parquet("file://" + os.path.join(out, "documents.parquet"))
+        finds = spark.read.parquet("file://" + os.path.join(out, "findings.parquet"))
+        d = {r["input_index"]: (r["path"], r["verdict"], r["findings_count"]) for r in docs.collect()}
+        f = [(r["input_index"], r["finding_index"], r["entity"], r["disposition"], r["page"])
+             for r in finds.collect()]
+        return d, sorted(f)
+    finally:
+        spark.stop()
+
+
+# A stand-in for the tenderscan binary, for the failure tests: it runs the real binary (TENDERSCAN_REAL)
+# unless the inputs hold the POISON path, or it is the first call overall and KILL_PARENT_ONCE names a
+# marker file: then it kills its parent, the PySpark worker running the task (an executor-side failure).
+CHAOS = r'''#!/usr/bin/env python3
+import os, signal, subprocess, sys, time
+real, args = os.environ["TENDERSCAN_REAL"], sys.argv[1:]
+marker = os.environ.get("KILL_PARENT_ONCE")
+if marker:
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.kill(os.getppid(), signal.SIGKILL)
+        time.sleep(60)
+    except FileExistsError:
+        pass
+poison, mode = os.environ.get("POISON"), os.environ.get("POISON_MODE", "crash")
+if "--files-from" in args:
+    paths = [l for l in sys.stdin.buffer.read().decode().split("\n") if l]
+    k = args.index("--files-from")
+    args = args[:k] + args[k + 2:]
+else:
+    k = args.index("--")
+    paths, args = args[k + 1:], args[:k]
+before = paths[:paths.index(poison)] if poison in paths else paths
+if before:  # the documents before the poisoned one are reported, as a real run would
+    sys.stdout.flush()
+    subprocess.run([real, *args, "--files-from", "-"], input="".join(p + "\n" for p in before).encode())
+if poison in paths:
+    sys.stdout.flush()
+    if mode == "hang":
+        time.sleep(3600)
+    os.kill(os.getpid(), signal.SIGSEGV)
+'''
+
+
+class SparkScan(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.exists(binary()):
+            raise unittest.SkipTest("no tenderscan binary at %s (cargo build --release)" % binary())
+        cls.tmp = tempfile.mkdtemp(prefix="tenderscan-spark-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_fixtures_folder_equals_a_plain_scan(self):
+        """A folder input is walked like tenderscan walks it; records, tables and summary agree."""
+        out = os.path.join(self.tmp, "fixtures")
+        got, summary, _ = spark_scan("fixtures", out, "--master", "local[2]")
+        want = records(plain_scan(["--format", "jsonl", "fixtures"]))
+        self.assertGreater(len(want), 20)
+        self.assertEqual([r["path"] for r in records(got)], [r["path"] for r in want])
+        self.assertEqual(records(got), want)
+
+        # The summary's figures are the scan's own (--format json summary).
+        js = json.loads(plain_scan(["--format", "json", "fixtures"]))["summary"]
+        verdicts = {r["verdict"]: r["documents"] for r in summary["Documents per verdict"]}
+        self.assertEqual(verdicts, {k: js[k] for k in ("pass", "review", "fail", "unreadable") if js[k]})
+        inventory = sorted(((r["entity"], r["currency"], r["devices"], r["amount"], r["rows"])
+                            for r in summary["Replacement inventory totals"]), key=repr)
+        self.assertEqual(inventory, sorted(((v["entity"], v["currency"], v["devices"], v["amount"], v["rows"])
+                                            for v in js["inventory"]), key=repr))
+        missing = sum(r["missing_clause"] for r in summary["Contracts missing a sourcing clause per agency"])
+        self.assertEqual(missing, js["missing_clause"])
+        per_agency = {r["agency"]: r["missing_clause"]
+                      for r in summary["Contracts missing a sourcing clause per agency"]}
+        self.assertEqual(per_agency["contracts"],
+                         sum(1 for r in want if r["path"].startswith("fixtures/contracts/")
+                             and any(f["kind"] == "missing-clause" for f in r["findings"])))
+        mentions = {}
+        for r in want:
+            for f in r["findings"]:
+                if f["kind"] == "mention":
+                    for lst in f["lists"]:
+                        mentions[(f["entity"], lst)] = mentions.get((f["entity"], lst), 0) + 1
+        self.assertEqual({(r["entity"], r["list"]): r["mentions"]
+                          for r in summary["Mentions per entity and list"]}, mentions)
+
+        # documents.parquet and findings.parquet hold every document and every finding.
+        docs, finds = read_parquet(out)
+        self.assertEqual(sorted(docs), list(range(len(want))))
+        for i, r in enumerate(want):
+            self.assertEqual(docs[i], (r["path"], r["verdict"], len(r["findings"])))
+        self.assertEqual(finds, sorted((i, k, f["entity"], f["disposition"], f["page"])
+                                       for i, r in enumerate(want) for k, f in enumerate(r["findings"])))
+
+    def test_corpus_with_copies_and_a_killed_task(self):
+        """The shared corpus and byte-identical copies of fixtures, from a file of paths, with the first
+        task's Python worker killed: Spark retries it; copies are read once; no record is duplicated."""
+        paths = []
+        if os.path.isdir(CORPUS):
+            sys.path.insert(0, HERE)
+            import scan
+            paths += scan.discover(os.path.normpath(CORPUS))[0]
+        else:
+            print("\nskipped the shared corpus: %s is absent" % CORPUS, file=sys.stderr)
+        copies = os.path.join(self.tmp, "copies")
+        os.makedirs(copies)
+        fx = os.path.join(ROOT, "fixtures", "contracts")
+        for name in sorted(os.listdir(fx)):
+            if name.endswith((".pdf", ".docx", ".txt")):
+                for k in (1, 2):
+                    dst = os.path.join(copies, "copy%d-%s" % (k, name))
+                    shutil.copyfile(os.path.join(fx, name), dst)
+                    paths.append(dst)
+                paths.append(os.path.join(fx, name))
+        lst = os.path.join(self.tmp, "paths.txt")
+        with open(lst, "w") as f:
+            f.write("".join(p + "\n" for p in paths))
+        chaos = os.path.join(self.tmp, "tenderscan-chaos")
+        with open(chaos, "w") as f:
+            f.write(CHAOS)
+        os.chmod(chaos, 0o755)
+        marker = os.path.join(self.tmp, "killed-once")
+        out = os.path.join(self.tmp, "corpus")
+        got, summary, log = spark_scan(lst, out, "--master", "local[2,2]", "--binary", chaos, "--docs-per-task", "40",
+                                     env={"TENDERSCAN_REAL": binary(), "KILL_PARENT_ONCE": marker})
+        self.assertTrue(os.path.exists(marker), "no task was killed")
+        self.assertIn("Lost task", log)  # Spark saw the failure and ran the task again
+        want = records(plain_scan(["--format", "jsonl", "--files-from", "-"], stdin=read_bytes(lst)))
+        self.assertEqual(len(want), len(paths))
+        self.assertEqual([r["path"] for r in records(got)], paths)
+        self.assertEqual(records(got), want)
+        reading = summary["Reading"][0]
+        self.assertEqual(reading["documents"], len(paths))
+        # Of each fixture and its two copies, one is read.
+        self.assertGreaterEqual(reading["duplicates_not_read"], len(os.listdir(copies)))
+
+    def test_a_document_that_kills_or_hangs_its_process_is_an_error_record(self):
+        """When the tenderscan process itself dies (or stalls) on a document, the other documents of the
+        task keep their records and that document gets an error record; the task does not fail."""
+        fx = os.path.join(ROOT, "fixtures", "contracts")
+        paths = [os.path.join(fx, n) for n in sorted(os.listdir(fx)) if n.endswith((".pdf", ".docx"))][:8]
+        lst = os.path.join(self.tmp, "poison.txt")
+        with open(lst, "w") as f:
+            f.write("".join(p + "\n" for p in paths))
+        chaos = os.path.join(self.tmp, "tenderscan-poison")
+        with open(chaos, "w") as f:
+            f.write(CHAOS)
+        os.chmod(chaos, 0o755)
+        want = records(plain_scan(["--format", "jsonl", "--files-from", "-"], stdin=read_bytes(lst)))
+        for mode, error_class, poison in (("crash", "crash", paths[2]), ("hang", "timeout", paths[5])):
+            out = os.path.join(self.tmp, "poison-" + mode)
+            got, _, _ = spark_scan(lst, out, "--master", "local[1]", "--binary", chaos, "--stall-seconds", "5",
+                                   "--no-dedupe", env={"TENDERSCAN_REAL": binary(), "POISON": poison,
+                                                       "POISON_MODE": mode})
+            got = records(got)
+            self.assertEqual([r["path"] for r in got], paths)
+            k = paths.index(poison)
+            self.assertEqual(got[:k] + got[k + 1:], want[:k] + want[k + 1:])
+            self.assertEqual((got[k]["status"], got[k]["error_class"], got[k]["verdict"]),
+                             ("error", error_class, "unreadable"))
+            self.assertEqual(set(got[k]), set(want[k]))  # the same fields as tenderscan's own records
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -806,7 +806,10 @@ impl Judge {
                     Disposition::Mentioned
                 } else if d.excluded {
                     Disposition::Excluded
-                } else if d.disposition_if_supplied && status == Status::Banned {
+                } else if d.disposition_if_supplied
+                    && status == Status::Banned
+                    && !self.set.only_for_some_uses(&entity.id)
+                {
                     Disposition::Violation
                 } else {
                     Disposition::Review
@@ -831,7 +834,11 @@ impl Judge {
                     Via::Brand => "brand or subsidiary",
                     Via::Model => "product model",
                 };
-                let listed = format!("{} on {}", status.as_str(), list_ids.join(", "));
+                // Which list, since when and why (named, by category, through its owner).
+                let listed = self
+                    .set
+                    .describe_listing(&entity.id)
+                    .unwrap_or_else(|| format!("{} on {}", status.as_str(), list_ids.join(", ")));
                 f.message = match disposition {
                     Disposition::Violation => format!(
                         "{} ({how}, {listed}) is supplied: {}",
@@ -847,6 +854,18 @@ impl Judge {
                         list_ids.join(", "),
                         d.reason
                     ),
+                    Disposition::Review if status == Status::Watch => format!(
+                        "{} ({how}, {listed}; a watch list binds no procurement by itself): {}",
+                        entity.name, d.reason
+                    ),
+                    Disposition::Review
+                        if d.disposition_if_supplied && status == Status::Banned =>
+                    {
+                        format!(
+                            "{} ({how}, {listed}) is supplied, but the list covers it only for those uses: check what it is bought for; {}",
+                            entity.name, d.reason
+                        )
+                    }
                     Disposition::Review => {
                         format!("{} ({how}, {listed}): {}", entity.name, d.reason)
                     }

@@ -245,8 +245,12 @@ fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternE
         for l in &file.list {
             origin.push((l.id.clone(), i));
         }
+        let mut lists = file.list;
+        for l in &mut lists {
+            expand_shorthand(l);
+        }
         let part = PatternSet {
-            lists: file.list,
+            lists,
             entities: file.entity,
             procurement: file.procurement,
             scopes: file.scope,
@@ -257,12 +261,35 @@ fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternE
             sourcing_concepts: file.sourcing_concepts.unwrap_or_default(),
             scope_context: file.scope_context.unwrap_or_default(),
             name_context: file.name_context.unwrap_or_default(),
+            as_of: String::new(),
         };
         set.merge(part);
     }
+    // Owners written as ids must be entities (a misspelt owner would silently carry no list);
+    // an owner that is no entity is written as a name, with capitals or spaces.
+    for e in &set.entities {
+        for o in &e.owners {
+            if valid_id(&o.owner) && set.entity(&o.owner).is_none() {
+                let needle = format!("\"{}\"", o.owner);
+                let src = sources
+                    .iter()
+                    .rev()
+                    .find(|s| s.text.contains(&needle))
+                    .unwrap_or(&sources[0]);
+                return Err(src.err(
+                    &needle,
+                    format!(
+                        "entity '{}': owner '{}' is no entity id (write an owner that is no entity by its name)",
+                        e.id, o.owner
+                    ),
+                ));
+            }
+        }
+    }
     // Lists must name known entities.
     for list in &set.lists {
-        for e in list.banned.iter().chain(&list.under_review) {
+        let named: Vec<&String> = list.entry.iter().map(|e| &e.entity).collect();
+        for e in named {
             if set.entity(e).is_none() {
                 let src = origin
                     .iter()
@@ -275,7 +302,16 @@ fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternE
                     format!("list '{}' names unknown entity '{e}'", list.id),
                 ));
             }
-            if list.banned.contains(e) && list.under_review.contains(e) {
+            let statuses: Vec<(super::Status, Option<&str>, Option<&str>)> = list
+                .entry
+                .iter()
+                .filter(|x| &x.entity == e)
+                .map(|x| (x.status, x.effective.as_deref().or(x.added.as_deref()), x.removed.as_deref()))
+                .collect();
+            let undated_twice = statuses.len() > 1
+                && statuses.iter().all(|(_, from, to)| from.is_none() && to.is_none())
+                && statuses.iter().any(|s| s.0 != statuses[0].0);
+            if undated_twice {
                 let src = sources
                     .iter()
                     .find(|s| s.text.contains(&list.id))
@@ -283,14 +319,40 @@ fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternE
                 return Err(src.err(
                     &list.id,
                     format!(
-                        "list '{}' names '{e}' both as banned and under-review",
+                        "list '{}' names '{e}' with two statuses and no dates to tell them apart",
                         list.id
                     ),
                 ));
             }
         }
     }
+    set.resolve(&super::today());
     Ok(set)
+}
+
+/// `banned = [...]`, `under-review = [...]` and `watch = [...]` are named entries from the list's
+/// `effective` date: turned into entries so the rest of the program sees one form.
+fn expand_shorthand(l: &mut List) {
+    let short = [
+        (super::Status::Banned, std::mem::take(&mut l.banned)),
+        (super::Status::UnderReview, std::mem::take(&mut l.under_review)),
+        (super::Status::Watch, std::mem::take(&mut l.watch)),
+    ];
+    for (status, ids) in short {
+        for entity in ids {
+            l.entry.push(super::ListEntry {
+                entity,
+                status,
+                added: None,
+                effective: None,
+                removed: None,
+                use_scope: None,
+                certainty: "certain".into(),
+                source: None,
+                note: None,
+            });
+        }
+    }
 }
 
 fn valid_id(id: &str) -> bool {
@@ -337,21 +399,43 @@ fn validate_file(src: &Source, file: &PatternFile) -> Result<(), PatternError> {
         if !seen.insert(("list", l.id.clone())) {
             return Err(src.err(&l.id, format!("list '{}' defined twice in one file", l.id)));
         }
-        let d = l.effective.as_bytes();
-        let date_ok = d.len() == 10
-            && d[4] == b'-'
-            && d[7] == b'-'
-            && d.iter()
-                .enumerate()
-                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-        if !date_ok {
-            return Err(src.err(
-                &l.effective,
-                format!(
-                    "list '{}': effective date '{}' is not YYYY-MM-DD",
-                    l.id, l.effective
-                ),
-            ));
+        let check_date = |d: &str, what: &str| -> Result<(), PatternError> {
+            if super::valid_date(d) {
+                Ok(())
+            } else {
+                Err(src.err(
+                    d,
+                    format!("list '{}': {what} date '{d}' is not YYYY-MM-DD", l.id),
+                ))
+            }
+        };
+        check_date(&l.effective, "effective")?;
+        if let Some(b) = &l.binds_from {
+            check_date(b, "binds-from")?;
+        }
+        for v in &l.versions {
+            check_date(&v.date, "version")?;
+        }
+        for e in &l.entry {
+            for (what, d) in [("added", &e.added), ("effective", &e.effective), ("removed", &e.removed)] {
+                if let Some(d) = d {
+                    check_date(d, what)?;
+                }
+            }
+            if !matches!(e.certainty.as_str(), "certain" | "likely" | "uncertain") {
+                return Err(src.err(
+                    &e.certainty,
+                    format!("list '{}', entry '{}': certainty must be certain, likely or uncertain", l.id, e.entity),
+                ));
+            }
+        }
+        for c in &l.category {
+            for d in c.effective.iter().chain(&c.removed) {
+                check_date(d, "category")?;
+            }
+            if c.country.is_empty() {
+                return Err(src.err(&l.id, format!("list '{}': a category entry needs at least one country", l.id)));
+            }
         }
     }
     for e in &file.entity {

@@ -50,6 +50,7 @@ fn with_synthetic(n: usize) -> PatternSet {
             certainty: "uncertain".into(),
             sources: vec![],
             note: None,
+            ..Default::default()
         });
         ids.push(id);
     }
@@ -63,7 +64,11 @@ fn with_synthetic(n: usize) -> PatternSet {
         banned: ids,
         under_review: vec![],
         note: None,
+        ..Default::default()
     });
+    load::expand_shorthand(set.lists.last_mut().unwrap());
+    let today = set.as_of.clone();
+    set.resolve(&today);
     set
 }
 

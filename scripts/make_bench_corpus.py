@@ -9,7 +9,7 @@ fixtures (fixtures/contracts/*.pdf|docx) and the shared corpus's generated contr
 Copies are byte-identical to their source, so run tenderscan with --no-cache when measuring.
 The list of sources is sorted and fixed, so the same N always gives the same corpus.
 """
-import os, pathlib, shutil, sys
+import pathlib, shutil, sys
 
 root = pathlib.Path(__file__).resolve().parent.parent
 n, out = int(sys.argv[1]), pathlib.Path(sys.argv[2])
@@ -29,8 +29,6 @@ for i in range(n):
     sub = out / f"{i // 500:03d}"
     sub.mkdir(exist_ok=True)
     dst = sub / f"{i:05d}-{src.name}"
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copyfile(src, dst)
+    # Copies, not hard links: a hard link is the same file, which a scan reads once.
+    shutil.copyfile(src, dst)
 print(f"{n} documents from {len(sources)} sources in {out}")

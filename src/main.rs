@@ -16,7 +16,7 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tenderscan::finding::{DocumentReport, Status, Verdict};
 use tenderscan::judge::Judge;
-use tenderscan::patterns::{load, PatternSet};
+use tenderscan::patterns::{load, PatternSet, Status as ListStatus};
 use tenderscan::pipeline::{self, ScanOptions};
 use tenderscan::report::{csv, explain, html, json, markdown, sarif, text::TextPrinter, Summary};
 
@@ -284,11 +284,15 @@ fn print_patterns(set: &PatternSet) -> Result<()> {
             l.id, l.title, l.jurisdiction, l.effective
         )?;
         writeln!(out, "      source: {}", l.source)?;
-        if !l.banned.is_empty() {
-            writeln!(out, "      banned: {}", l.banned.join(", "))?;
-        }
-        if !l.under_review.is_empty() {
-            writeln!(out, "      under review: {}", l.under_review.join(", "))?;
+        for (label, status) in [
+            ("banned", ListStatus::Banned),
+            ("under review", ListStatus::UnderReview),
+            ("watch", ListStatus::Watch),
+        ] {
+            let ids = l.in_force(status);
+            if !ids.is_empty() {
+                writeln!(out, "      {label}: {}", ids.join(", "))?;
+            }
         }
     }
     writeln!(out, "Entities:")?;

@@ -640,18 +640,27 @@ fn legacy_doc_without_libreoffice_says_what_to_install() {
 
 #[test]
 fn other_compound_file_is_unsupported() {
-    // A minimal CFB holding one stream that is neither WordDocument nor EncryptionInfo.
-    let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
-    cf.create_stream("/Workbook")
-        .unwrap()
-        .write_all(b"not a word document")
-        .unwrap();
-    cf.flush().unwrap();
-    let bytes = cf.into_inner().into_inner();
-    assert_eq!(sniff(&bytes, Some("xls")), Sniffed::Cfb);
+    // A minimal CFB holding one stream that is neither WordDocument, Workbook nor EncryptionInfo
+    // (a legacy PowerPoint file, which tenderscan does not read).
+    let compound = |stream: &str| {
+        let mut cf = cfb::CompoundFile::create(Cursor::new(Vec::new())).unwrap();
+        cf.create_stream(stream)
+            .unwrap()
+            .write_all(b"not a word document")
+            .unwrap();
+        cf.flush().unwrap();
+        cf.into_inner().into_inner()
+    };
+    // A Workbook stream is a legacy Excel file, read as a spreadsheet.
+    assert!(matches!(
+        sniff(&compound("/Workbook"), Some("xls")),
+        Sniffed::Sheet(_)
+    ));
+    let bytes = compound("/PowerPoint Document");
+    assert_eq!(sniff(&bytes, Some("ppt")), Sniffed::Cfb);
     let e = extract(Sniffed::Cfb, &bytes, &ExtractOptions::default()).unwrap_err();
     assert_eq!(e.class(), "unsupported");
-    assert!(e.to_string().contains("Workbook"), "{e}");
+    assert!(e.to_string().contains("PowerPoint Document"), "{e}");
     // Truncated: a malformed container, not a panic.
     let e = extract(Sniffed::Cfb, &bytes[..600], &ExtractOptions::default()).unwrap_err();
     assert_eq!(e.class(), "malformed");

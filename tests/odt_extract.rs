@@ -330,13 +330,19 @@ fn template_and_flat_forms_are_sniffed() {
     assert_eq!(sniff(&ott, None), Sniffed::Odt);
     let d = extract(Sniffed::Odt, &ott, &ExtractOptions::default()).unwrap();
     assert_eq!(d.blocks[0].text, "template text");
-    // A spreadsheet is an OpenDocument zip too, but not a text.
+    // A spreadsheet is an OpenDocument zip too, but not a text: it is read as a spreadsheet, and
+    // an OpenDocument kind tenderscan does not read (a presentation) is unsupported.
     let ods = build_odt(
         "application/vnd.oasis.opendocument.spreadsheet",
         &[("content.xml", &c)],
     );
-    assert_eq!(sniff(&ods, None), Sniffed::OtherZip);
-    let e = extract(Sniffed::OtherZip, &ods, &ExtractOptions::default()).unwrap_err();
+    assert!(matches!(sniff(&ods, None), Sniffed::Sheet(_)));
+    let odp = build_odt(
+        "application/vnd.oasis.opendocument.presentation",
+        &[("content.xml", &c)],
+    );
+    assert_eq!(sniff(&odp, None), Sniffed::OtherZip);
+    let e = extract(Sniffed::OtherZip, &odp, &ExtractOptions::default()).unwrap_err();
     assert_eq!(e.class(), "unsupported");
     let flat = std::fs::read(path("fixtures/odt/clauses.fodt")).unwrap();
     assert_eq!(sniff(&flat, None), Sniffed::Odt);

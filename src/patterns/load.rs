@@ -306,10 +306,18 @@ fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternE
                 .entry
                 .iter()
                 .filter(|x| &x.entity == e)
-                .map(|x| (x.status, x.effective.as_deref().or(x.added.as_deref()), x.removed.as_deref()))
+                .map(|x| {
+                    (
+                        x.status,
+                        x.effective.as_deref().or(x.added.as_deref()),
+                        x.removed.as_deref(),
+                    )
+                })
                 .collect();
             let undated_twice = statuses.len() > 1
-                && statuses.iter().all(|(_, from, to)| from.is_none() && to.is_none())
+                && statuses
+                    .iter()
+                    .all(|(_, from, to)| from.is_none() && to.is_none())
                 && statuses.iter().any(|s| s.0 != statuses[0].0);
             if undated_twice {
                 let src = sources
@@ -332,10 +340,13 @@ fn build(mut set: PatternSet, sources: &[Source]) -> Result<PatternSet, PatternE
 
 /// `banned = [...]`, `under-review = [...]` and `watch = [...]` are named entries from the list's
 /// `effective` date: turned into entries so the rest of the program sees one form.
-fn expand_shorthand(l: &mut List) {
+pub fn expand_shorthand(l: &mut List) {
     let short = [
         (super::Status::Banned, std::mem::take(&mut l.banned)),
-        (super::Status::UnderReview, std::mem::take(&mut l.under_review)),
+        (
+            super::Status::UnderReview,
+            std::mem::take(&mut l.under_review),
+        ),
         (super::Status::Watch, std::mem::take(&mut l.watch)),
     ];
     for (status, ids) in short {
@@ -417,7 +428,11 @@ fn validate_file(src: &Source, file: &PatternFile) -> Result<(), PatternError> {
             check_date(&v.date, "version")?;
         }
         for e in &l.entry {
-            for (what, d) in [("added", &e.added), ("effective", &e.effective), ("removed", &e.removed)] {
+            for (what, d) in [
+                ("added", &e.added),
+                ("effective", &e.effective),
+                ("removed", &e.removed),
+            ] {
                 if let Some(d) = d {
                     check_date(d, what)?;
                 }
@@ -425,7 +440,10 @@ fn validate_file(src: &Source, file: &PatternFile) -> Result<(), PatternError> {
             if !matches!(e.certainty.as_str(), "certain" | "likely" | "uncertain") {
                 return Err(src.err(
                     &e.certainty,
-                    format!("list '{}', entry '{}': certainty must be certain, likely or uncertain", l.id, e.entity),
+                    format!(
+                        "list '{}', entry '{}': certainty must be certain, likely or uncertain",
+                        l.id, e.entity
+                    ),
                 ));
             }
         }
@@ -434,7 +452,13 @@ fn validate_file(src: &Source, file: &PatternFile) -> Result<(), PatternError> {
                 check_date(d, "category")?;
             }
             if c.country.is_empty() {
-                return Err(src.err(&l.id, format!("list '{}': a category entry needs at least one country", l.id)));
+                return Err(src.err(
+                    &l.id,
+                    format!(
+                        "list '{}': a category entry needs at least one country",
+                        l.id
+                    ),
+                ));
             }
         }
     }
@@ -611,14 +635,29 @@ mod tests {
         ] {
             assert!(set.entity(id).is_some(), "missing entity {id}");
         }
+        use super::super::Status;
+        let named = |list: &List, status: Status| -> Vec<String> {
+            list.entry
+                .iter()
+                .filter(|e| e.status == status)
+                .map(|e| e.entity.clone())
+                .collect()
+        };
         let tw = set.list("tw-ey-2019").unwrap();
-        assert_eq!(tw.banned, ["huawei", "zte", "xiaomi", "oppo", "hikvision"]);
+        assert!(tw.banned.is_empty(), "shorthand is expanded into entries");
         assert_eq!(
-            tw.under_review,
+            named(tw, Status::Banned),
+            ["huawei", "zte", "xiaomi", "oppo", "hikvision"]
+        );
+        assert_eq!(
+            named(tw, Status::UnderReview),
             ["lenovo", "tencent", "alibaba", "baidu", "jd"]
         );
         let us = set.list("us-ndaa-889").unwrap();
-        assert_eq!(us.banned, ["huawei", "zte", "hytera", "hikvision", "dahua"]);
+        assert_eq!(
+            named(us, Status::Banned),
+            ["huawei", "zte", "hytera", "hikvision", "dahua"]
+        );
         let (status, lists) = set.status_of("hikvision").unwrap();
         assert_eq!(status, super::super::Status::Banned);
         assert_eq!(lists.len(), 2);

@@ -123,7 +123,7 @@ pub struct Standing {
 }
 
 /// A blacklist with its legal source, its entries and their dates.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct List {
     pub id: String,
@@ -175,6 +175,23 @@ impl List {
     /// The entity's standing on this list on the date judged.
     pub fn standing(&self, entity: &str) -> Option<&Standing> {
         self.resolved.get(entity)
+    }
+
+    /// The entities that hold `status` on this list on the date judged: named entries first, in
+    /// the list's order, then those covered by a category or through their owner, by id.
+    pub fn in_force(&self, status: Status) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for e in &self.entry {
+            if self.status_of(&e.entity) == Some(status) && !out.contains(&e.entity.as_str()) {
+                out.push(&e.entity);
+            }
+        }
+        for (id, s) in &self.resolved {
+            if s.status == status && !out.contains(&id.as_str()) {
+                out.push(id);
+            }
+        }
+        out
     }
 
     /// The dates at which the list changed: its effective date, every entry's and category's dates
@@ -245,7 +262,8 @@ pub struct Ownership {
 
 impl Ownership {
     fn holds_on(&self, date: &str) -> bool {
-        self.from.as_deref().is_none_or(|f| f <= date) && self.until.as_deref().is_none_or(|u| date < u)
+        self.from.as_deref().is_none_or(|f| f <= date)
+            && self.until.as_deref().is_none_or(|u| date < u)
     }
 }
 
@@ -286,7 +304,7 @@ pub fn valid_date(s: &str) -> bool {
 }
 
 /// A vendor: its names, brands, product models and the innocent strings that contain its names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Entity {
     pub id: String,
@@ -567,8 +585,12 @@ impl PatternSet {
                         if r.contains_key(&ent.id) {
                             continue;
                         }
-                        let Some(o) = ent.owner_on(date) else { continue };
-                        let Some(parent) = r.get(&o.owner) else { continue };
+                        let Some(o) = ent.owner_on(date) else {
+                            continue;
+                        };
+                        let Some(parent) = r.get(&o.owner) else {
+                            continue;
+                        };
                         let since = match o.from.as_deref() {
                             Some(f) if f > parent.since.as_str() => f.to_string(),
                             _ => parent.since.clone(),

@@ -3,7 +3,7 @@
 //! Ids are those a report shows: list ids (`tw-ey-2019`), entity ids (`huawei`), and rule ids
 //! (`mention.<entity>`, `missing-clause.<scope>`, `scope.*`, `sourcing.*`, `permissive.*`).
 
-use crate::patterns::{ClauseRule, Entity, List, PatternSet};
+use crate::patterns::{ClauseRule, Entity, List, PatternSet, Status};
 use std::io::Write;
 
 /// Every id `explain` knows, in a stable order.
@@ -109,24 +109,22 @@ fn write_list<W: Write>(out: &mut W, l: &List) -> std::io::Result<()> {
         writeln!(out, "  url: {u}")?;
     }
     writeln!(out, "  effective: {}", l.effective)?;
-    writeln!(
-        out,
-        "  banned: {}",
-        if l.banned.is_empty() {
+    for (label, status) in [
+        ("banned", Status::Banned),
+        ("under review", Status::UnderReview),
+        ("watch", Status::Watch),
+    ] {
+        let ids = l.in_force(status);
+        if ids.is_empty() && status == Status::Watch {
+            continue;
+        }
+        let shown = if ids.is_empty() {
             "-".to_string()
         } else {
-            l.banned.join(", ")
-        }
-    )?;
-    writeln!(
-        out,
-        "  under review: {}",
-        if l.under_review.is_empty() {
-            "-".to_string()
-        } else {
-            l.under_review.join(", ")
-        }
-    )?;
+            ids.join(", ")
+        };
+        writeln!(out, "  {label}: {shown}")?;
+    }
     if let Some(n) = &l.note {
         writeln!(out, "  note: {n}")?;
     }

@@ -33,7 +33,7 @@ LANGS = ["en", "zh-Hant", "zh-Hans"]
 FORMATS = ["txt", "md"]
 PROCUREMENT_KINDS = ["solicitation", "contract", "tender-instructions", "statement-of-work",
                      "specification", "bill-of-quantities", "quotation"]
-OTHER_KINDS = ["report", "manual", "product-page", "news", "other"]
+OTHER_KINDS = ["report", "manual", "product-page", "news", "regulation", "other"]
 KINDS = PROCUREMENT_KINDS + OTHER_KINDS
 ENTITIES = ["huawei", "zte", "hikvision", "dahua", "hytera", "xiaomi", "oppo",
             "lenovo", "tencent", "alibaba", "baidu", "jd"]

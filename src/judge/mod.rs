@@ -8,6 +8,7 @@
 //! stricter outcome, and every finding names the cue that decided it.
 
 mod concepts;
+mod defined;
 mod kind;
 
 use crate::document::{Block, BlockKind, Document};
@@ -17,6 +18,7 @@ use crate::normalize::{normalize, NormText};
 use crate::patterns::load::has_embedded_regexes;
 use crate::patterns::{ClauseRule, PatternSet, Status};
 use concepts::{EXCLUDED_VENDOR, TITLE_PARAGRAPHS};
+use defined::DefinedTerm;
 use kind::{CompiledKind, KindEvidence};
 use regex::{Regex, RegexBuilder, RegexSetBuilder};
 use smallvec::{smallvec, SmallVec};
@@ -71,6 +73,8 @@ pub struct Judge {
     clause_number_starts: Option<Vec<char>>,
     /// A list item's leading enumerator ("(a)", "1.", "第一條", "一、").
     enumerator: Fixed,
+    /// A definition's head and its term ([`defined::DEFINED_TERM`]).
+    defined_term: Fixed,
 }
 
 /// One of the judge's own fixed expressions, compiled on first use: most documents never need the
@@ -91,10 +95,17 @@ impl Fixed {
     }
 
     fn is_match(&self, t: &str) -> bool {
+        self.regex().is_some_and(|re| re.is_match(t))
+    }
+
+    fn captures<'t>(&self, t: &'t str) -> Option<regex::Captures<'t>> {
+        self.regex().and_then(|re| re.captures(t))
+    }
+
+    fn regex(&self) -> Option<&Regex> {
         self.re
             .get_or_init(|| Regex::new(self.source).ok())
             .as_ref()
-            .is_some_and(|re| re.is_match(t))
     }
 }
 
@@ -192,6 +203,12 @@ pub(crate) fn ascii_word_boundaries(p: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `t` ends as a sentence does (a full stop, question or exclamation mark, CJK too).
+fn ends_as_sentence(t: &str) -> bool {
+    t.trim_end()
+        .ends_with(['.', '。', '!', '?', '！', '？', '；', ';'])
 }
 
 /// `t.chars().count() <= n`, counted only when its length in bytes does not tell (a character is
@@ -541,6 +558,7 @@ impl Judge {
                 .collect(),
             glossary_entry: Fixed::new(GLOSSARY_ENTRY),
             glossary_heading: Fixed::new(GLOSSARY_HEADING),
+            defined_term: Fixed::new(defined::DEFINED_TERM),
             rule_patterns,
             enumerator: Fixed::new(ENUMERATOR),
             clause_number: compile_one(&format!(r"^\s*(?:{CLAUSE_NUMBER_BODY})"))?,
@@ -577,6 +595,8 @@ impl Judge {
         let mut concept_sourcing: Vec<(usize, (usize, usize), &'static str)> = Vec::new();
         let mut leadin_cue: Option<String> = None;
         let mut last_clause_number: Option<String> = None;
+        // Terms defined by the vendors they name, waiting for a clause that prohibits them.
+        let mut defined_terms: Vec<DefinedTerm> = Vec::new();
 
         // Scope evidence: (rule index, unit index, normalised span).
         let mut scope_hits: Vec<(usize, usize, (usize, usize))> = Vec::new();
@@ -639,11 +659,14 @@ impl Judge {
 
             // The title region: the first short paragraphs, and short headings.
             let first_paragraph = nonempty_seen == 0;
+            // After the first paragraph, a sentence (it ends as one) is prose, not a title.
             let title_region = !unit.is_row
                 && !comment
                 && !deleted
                 && at_most_chars(t, 100)
-                && (nonempty_seen < TITLE_PARAGRAPHS || block.kind == BlockKind::Heading);
+                && (block.kind == BlockKind::Heading
+                    || (nonempty_seen < TITLE_PARAGRAPHS
+                        && (nonempty_seen == 0 || !ends_as_sentence(t))));
             if !t.trim().is_empty() && !comment && !deleted {
                 nonempty_seen += 1;
             }
@@ -750,8 +773,45 @@ impl Judge {
                 }
             }
 
+            // A clause that prohibits a term defined earlier by the vendors it names excludes them.
+            if !deleted && !comment && !defined_terms.is_empty() {
+                self.link_defined_terms(
+                    &mut defined_terms,
+                    &mut findings,
+                    &mut concept_sourcing,
+                    ui,
+                    t,
+                    &present,
+                    &spans,
+                );
+            }
+            // This unit defines a term: its span, and whether it is specific enough to link.
+            let definition = if !deleted && !comment && !unit.is_row && !hits.is_empty() {
+                self.defined_term.captures(t).and_then(|c| {
+                    ["en", "zh1", "zh2"]
+                        .iter()
+                        .find_map(|n| c.name(n))
+                        .map(|m| {
+                            let term = m.as_str().trim().to_ascii_lowercase();
+                            (term, (m.start(), m.end()))
+                        })
+                })
+            } else {
+                None
+            };
+            // Entities whose own name is the defined term ("ZTE" means ZTE Corporation).
+            let defines_name: SmallVec<[usize; 2]> = definition
+                .as_ref()
+                .map(|(_, (s, e))| {
+                    hits.iter()
+                        .filter(|h| h.start >= *s && h.end <= *e)
+                        .map(|h| h.entity)
+                        .collect()
+                })
+                .unwrap_or_default();
+
             // Mentions, one finding per entity per unit, strictest disposition wins.
-            let mut per_entity: Vec<(usize, Disposition, Finding)> = Vec::new();
+            let mut per_entity: Vec<(usize, Disposition, Finding, String)> = Vec::new();
             for h in &hits {
                 let entity = &self.set.entities[h.entity];
                 let Some((status, lists)) = self.set.status_of(&entity.id) else {
@@ -778,6 +838,15 @@ impl Judge {
                         prohibits: false,
                         cue: None,
                         reason: "named in a reviewer comment, which is not contract text; check whether the contract follows it".into(),
+                    }
+                } else if defines_name.contains(&h.entity) {
+                    Decision {
+                        disposition_if_supplied: false,
+                        excluded: false,
+                        mentioned: true,
+                        prohibits: false,
+                        cue: None,
+                        reason: "a definition of its own name names it".into(),
                     }
                 } else {
                     self.decide(
@@ -880,20 +949,44 @@ impl Judge {
                     f.message
                         .push_str(" (in hidden text, which a reader of the document does not see)");
                 }
-                match per_entity.iter_mut().find(|(e, _, _)| *e == h.entity) {
+                let head = format!("{} ({how}, {listed})", entity.name);
+                match per_entity.iter_mut().find(|(e, _, _, _)| *e == h.entity) {
                     Some(slot) if disposition > slot.1 => {
                         let other = slot.1;
                         slot.1 = disposition;
                         slot.2 = f;
+                        slot.3 = head;
                         if other == Disposition::Excluded {
                             slot.2.message.push_str("; the same clause also excludes it, and the stricter outcome applies");
                         }
                     }
                     Some(_) => {}
-                    None => per_entity.push((h.entity, disposition, f)),
+                    None => per_entity.push((h.entity, disposition, f, head)),
                 }
             }
-            findings.extend(per_entity.into_iter().map(|(_, _, f)| f));
+            // The mentions a linkable definition names without a cue wait for a clause that
+            // prohibits its term.
+            let mut defined = definition
+                .filter(|(term, _)| defines_name.is_empty() && defined::linkable(term))
+                .map(|(term, _)| DefinedTerm {
+                    term,
+                    unit: ui,
+                    mentions: Vec::new(),
+                });
+            for (entity, disposition, f, head) in per_entity {
+                if let Some(d) = defined
+                    .as_mut()
+                    .filter(|_| disposition == Disposition::Review)
+                {
+                    let banned = self
+                        .set
+                        .status_of(&self.set.entities[entity].id)
+                        .is_some_and(|(s, _)| s == Status::Banned);
+                    d.mentions.push((findings.len(), head, banned));
+                }
+                findings.push(f);
+            }
+            defined_terms.extend(defined.filter(|d| !d.mentions.is_empty()));
 
             // A lead-in for following list items: "the following brands are prohibited:".
             if !heading_like && !unit.is_row && !comment {
@@ -956,12 +1049,17 @@ impl Judge {
             self.evidence(unit, &kind.id, clause, span)
         });
         // A document of a kind that is no procurement buys nothing: a vendor is only mentioned, and
-        // no clause is missing or permissive. One of no known kind (`other`) keeps its mentions'
-        // dispositions (a supply there is still worth a look) but is not checked for a clause.
-        if !kind.procurement && kind.evidence.is_some() {
+        // no clause is missing or permissive. One of no known kind (`other`: no procurement wording
+        // and no kind's evidence) is not checked for a clause either, and a vendor its prose names
+        // without a supply is only mentioned; a supply there ("Supply 40 Hikvision cameras.", a
+        // priced table row: a bare order or price list is a purchase) stays one.
+        if !kind.procurement {
             findings.retain(|f| f.kind == FindingKind::Mention);
             for f in &mut findings {
-                self.only_mentioned(f, &kind.id);
+                let supplied = f.disposition == Some(Disposition::Violation);
+                if kind.evidence.is_some() || (f.table.is_none() && !supplied) {
+                    self.only_mentioned(f, &kind.id);
+                }
             }
         }
         if kind.procurement && !facts.scopes.is_empty() && facts.sourcing_clauses.is_empty() {
@@ -1197,6 +1295,63 @@ impl Judge {
         }
     }
 
+    /// Links the terms of `defined` that unit `ui` (text `t`) prohibits ("shall not provide
+    /// covered equipment"): the mentions their definitions name become exclusions, and a banned one
+    /// makes the prohibiting clause a sourcing clause.
+    #[allow(clippy::too_many_arguments)]
+    fn link_defined_terms(
+        &self,
+        defined: &mut Vec<DefinedTerm>,
+        findings: &mut [Finding],
+        concept_sourcing: &mut Vec<(usize, (usize, usize), &'static str)>,
+        ui: usize,
+        t: &str,
+        present: &Present,
+        spans: &std::cell::OnceCell<Vec<(usize, usize)>>,
+    ) {
+        let lower = t.to_ascii_lowercase();
+        defined.retain(|d| {
+            if d.unit == ui {
+                return true;
+            }
+            let prohibited = defined::occurrences(&lower, &d.term).find_map(|pos| {
+                let (cs, ce) = clause_of(spans.get_or_init(|| clause_spans(t)), pos);
+                let before = &t[cs..pos];
+                let m = self.prohibition.find_last(present, before)?;
+                let between = &before[m.end()..];
+                (between.len() <= defined::CUE_TO_TERM
+                    && self.unrelated_restriction.find(present, between).is_none())
+                .then(|| (m.as_str().to_string(), (cs, ce)))
+            });
+            let Some((cue, clause)) = prohibited else {
+                return true;
+            };
+            for (idx, head, banned) in &d.mentions {
+                let Some(f) = findings.get_mut(*idx) else {
+                    continue;
+                };
+                if f.disposition != Some(Disposition::Review) {
+                    continue;
+                }
+                f.disposition = Some(Disposition::Excluded);
+                f.severity = Severity::Low;
+                f.cue = Some(cue.clone());
+                f.message = format!(
+                    "{head} is excluded: it is named in the definition of \"{}\", and a later clause prohibits that term (\"{cue} … {}\")",
+                    d.term, d.term
+                );
+                if *banned
+                    && concept_sourcing
+                        .iter()
+                        .all(|(_, _, r)| *r != EXCLUDED_VENDOR)
+                {
+                    concept_sourcing.push((ui, clause, EXCLUDED_VENDOR));
+                }
+            }
+            false
+        });
+    }
+
     /// The clause number `t` starts with ("Article 12.3", "第十二條").
     fn clause_number_of<'t>(&self, t: &'t str) -> Option<&'t str> {
         // Most units start with none of the characters a number can start with: they are told
@@ -1359,7 +1514,12 @@ mod tests {
     /// silently no match).
     #[test]
     fn fixed_expressions_compile() {
-        for source in [GLOSSARY_ENTRY, GLOSSARY_HEADING, ENUMERATOR] {
+        for source in [
+            GLOSSARY_ENTRY,
+            GLOSSARY_HEADING,
+            ENUMERATOR,
+            defined::DEFINED_TERM,
+        ] {
             assert!(Regex::new(source).is_ok(), "{source}");
         }
         let entry = Fixed::new(GLOSSARY_ENTRY);
@@ -1460,6 +1620,14 @@ mod tests {
         Judge::new(defaults().unwrap()).unwrap().judge(&doc)
     }
 
+    /// `paras` as clauses of a contract: a last paragraph gives the procurement wording (a document
+    /// with none buys nothing, and its vendors are only mentioned).
+    fn judge_contract(paras: &[&str]) -> Judgement {
+        let mut v = paras.to_vec();
+        v.push("End of the contract.");
+        judge_paras(&v)
+    }
+
     /// Append a table (rows of cells) as table-cell blocks numbered after the existing blocks.
     fn push_table<const N: usize>(doc: &mut Document, cells: &[[&str; N]]) {
         let table = doc
@@ -1503,19 +1671,19 @@ mod tests {
 
     #[test]
     fn prohibition_excludes() {
-        let j = judge_paras(&[
+        let j = judge_contract(&[
             "The Contractor shall not supply any equipment manufactured by Huawei or ZTE.",
         ]);
         assert_eq!(
             mentions(&j),
             [s("huawei", "excluded"), s("zte", "excluded")]
         );
-        let j = judge_paras(&["不得使用華為、中興之產品。"]);
+        let j = judge_contract(&["不得使用華為、中興之產品。"]);
         assert_eq!(
             mentions(&j),
             [s("huawei", "excluded"), s("zte", "excluded")]
         );
-        let j = judge_paras(&["Huawei products are prohibited."]);
+        let j = judge_contract(&["Huawei products are prohibited."]);
         assert_eq!(mentions(&j), [s("huawei", "excluded")]);
     }
 
@@ -1653,6 +1821,57 @@ mod tests {
     }
 
     #[test]
+    fn a_prohibited_defined_term_excludes_the_vendors_its_definition_names() {
+        let j = judge_contract(&[
+            "ORDER FOR SUPPLIES — Radio backhaul links",
+            "(a) The Contractor shall furnish four microwave radio links.",
+            "(b) Covered equipment means— (1) telecommunications equipment produced by Huawei Technologies Company or ZTE Corporation; or (2) radio equipment produced by Hytera Communications Corporation.",
+            "(c) The Contractor shall not provide covered equipment.",
+        ]);
+        assert_eq!(
+            mentions(&j),
+            [
+                s("huawei", "excluded"),
+                s("zte", "excluded"),
+                s("hytera", "excluded")
+            ]
+        );
+        let f = &j.findings[0];
+        assert_eq!(f.paragraph, Some(3), "{f:?}");
+        assert!(f.message.contains("\"covered equipment\""), "{}", f.message);
+        assert!(j
+            .facts
+            .sourcing_clauses
+            .iter()
+            .any(|c| c == EXCLUDED_VENDOR));
+        // Without the prohibition the definition only names them (no cue: review).
+        let j = judge_contract(&[
+            "(b) Covered equipment means equipment produced by Huawei Technologies Company.",
+            "(c) The Contractor shall maintain covered equipment.",
+        ]);
+        assert_eq!(mentions(&j), [s("huawei", "review")]);
+        // A definition of the vendor's own name names it; a one-word term links nothing.
+        let j = judge_contract(&[
+            "\"ZTE\" means ZTE Corporation, a telecommunications equipment maker.",
+        ]);
+        assert_eq!(mentions(&j), [s("zte", "mentioned")]);
+        let j = judge_contract(&[
+            "Supplier means Huawei Technologies Co., Ltd.",
+            "The Buyer shall not pay the supplier before delivery.",
+        ]);
+        assert_eq!(mentions(&j), [s("huawei", "review")]);
+        // Traditional Chinese: 本契約所稱「大陸廠牌」，係指... and 不得提供大陸廠牌.
+        let j = judge_contract(&[
+            "一、本契約所稱「禁用廠牌」，係指華為、中興及其子公司。",
+            "二、乙方不得提供禁用廠牌之產品。",
+        ]);
+        assert_eq!(
+            mentions(&j),
+            [s("huawei", "excluded"), s("zte", "excluded")]
+        );
+    }
+
+    #[test]
     fn more_exclusion_wording() {
         for text in [
             "Bidders that are subsidiaries of Huawei shall be disqualified.",
@@ -1661,7 +1880,7 @@ mod tests {
             "Equipment from ZTE is unacceptable.",
             "投標廠商為華為之子公司者，取消其投標資格。",
         ] {
-            let j = judge_paras(&[text]);
+            let j = judge_contract(&[text]);
             let m = mentions(&j);
             assert_eq!(m.len(), 1, "{text}");
             assert_eq!(m[0].1, "excluded", "{text}: {:?}", j.findings[0].message);
@@ -1678,30 +1897,31 @@ mod tests {
 
     #[test]
     fn removal_and_replacement() {
-        let j = judge_paras(&[
+        let j = judge_contract(&[
             "Remove the existing Hikvision cameras and replace them with Axis cameras.",
         ]);
         assert_eq!(mentions(&j), [s("hikvision", "excluded")]);
-        let j =
-            judge_paras(&["Replace the Hikvision cameras with Hikvision DS-2CD2143G2-I cameras."]);
+        let j = judge_contract(&[
+            "Replace the Hikvision cameras with Hikvision DS-2CD2143G2-I cameras.",
+        ]);
         assert_eq!(mentions(&j), [s("hikvision", "violation")]);
         assert!(
             j.findings[0].message.contains("stricter"),
             "{}",
             j.findings[0].message
         );
-        let j = judge_paras(&["汰換現有海康威視攝影機。"]);
+        let j = judge_contract(&["汰換現有海康威視攝影機。"]);
         assert_eq!(mentions(&j), [s("hikvision", "excluded")]);
     }
 
     #[test]
     fn leadin_and_heading_govern_lists() {
-        let j = judge_paras(&["Equipment of the following brands is prohibited:", "(a) Huawei", "(b) Dahua", "Delivery shall take place within thirty days of the order, at the premises named by the Purchaser in writing."]);
+        let j = judge_contract(&["Equipment of the following brands is prohibited:", "(a) Huawei", "(b) Dahua", "Delivery shall take place within thirty days of the order, at the premises named by the Purchaser in writing."]);
         assert_eq!(
             mentions(&j),
             [s("huawei", "excluded"), s("dahua", "excluded")]
         );
-        let j = judge_paras(&["5. 禁用廠牌", "華為、中興、海康威視、大華"]);
+        let j = judge_contract(&["5. 禁用廠牌", "華為、中興、海康威視、大華"]);
         assert_eq!(
             mentions(&j),
             [

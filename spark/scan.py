@@ -39,6 +39,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 import uuid
 
 # src/pipeline.rs: the extensions a folder walk takes as contracts (other files are sniffed).
@@ -253,6 +254,11 @@ def _run(binary, scan_args, paths, stall_seconds, positional=False):
     rc = p.wait()
     for t in threads[1:]:
         t.join(timeout=10)
+    for f in (p.stdout, p.stderr):
+        try:
+            f.close()
+        except OSError:
+            pass
     return out, rc, (err[0] if err else ""), stalled
 
 
@@ -643,6 +649,22 @@ def probe(binary):
     return v.stdout.decode("utf-8", "replace").strip() or None, b"--as-of" in h.stdout
 
 
+def lists_date(takes_as_of, scan_args, as_of, today):
+    """(tenderscan's arguments, the date every task judges with the lists as of, or None when each task
+    judges as of the day it runs). A binary that takes --as-of gets the same date in every task: the
+    one asked for, else the driver's today, so a run that crosses midnight, a retried task and a
+    resumed run judge alike."""
+    given = _option(scan_args, "--as-of")
+    if takes_as_of:
+        if given is not None:
+            return scan_args, given
+        date = as_of or today
+        return scan_args + ["--as-of", date], date
+    if given is not None or (as_of and as_of != today):
+        raise ValueError("this tenderscan has no --as-of: it judges with the lists as of the day it runs")
+    return scan_args, None
+
+
 def file_digest(path):
     h = hashlib.blake2b(digest_size=16)
     try:
@@ -673,20 +695,17 @@ def main(argv=None):
     from pyspark import StorageLevel
     from pyspark.sql import SparkSession
 
+    t0 = time.monotonic()
+    times = {}
     binary = a.binary or default_binary()
     timeout = _option(a.scan_args, "--timeout-per-doc")
     stall = a.stall_seconds or int(2 * float(timeout or 120) + 60)
     scan_args = ["--jobs", str(a.jobs), *a.scan_args]
     version, takes_as_of = probe(binary)
-    as_of = _option(a.scan_args, "--as-of") or a.as_of
-    if takes_as_of:
-        as_of = as_of or utc_date()
-        if _option(a.scan_args, "--as-of") is None:
-            scan_args += ["--as-of", as_of]
-    elif a.as_of and a.as_of != utc_date():
-        sys.exit("scan.py: %s has no --as-of: it judges with the lists as of the day it runs" % binary)
-    else:
-        as_of = None
+    try:
+        scan_args, as_of = lists_date(takes_as_of, scan_args, a.as_of, utc_date())
+    except ValueError as e:
+        sys.exit("scan.py: %s: %s" % (binary, e))
     out = os.path.abspath(a.output)
     parts_dir = os.path.join(out, "_scan_parts")
     prepare_output(out, a, parts_dir)
@@ -704,6 +723,10 @@ def main(argv=None):
         builder = builder.master(a.master)
     spark = builder.getOrCreate()
     sc = spark.sparkContext
+    if not sc.getConf().contains("spark.sql.shuffle.partitions"):
+        # The summary's aggregations are small: one shuffle partition per core, not Spark's 200.
+        spark.conf.set("spark.sql.shuffle.partitions", str(max(1, sc.defaultParallelism)))
+    times["start"] = time.monotonic()
     sc.setLogLevel("WARN")
     shipped = os.path.basename(binary) in [os.path.basename(f) for f in sc.getConf().get("spark.files", "").split(",")]
     if os.path.exists(binary) and not shipped:
@@ -726,6 +749,8 @@ def main(argv=None):
     # Each task: the representatives of one index range, in order (index_partitioner).
     scanned = assign.filter(lambda t: t[1][1] == t[0]).map(lambda t: (t[0], (t[1][0], t[1][2]))) \
         .partitionBy(parts, part_of).mapPartitionsWithIndex(scan).persist(disk)
+    scanned.count()  # the map stage itself (persisted: the later stages read it from there)
+    times["scan"] = time.monotonic()
     # (i, k) -> (line, lists_as_of, duplicate_of)
     own = scanned.map(lambda kv: (kv[0], (with_warning(kv[1][0], kv[1][3] if kv[0][1] == 0 else []),
                                           kv[1][1], None)))
@@ -752,6 +777,7 @@ def main(argv=None):
             with open(os.path.join(text_dir, name), "rb") as src:
                 shutil.copyfileobj(src, dst)
     shutil.rmtree(text_dir)
+    times["records"] = time.monotonic()
 
     bagencies = sc.broadcast(agencies)
 
@@ -767,6 +793,7 @@ def main(argv=None):
                                      finding_schema)
     documents.write.parquet("file://" + os.path.join(out, "documents.parquet"))
     findings.write.parquet("file://" + os.path.join(out, "findings.parquet"))
+    times["parquet"] = time.monotonic()
     spark.read.parquet("file://" + os.path.join(out, "documents.parquet")).createOrReplaceTempView("documents")
     spark.read.parquet("file://" + os.path.join(out, "findings.parquet")).createOrReplaceTempView("findings")
     kept = assign.count()
@@ -776,6 +803,12 @@ def main(argv=None):
            "lists as of": as_of or "the day each task ran (this tenderscan has no --as-of)",
            "master": sc.master}
     text, data = summarize(spark, run)
+    times["summary"] = time.monotonic()
+    # Where the wall time went (summary.json only: the text stays the same from run to run).
+    prev, data["Seconds"] = t0, {}
+    for k, v in times.items():
+        data["Seconds"][k] = round(v - prev, 2)
+        prev = v
     with open(os.path.join(out, "summary.txt"), "w", encoding="utf-8") as f:
         f.write(text)
     with open(os.path.join(out, "summary.json"), "w", encoding="utf-8") as f:

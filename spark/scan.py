@@ -140,7 +140,7 @@ def agency_of(path, folder, agencies):
 def file_identity(path):
     """What tells two inputs apart as files (tenderscan's pipeline::file_id): ("inode", dev, ino) for a
     file that can be looked at (symbolic links followed), else ("path", path as given). Device numbers
-    are compared only on one host (see resolve_group)."""
+    are compared only on one host (see merge_same_files)."""
     try:
         st = os.stat(path)
     except (OSError, ValueError):
@@ -148,46 +148,24 @@ def file_identity(path):
     return ("inode", st.st_dev, st.st_ino), st
 
 
-def group_key(index, path, dedupe):
-    """The key that brings together inputs which may share one record: with dedupe, the content
-    (blake2b of the bytes, the size and the extension, which sniffing falls back to); without it, or
-    for what cannot be hashed, the file (inode, size and mtime: the same on every host of a shared
-    mount). Only regular files are opened: a FIFO or a device is never read here (tenderscan refuses
-    them without opening them too)."""
-    ident, st = file_identity(path)
+def file_key(path):
+    """The key that brings together inputs which may be one file: its inode, size and mtime (the same on
+    every host of a shared mount, unlike the device number), or the path as given when it cannot be
+    looked at."""
+    _, st = file_identity(path)
     if st is None:
         return "path:" + path
-    file_key = "file:%d:%d:%d" % (st.st_ino, st.st_size, st.st_mtime_ns)
-    if not dedupe or not stat.S_ISREG(st.st_mode):
-        return file_key
-    try:
-        path.encode("utf-8")  # a path that is not UTF-8 has a lossy record path: never copied
-        h = hashlib.blake2b(digest_size=20)
-        size = 0
-        with open(path, "rb") as f:
-            while True:
-                b = f.read(1 << 20)
-                if not b:
-                    break
-                size += len(b)
-                h.update(b)
-    except (OSError, UnicodeEncodeError):
-        return file_key
-    ext = os.path.splitext(os.path.basename(path))[1].lower()
-    return "%s:%d:%s" % (h.hexdigest(), size, ext)
+    return "file:%d:%d:%d" % (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def resolve_group(members):
-    """Inputs of one group key, on one host: [(index, path)] -> [(index, (path, representative, others))].
+def merge_same_files(members):
+    """Inputs of one file key, on one host: [(index, path)] -> [(index, (path, others))].
 
     As `tenderscan scan` does, an input that is the same file as an earlier one (the same path, or a
     symbolic or hard link) gets no record of its own: the earlier one's record says, in a warning, by
-    which other paths it was reached (`others`). Of the inputs left, the first is the group's
-    representative, scanned; the others get its record with their own path."""
-    members = sorted(members)
-    firsts, others = [], {}
-    by_id = {}
-    for i, path in members:
+    which other paths it was reached (`others`)."""
+    firsts, others, by_id = [], {}, {}
+    for i, path in sorted(members):
         ident, _ = file_identity(path)
         if ident in by_id:
             others[by_id[ident]].append(path)
@@ -195,8 +173,39 @@ def resolve_group(members):
             by_id[ident] = i
             others[i] = []
             firsts.append((i, path))
-    rep = firsts[0][0]
-    return [(i, (path, rep, others[i])) for i, path in firsts]
+    return [(i, (path, others[i])) for i, path in firsts]
+
+
+def content_key(index, path, dedupe):
+    """What makes two (different) files the same document: their bytes, and the extension (sniffing
+    falls back to it): blake2b of the bytes, the size and the extension. Without dedupe, or for what is
+    not a regular file that can be read (a FIFO or a device is never opened here: tenderscan refuses
+    them without opening them too), or a path that is not UTF-8 (its record path is lossy), a key of
+    its own."""
+    own = "own:%d" % index
+    _, st = file_identity(path)
+    if not dedupe or st is None or not stat.S_ISREG(st.st_mode):
+        return own
+    try:
+        path.encode("utf-8")
+        h = hashlib.blake2b(digest_size=20)
+        size = 0
+        with open(path, "rb") as f:
+            for b in iter(lambda: f.read(1 << 20), b""):
+                size += len(b)
+                h.update(b)
+    except (OSError, UnicodeEncodeError):
+        return own
+    ext = os.path.splitext(os.path.basename(path))[1].lower()
+    return "%s:%d:%s" % (h.hexdigest(), size, ext)
+
+
+def pick_representative(members):
+    """Inputs of one content key: [(index, (path, others))] -> [(index, (path, representative, others))]:
+    the first is scanned, the others get its record with their own path."""
+    members = sorted(members)
+    rep = members[0][0]
+    return [(i, (path, rep, others)) for i, (path, others) in members]
 
 
 def _record_path(rec):
@@ -741,9 +750,14 @@ def main(argv=None):
 
     # assign: (i, (path, representative index, other paths of the same file)), one per input that gets
     # a record of its own (an input that is the same file as an earlier one gets none, as in tenderscan).
-    assign = sc.parallelize(list(enumerate(paths)), parts) \
-        .map(lambda t: (group_key(t[0], t[1], dedupe), t)).groupByKey() \
-        .flatMap(lambda kv: resolve_group(list(kv[1]))).persist(disk)
+    kept = sc.parallelize(list(enumerate(paths)), parts) \
+        .map(lambda t: (file_key(t[1]), t)).groupByKey().flatMap(lambda kv: merge_same_files(list(kv[1])))
+    if dedupe:
+        assign = kept.map(lambda t: (content_key(t[0], t[1][0], dedupe), t)).groupByKey() \
+            .flatMap(lambda kv: pick_representative(list(kv[1])))
+    else:
+        assign = kept.map(lambda t: (t[0], (t[1][0], t[0], t[1][1])))
+    assign = assign.persist(disk)
 
     scan = make_scan_partition(name_or_path, scan_args, stall, parts_dir, run_key, as_of)
     # Each task: the representatives of one index range, in order (index_partitioner).

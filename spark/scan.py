@@ -634,7 +634,7 @@ def default_binary():
     for d in (os.environ.get("CARGO_TARGET_DIR"), os.path.join(here, "..", "target")):
         if d and os.path.exists(os.path.join(d, "release", "tenderscan")):
             return os.path.abspath(os.path.join(d, "release", "tenderscan"))
-    sys.exit("scan.py: no tenderscan binary; pass --binary (or build it: cargo build --release)")
+    return "tenderscan"  # shipped with spark-submit --files tenderscan, or an error once Spark is up
 
 
 def _option(scan_args, name):
@@ -740,6 +740,9 @@ def main(argv=None):
     shipped = os.path.basename(binary) in [os.path.basename(f) for f in sc.getConf().get("spark.files", "").split(",")]
     if os.path.exists(binary) and not shipped:
         sc.addFile(os.path.abspath(binary))
+    if not shipped and not os.path.exists(binary) and not shutil.which(binary):
+        sys.exit("scan.py: no tenderscan binary %s; pass --binary, ship it with spark-submit --files, or build it "
+                 "(cargo build --release)" % binary)
     name_or_path = os.path.basename(binary) if (shipped or os.path.exists(binary)) else binary
 
     parts = a.partitions or max(sc.defaultParallelism, -(-n // max(1, a.docs_per_task)))

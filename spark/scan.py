@@ -51,57 +51,131 @@ CONTRACT_EXTENSIONS = {"pdf", "docx", "docm", "dotx", "txt", "md", "text", "mark
 # Discovery on the driver: the same inputs, in the same order, as `tenderscan scan FOLDER`.
 
 
-def _looks_like_contract(path):
-    """pipeline::looks_like_contract: by extension, else a PDF, DOCX or ODT by its first 1024 bytes."""
-    ext = os.path.splitext(os.path.basename(path))[1][1:].lower()
-    if ext in CONTRACT_EXTENSIONS:
+TEXT_EXTENSIONS = {"txt", "md", "text", "markdown"}
+# report/csv.rs: the byte-order mark and the first ten columns of the header row.
+CSV_HEADER = "\ufeffpath,verdict,kind,entity,disposition,list,page,clause,text,excerpt".encode()
+VERDICT_LINE = re.compile(r".*  (FAIL|REVIEW|PASS|UNREADABLE)  \(.*\)$")
+
+
+def own_report(head):
+    """report::own_report_format: whether these first bytes open a report tenderscan wrote."""
+    if head.startswith(b"<!DOCTYPE html>") and b'<meta name="generator" content="tenderscan ' in head:
         return True
+    if head.startswith((b"# tenderscan report\n", b'{\n  "documents": [',
+                        b'{\n  "$schema": "https://docs.oasis-open.org/sarif/', CSV_HEADER)):
+        return True
+    first = head.split(b"\n", 1)[0]
+    if head.startswith((b'{"path":"', b'{"path":null')) and b'","path_bytes":' in first:
+        return True
+    if len(head) > len(first):
+        try:
+            return VERDICT_LINE.fullmatch(first.decode("utf-8")) is not None
+        except UnicodeDecodeError:
+            return False
+    return False
+
+
+def _walked_file_kind(path, ext):
+    """pipeline::walked_file_kind: "contract", "report" (tenderscan's own, skipped) or "other": by
+    extension, else by the first 1024 bytes (a PDF, DOCX or ODT saved without its extension); files that
+    may hold plain text have their first bytes read, so a report tenderscan wrote is not scanned."""
+    contract_ext = ext in CONTRACT_EXTENSIONS
+    if contract_ext and ext not in TEXT_EXTENSIONS:
+        return "contract"
     try:
         with open(path, "rb") as f:
             head = f.read(1024)
     except OSError:
-        return False
-    if b"%PDF-" in head:
-        return True
-    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        return b"mimetypeapplication/vnd.oasis.opendocument.text" in head or b"word/" in head
-    return False
+        head = b""
+    if own_report(head):
+        return "report"
+    if contract_ext or b"%PDF-" in head:
+        return "contract"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        if b"mimetypeapplication/vnd.oasis.opendocument.text" in head or b"word/" in head:
+            return "contract"
+    return "other"
 
 
-def _walk(folder, out, seen):
-    """walkdir with follow_links and sort_by_file_name: depth first, entries sorted by their bytes."""
+def _walk(folder, out, synthetic, ancestors):
+    """walkdir with follow_links and sort_by_file_name, as pipeline::walk: depth first, entries sorted by
+    their bytes; a FIFO, socket or device is never opened (named like a contract, it is an input and
+    tenderscan refuses it); a symbolic link loop is an error record (`synthetic`), as tenderscan's."""
     try:
-        real = os.path.realpath(folder)
-        if real in seen:  # a symbolic link loop; tenderscan reports it, we do not descend again
-            return
-        seen = seen | {real}
         names = sorted(os.listdir(folder), key=os.fsencode)
     except OSError:
-        out.append(folder)  # tenderscan reports an unreadable folder as one error record
+        out.append(folder)  # tenderscan reports a folder it cannot list as one error record
         return
     for name in names:
         path = os.path.join(folder, name)
-        if os.path.isdir(path):
-            _walk(path, out, seen)
-        elif _looks_like_contract(path):
+        try:
+            st = os.stat(path)
+        except OSError:
+            out.append(path)  # a broken symbolic link: tenderscan's error record, by path
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            ident = (st.st_dev, st.st_ino)
+            loop = next((p for i, p in reversed(ancestors) if i == ident), None)
+            if loop is not None:
+                out.append(path)
+                synthetic[path] = _error_record(path, "io", "symbolic link loop back to %s" % loop)
+            else:
+                _walk(path, out, synthetic, ancestors + [(ident, path)])
+            continue
+        ext = os.path.splitext(name)[1][1:].lower()
+        if not stat.S_ISREG(st.st_mode):
+            if ext in CONTRACT_EXTENSIONS:
+                out.append(path)
+        elif _walked_file_kind(path, ext) == "contract":
             out.append(path)
 
 
+def _walk_root(folder, out, synthetic):
+    """walkdir's ancestors: the canonical folders above the root (a link back to one is a loop too),
+    then the root as given."""
+    ancestors = []
+    real = os.path.realpath(folder)
+    above = []
+    while os.path.dirname(real) != real:
+        real = os.path.dirname(real)
+        above.append(real)
+    for p in reversed(above):
+        try:
+            st = os.stat(p)
+            ancestors.append(((st.st_dev, st.st_ino), p))
+        except OSError:
+            pass
+    try:
+        st = os.stat(folder)
+        ancestors.append(((st.st_dev, st.st_ino), folder))
+    except OSError:
+        pass
+    _walk(folder, out, synthetic, ancestors)
+
+
 def discover(inp):
-    """The input paths: a folder walked like tenderscan does, or a file of paths (one per line)."""
+    """(input paths, the folder they were walked from or None, {path: record} for inputs that get a record
+    without being read): a folder walked like tenderscan walks it, or a file of paths like --files-from
+    (blank and whitespace-only lines skipped, a listed folder walked)."""
+    synthetic = {}
     if os.path.isdir(inp):
         out = []
-        _walk(inp, out, frozenset())
-        return out, inp
+        _walk_root(inp, out, synthetic)
+        return out, inp, synthetic
     with open(inp, "rb") as f:
         data = f.read()
     paths = []
     for line in data.split(b"\n"):
         if line.endswith(b"\r"):
             line = line[:-1]
-        if line:
-            paths.append(os.fsdecode(line))
-    return paths, None
+        if not line.strip(b" \t\n\r\x0c"):  # u8::is_ascii_whitespace
+            continue
+        p = os.fsdecode(line)
+        if os.path.isdir(p):
+            _walk_root(p, paths, synthetic)
+        else:
+            paths.append(p)
+    return paths, None, synthetic
 
 
 def folder_of(path, root):
@@ -365,7 +439,7 @@ def utc_date():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
 
 
-def make_scan_partition(binary, scan_args, stall_seconds, parts_dir, run_key, pinned_as_of):
+def make_scan_partition(binary, scan_args, stall_seconds, parts_dir, run_key, pinned_as_of, synthetic=None):
     """The map task: its inputs (index, (path, others)), sorted by index, scanned by one tenderscan
     process; yields ((index, k), (line, lists_as_of, path, others)) for each input's k-th record.
 
@@ -394,7 +468,9 @@ def make_scan_partition(binary, scan_args, stall_seconds, parts_dir, run_key, pi
             as_of = head["lists_as_of"]
         else:
             start = utc_date()
-            recs = scan_paths(_executable(binary), scan_args, paths, stall_seconds)
+            given = [p for p in paths if p not in synthetic] if synthetic else paths
+            done = iter(scan_paths(_executable(binary), scan_args, given, stall_seconds) if given else [])
+            recs = [[synthetic[p]] if synthetic and p in synthetic else next(done) for p in paths]
             end = utc_date()
             # Without --as-of, tenderscan judges with the lists as of the day it loads them (each
             # worker process at its start): a task that ran across midnight says so.
@@ -721,7 +797,7 @@ def main(argv=None):
     # What a task's records depend on besides its paths: a resumed run reuses them only if it matches.
     run_key = json.dumps([file_digest(binary), scan_args, a.no_dedupe])
 
-    paths, root = discover(a.input)
+    paths, root, synthetic = discover(a.input)
     if not paths:
         sys.exit("scan.py: no contract found in %s" % a.input)
     agencies = load_agencies(a.agencies) if a.agencies else {}
@@ -762,7 +838,7 @@ def main(argv=None):
         assign = kept.map(lambda t: (t[0], (t[1][0], t[0], t[1][1])))
     assign = assign.persist(disk)
 
-    scan = make_scan_partition(name_or_path, scan_args, stall, parts_dir, run_key, as_of)
+    scan = make_scan_partition(name_or_path, scan_args, stall, parts_dir, run_key, as_of, synthetic)
     # Each task: the representatives of one index range, in order (index_partitioner).
     scanned = assign.filter(lambda t: t[1][1] == t[0]).map(lambda t: (t[0], (t[1][0], t[1][2]))) \
         .partitionBy(parts, part_of).mapPartitionsWithIndex(scan).persist(disk)

@@ -337,6 +337,42 @@ class MapStage(unittest.TestCase):
         self.assertEqual(json.loads(self.scan.with_path('{"path":"x/b.pdf","verdict":"fail"}', "x/b.pdf", "y/c.pdf")),
                          {"path": "y/c.pdf", "verdict": "fail"})
 
+    def test_discovery_takes_the_inputs_tenderscan_takes(self):
+        """A folder walked, and a file of paths, give the inputs (and order) of a plain scan: FIFOs never
+        opened, a broken link and a loop reported, tenderscan's own reports skipped, a PDF without its
+        extension taken, blank lines skipped and a listed folder walked."""
+        if not os.path.exists(binary()):
+            self.skipTest("no tenderscan binary at %s" % binary())
+        d = os.path.join(self.tmp, "walk")
+        os.makedirs(os.path.join(d, "b", "inner"))
+        fx = os.path.join(ROOT, "fixtures", "contracts")
+        pdf = os.path.join(fx, next(n for n in sorted(os.listdir(fx)) if n.endswith(".pdf")))
+        shutil.copyfile(pdf, os.path.join(d, "a.pdf"))
+        shutil.copyfile(pdf, os.path.join(d, "b", "no-extension"))
+        shutil.copyfile(pdf, os.path.join(d, "b", "inner", "Z.pdf"))
+        os.mkfifo(os.path.join(d, "fifo.pdf"))
+        os.mkfifo(os.path.join(d, "fifo.dat"))  # not named like a contract: skipped, never opened
+        os.symlink(os.path.join(d, "gone.pdf"), os.path.join(d, "broken.pdf"))
+        os.symlink(d, os.path.join(d, "b", "loop"))
+        report = plain_scan(["--format", "text", "--no-color", os.path.join(d, "a.pdf")])
+        for name, text in (("report.txt", report), ("notes.md", "a note\n"), ("data.dat", "x\n")):
+            with open(os.path.join(d, "b", name), "w") as f:
+                f.write(text)
+        want = records(plain_scan(["--format", "jsonl", d]))
+        paths, root, synthetic = self.scan.discover(d)
+        self.assertEqual(paths, [r["path"] for r in want])
+        self.assertNotIn(os.path.join(d, "b", "report.txt"), paths)
+        self.assertIn(os.path.join(d, "b", "no-extension"), paths)
+        loop = os.path.join(d, "b", "loop")
+        self.assertEqual(list(synthetic), [loop])
+        self.assertEqual(json.loads(synthetic[loop]), next(r for r in want if r["path"] == loop))
+
+        lst = os.path.join(self.tmp, "walk-list.txt")
+        with open(lst, "w") as f:
+            f.write("%s\n \t\n\n%s\r\n" % (os.path.join(d, "b"), os.path.join(d, "a.pdf")))
+        want = records(plain_scan(["--format", "jsonl", "--files-from", lst]))
+        self.assertEqual(self.scan.discover(lst)[0], [r["path"] for r in want])
+
     def test_records_that_match_no_input_are_not_trusted(self):
         lines = ['{"path":"a.pdf"}', '{"path":"zz.pdf"}', '{"path":"b.pdf"}']
         got, complete = self.scan.group_records(["a.pdf", "b.pdf"], lines)

@@ -508,8 +508,14 @@ def duplicate_warning(others):
 
 
 def with_warning(line, others):
+    """The record with tenderscan's same-file warning appended to its warnings, the rest of its bytes
+    untouched (serde_json and json.dumps escape a string alike)."""
     if not others:
         return line
+    warning = json.dumps(duplicate_warning(others), ensure_ascii=False)
+    k = line.rfind('],"inventory":[')  # `warnings` is followed by `inventory`, the last field
+    if k > 0 and line.endswith("]}") and json.loads(line[k + len('],"inventory":'):-1]) is not None:
+        return line[:k] + ("" if line[k - 1] == "[" else ",") + warning + line[k:]
     rec = json.loads(line)
     rec.setdefault("warnings", []).append(duplicate_warning(others))
     return json.dumps(rec, ensure_ascii=False, separators=(",", ":"))

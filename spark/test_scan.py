@@ -373,6 +373,21 @@ class MapStage(unittest.TestCase):
         want = records(plain_scan(["--format", "jsonl", "--files-from", lst]))
         self.assertEqual(self.scan.discover(lst)[0], [r["path"] for r in want])
 
+    def test_the_same_file_warning_is_tenderscans_to_the_byte(self):
+        if not os.path.exists(binary()):
+            self.skipTest("no tenderscan binary at %s" % binary())
+        d = os.path.join(self.tmp, "same")
+        os.makedirs(d)
+        fx = os.path.join(ROOT, "fixtures", "contracts")
+        pdf = next(n for n in sorted(os.listdir(fx)) if n.endswith(".pdf"))
+        a, b, gone = (os.path.join(d, n) for n in ("a.pdf", "b 契約.pdf", "gone.pdf"))
+        shutil.copyfile(os.path.join(fx, pdf), a)
+        os.symlink(a, b)
+        want = plain_scan(["--format", "jsonl", "--files-from", "-"],
+                          stdin=("%s\n%s\n%s\n%s\n" % (a, b, gone, gone)).encode()).splitlines()
+        recs = self.scan.scan_paths(binary(), [], [a, gone], 60)
+        self.assertEqual([self.scan.with_warning(recs[0][0], [b]), self.scan.with_warning(recs[1][0], [gone])], want)
+
     def test_records_that_match_no_input_are_not_trusted(self):
         lines = ['{"path":"a.pdf"}', '{"path":"zz.pdf"}', '{"path":"b.pdf"}']
         got, complete = self.scan.group_records(["a.pdf", "b.pdf"], lines)

@@ -689,8 +689,8 @@ def parse_args(argv):
                     help="the tenderscan binary (default: `tenderscan` on PATH, else target/release/tenderscan); "
                          "shipped to the executors unless spark-submit --files already ships a file of its name")
     ap.add_argument("--agencies", default=None, help="CSV with columns path,agency (a path or folder prefix)")
-    ap.add_argument("--docs-per-task", type=int, default=500,
-                    help="documents per Spark task, i.e. per tenderscan process (default 500)")
+    ap.add_argument("--docs-per-task", type=int, default=2000,
+                    help="documents per Spark task, i.e. per tenderscan process (default 2000)")
     ap.add_argument("--partitions", type=int, default=None, help="number of scan tasks (overrides --docs-per-task)")
     ap.add_argument("--jobs", type=int, default=1,
                     help="tenderscan --jobs per task (default 1: Spark runs one task per core)")

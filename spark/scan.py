@@ -799,16 +799,9 @@ def main(argv=None):
     timeout = _option(a.scan_args, "--timeout-per-doc")
     stall = a.stall_seconds or int(2 * float(timeout or 120) + 60)
     scan_args = ["--jobs", str(a.jobs), *a.scan_args]
-    version, takes_as_of = probe(binary)
-    try:
-        scan_args, as_of = lists_date(takes_as_of, scan_args, a.as_of, utc_date())
-    except ValueError as e:
-        sys.exit("scan.py: %s: %s" % (binary, e))
     out = os.path.abspath(a.output)
     parts_dir = os.path.join(out, "_scan_parts")
     prepare_output(out, a, parts_dir)
-    # What a task's records depend on besides its paths: a resumed run reuses them only if it matches.
-    run_key = json.dumps([file_digest(binary), scan_args, a.no_dedupe])
 
     paths, root, synthetic = discover(a.input)
     if not paths:
@@ -833,6 +826,18 @@ def main(argv=None):
         sys.exit("scan.py: no tenderscan binary %s; pass --binary, ship it with spark-submit --files, or build it "
                  "(cargo build --release)" % binary)
     name_or_path = os.path.basename(binary) if (shipped or os.path.exists(binary)) else binary
+    # The binary as the driver can run it: the path given, on PATH, or the copy spark-submit --files made.
+    local_bin = binary if os.path.exists(binary) else shutil.which(binary)
+    if local_bin is None:
+        from pyspark import SparkFiles
+        local_bin = SparkFiles.get(os.path.basename(binary))
+    version, takes_as_of = probe(local_bin)
+    try:
+        scan_args, as_of = lists_date(takes_as_of, scan_args, a.as_of, utc_date())
+    except ValueError as e:
+        sys.exit("scan.py: %s: %s" % (binary, e))
+    # What a task's records depend on besides its paths: a resumed run reuses them only if it matches.
+    run_key = json.dumps([file_digest(local_bin), scan_args, a.no_dedupe])
 
     parts = a.partitions or max(sc.defaultParallelism, -(-n // max(1, a.docs_per_task)))
     parts = max(1, min(parts, n))

@@ -883,10 +883,19 @@ def main(argv=None):
     # records.jsonl: Spark's committed part files (partitions are index ranges, sorted), concatenated.
     text_dir = os.path.join(out, "_records")
     records.map(lambda t: t[1][0]).saveAsTextFile("file://" + text_dir)
+    # part-00000 ... part-99999, part-100000 ...: in the order of their number, not of their name.
+    names = sorted((f for f in os.listdir(text_dir) if re.fullmatch(r"part-\d+", f)), key=lambda f: int(f[5:]))
+    lines = 0
     with open(os.path.join(out, "records.jsonl"), "wb") as dst:
-        for name in sorted(f for f in os.listdir(text_dir) if f.startswith("part-")):
+        for name in names:
             with open(os.path.join(text_dir, name), "rb") as src:
-                shutil.copyfileobj(src, dst)
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    lines += chunk.count(b"\n")
+                    dst.write(chunk)
+    n_records = records.count()
+    if lines != n_records:  # e.g. a cluster that compresses text output by default (part-00000.gz)
+        sys.exit("scan.py: records.jsonl has %d lines for %d records; Spark wrote %s"
+                 % (lines, n_records, sorted(os.listdir(text_dir))[:5]))
     shutil.rmtree(text_dir)
     times["records"] = time.monotonic()
 

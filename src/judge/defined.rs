@@ -8,10 +8,11 @@
 /// `zh2`) and its verb. Matched in the normalised text (Traditional characters; ASCII case
 /// ignored).
 pub(super) const DEFINED_TERM: &str = concat!(
-    r#"(?i)^\s*(?:(?:\(?[0-9a-z]{1,4}[.)]|[一二三四五六七八九十百]+、|[(（][一二三四五六七八九十0-9]{1,3}[)）])\s*)*"#,
+    r#"(?i)^\s*(?:(?:\(?[0-9a-z]{1,4}[.)]|[一二三四五六七八九十百]+、|[(（][一二三四五六七八九十0-9]{1,3}[)）]|第[一二三四五六七八九十百0-9]+條)\s*)*"#,
+    r#"(?:(?:名詞(?:解釋|定義)|用語定義|定義)[:：]\s*)?"#,
     r#"(?:(?:(?:definitions?|defined terms?)[.:]\s*)?["“”'‘’]?(?P<en>[a-z][a-z0-9 -]{1,60}?)["“”'‘’]?,?\s+(?:means|shall mean|refers to|is defined as)\b"#,
-    r#"|(?:本[^\s，,。]{0,6})?所稱[「『]?(?P<zh1>[^\s，,。「」『』]{2,16}?)[」』]?[，,]?\s*(?:係指|是指|指)"#,
-    r#"|[「『](?P<zh2>[^」』]{2,16})[」』][，,]?\s*(?:係指|是指|指))"#,
+    r#"|(?:本[^\s，,。]{0,6})?所稱[「『]?(?P<zh1>[^\s，,。「」『』]{2,16}?)[」』]?[，,:：]?\s*(?:係指|是指|指)"#,
+    r#"|[「『](?P<zh2>[^」』]{2,16})[」』][，,:：]?\s*(?:係指|是指|指))"#,
 );
 
 /// The longest stretch between a prohibition and the term it governs ("shall not provide covered
@@ -24,6 +25,9 @@ pub(super) const CUE_TO_TERM: usize = 40;
 pub(super) struct DefinedTerm {
     pub term: String,
     pub unit: usize,
+    /// In the defining unit, where the definition's clause ends: the term used after it ("...
+    /// means Huawei or ZTE. No equipment of a covered vendor shall be supplied.") counts.
+    pub after: usize,
     pub mentions: Vec<(usize, String, bool)>,
 }
 
@@ -92,6 +96,14 @@ mod tests {
             Some("this")
         );
         assert!(!linkable("this"));
+    }
+
+    #[test]
+    fn chinese_definitions_after_an_article_number() {
+        assert_eq!(
+            term("第一條　名詞解釋：「海康」：指杭州海康威視數字技術股份有限公司。").as_deref(),
+            Some("海康")
+        );
     }
 
     #[test]

@@ -75,6 +75,8 @@ pub struct Judge {
     enumerator: Fixed,
     /// A definition's head and its term ([`defined::DEFINED_TERM`]).
     defined_term: Fixed,
+    /// A paragraph of abbreviations after a lead ([`GLOSSARY_LEAD`]).
+    glossary_lead: Fixed,
 }
 
 /// One of the judge's own fixed expressions, compiled on first use: most documents never need the
@@ -391,6 +393,10 @@ fn clause_of(spans: &[(usize, usize)], pos: usize) -> (usize, usize) {
 /// An acronym or short name, a dash or colon, then what it stands for.
 const GLOSSARY_ENTRY: &str = r"^\s*[\p{Lu}0-9][\p{Lu}0-9&./]{1,11}\s*(?:[–—=:：]|-\s|\t)";
 
+/// A paragraph that lists abbreviations or definitions after a colon ("Abbreviations used: DH =
+/// Dahua Technology; HW = Huawei."): its entries only name a vendor.
+const GLOSSARY_LEAD: &str = r"(?i)^\s*(?:abbreviations|acronyms|glossary|terms and definitions|名詞解釋|名詞定義|縮寫|用語定義)[^:：。.]{0,60}[:：]";
+
 /// Words that make a section a glossary, whose entries only name a vendor.
 const GLOSSARY_HEADING: &str = r"(?i)\b(?:glossary|acronyms|abbreviations|list of (?:acronyms|abbreviations)|terms and definitions)\b|名詞定義|名詞解釋|縮寫|用語定義";
 
@@ -559,6 +565,7 @@ impl Judge {
             glossary_entry: Fixed::new(GLOSSARY_ENTRY),
             glossary_heading: Fixed::new(GLOSSARY_HEADING),
             defined_term: Fixed::new(defined::DEFINED_TERM),
+            glossary_lead: Fixed::new(GLOSSARY_LEAD),
             rule_patterns,
             enumerator: Fixed::new(ENUMERATOR),
             clause_number: compile_one(&format!(r"^\s*(?:{CLAUSE_NUMBER_BODY})"))?,
@@ -968,9 +975,10 @@ impl Judge {
             // prohibits its term.
             let mut defined = definition
                 .filter(|(term, _)| defines_name.is_empty() && defined::linkable(term))
-                .map(|(term, _)| DefinedTerm {
+                .map(|(term, (start, _))| DefinedTerm {
                     term,
                     unit: ui,
+                    after: clause_of(spans.get_or_init(|| clause_spans(t)), start).1,
                     mentions: Vec::new(),
                 });
             for (entity, disposition, f, head) in per_entity {
@@ -986,7 +994,20 @@ impl Judge {
                 }
                 findings.push(f);
             }
-            defined_terms.extend(defined.filter(|d| !d.mentions.is_empty()));
+            if let Some(d) = defined.filter(|d| !d.mentions.is_empty()) {
+                // The rest of the defining unit may prohibit the term at once.
+                let mut new = vec![d];
+                self.link_defined_terms(
+                    &mut new,
+                    &mut findings,
+                    &mut concept_sourcing,
+                    ui,
+                    t,
+                    &present,
+                    &spans,
+                );
+                defined_terms.extend(new);
+            }
 
             // A lead-in for following list items: "the following brands are prohibited:".
             if !heading_like && !unit.is_row && !comment {
@@ -1280,7 +1301,9 @@ impl Judge {
                 format!("it is an item of an enumeration that ends \"{m}\""),
             );
         }
-        let glossary = in_glossary || self.glossary_entry.is_match(&unit.text);
+        let glossary = in_glossary
+            || self.glossary_entry.is_match(&unit.text)
+            || self.glossary_lead.is_match(t);
         Decision {
             disposition_if_supplied: false,
             excluded: false,
@@ -1311,10 +1334,9 @@ impl Judge {
     ) {
         let lower = t.to_ascii_lowercase();
         defined.retain(|d| {
-            if d.unit == ui {
-                return true;
-            }
-            let prohibited = defined::occurrences(&lower, &d.term).find_map(|pos| {
+            let from = if d.unit == ui { d.after } else { 0 };
+            let mut uses = defined::occurrences(&lower, &d.term).filter(|&pos| pos >= from);
+            let prohibited = uses.find_map(|pos| {
                 let (cs, ce) = clause_of(spans.get_or_init(|| clause_spans(t)), pos);
                 let before = &t[cs..pos];
                 let m = self.prohibition.find_last(present, before)?;
@@ -1519,6 +1541,7 @@ mod tests {
             GLOSSARY_HEADING,
             ENUMERATOR,
             defined::DEFINED_TERM,
+            GLOSSARY_LEAD,
         ] {
             assert!(Regex::new(source).is_ok(), "{source}");
         }

@@ -1261,6 +1261,7 @@ impl Judge {
             amount: None,
             currency: None,
             sheet: None,
+            review: Default::default(),
         }
     }
 }

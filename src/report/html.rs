@@ -87,6 +87,8 @@ td.num,th.num{text-align:right}
 .badge{display:inline-block;border-radius:4px;padding:0 7px;font-size:12px;font-weight:700;text-transform:uppercase;color:#fff;background:#777;white-space:nowrap}
 .badge.fail,.badge.violation,.badge.missing-clause,.badge.permissive-clause{background:var(--fail)}
 .badge.review{background:var(--review)}.badge.pass,.badge.excluded{background:var(--excluded)}.badge.unreadable{background:var(--unreadable)}
+.badge.waived{background:#3a5f8f}.badge.baseline-new{background:#1d2733}.badge.baseline-unchanged{background:#9aa3ae}
+li.finding[data-waived]{opacity:.75}
 .filters{display:flex;flex-wrap:wrap;gap:14px;align-items:center;margin:8px 0 10px}
 .filters label{font-size:13px;color:var(--muted)}
 .filters select,.filters input{font:inherit;margin-left:4px;padding:2px 4px}
@@ -256,14 +258,34 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
     let label = finding_label(f);
     let _ = write!(
         h,
-        "<li class=\"finding {label}\" data-kind=\"{}\" data-disposition=\"{}\" data-entities=\"{}\" data-lists=\"{}\" data-rule=\"{}\">",
+        "<li class=\"finding {label}\" data-kind=\"{}\" data-disposition=\"{}\" data-entities=\"{}\" data-lists=\"{}\" data-rule=\"{}\"",
         f.kind.as_str(),
         f.disposition.map(|d| d.as_str()).unwrap_or(""),
         escape(f.entity.as_deref().unwrap_or("")),
         words(f.lists.iter().map(String::as_str)),
         escape(&f.rule)
     );
+    if !f.review.fingerprint.is_empty() {
+        let _ = write!(
+            h,
+            " data-fingerprint=\"{}\"",
+            escape(&f.review.fingerprint)
+        );
+    }
+    if f.review.waiver.is_some() {
+        h.push_str(" data-waived=\"1\"");
+    }
+    if let Some(b) = f.review.baseline_state {
+        let _ = write!(h, " data-baseline=\"{}\"", b.as_str());
+    }
+    h.push('>');
     let _ = write!(h, "<div><span class=\"badge {label}\">{label}</span> ");
+    if f.review.waiver.is_some() {
+        h.push_str("<span class=\"badge waived\">accepted</span> ");
+    }
+    if let Some(b) = f.review.baseline_state {
+        let _ = write!(h, "<span class=\"badge baseline-{0}\">{0}</span> ", b.as_str());
+    }
     if let Some(e) = &f.entity {
         let name = set.entity(e).map(|x| x.name.as_str()).unwrap_or("");
         let _ = write!(
@@ -291,6 +313,19 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
         "<p class=\"msg\">{}</p><dl class=\"facts\">",
         escape(&f.message)
     );
+    if let Some(w) = &f.review.waiver {
+        let until = match &w.expires {
+            Some(e) => format!(", until {}", escape(e)),
+            None => String::new(),
+        };
+        let _ = write!(
+            h,
+            "<dt>Accepted</dt><dd class=\"waiver\">{} (by {}, {}{until})</dd>",
+            escape(&w.reason),
+            escape(&w.reviewer),
+            escape(&w.date)
+        );
+    }
     let _ = write!(h, "<dt>Rule</dt><dd><code>{}</code></dd>", escape(&f.rule));
     if let Some(c) = &f.cue {
         let _ = write!(h, "<dt>Cue</dt><dd>{}</dd>", escape(c));

@@ -360,6 +360,68 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
     h.push_str("</dl></li>");
 }
 
+/// What waivers and a baseline did: accepted findings, waivers that expired or matched nothing,
+/// findings of the baseline that are gone.
+fn review_html(h: &mut String, rv: &crate::review::ReviewSummary) {
+    let _ = write!(
+        h,
+        "<div id=\"review\"><h3>Review</h3><p><span id=\"count-waived\" data-count=\"{0}\">{0}</span> finding{1} accepted by a reviewer (shown, but not counted in the verdicts).</p>",
+        rv.waived,
+        if rv.waived == 1 { "" } else { "s" }
+    );
+    let waiver_list = |h: &mut String, id: &str, title: &str, ws: &[crate::review::WaiverRef]| {
+        if ws.is_empty() {
+            return;
+        }
+        let _ = write!(h, "<p>{title}</p><ul id=\"{id}\" data-count=\"{}\">", ws.len());
+        for w in ws {
+            let _ = write!(
+                h,
+                "<li><code>{}</code> {} — {} ({}, {}{})</li>",
+                escape(&w.fingerprint),
+                escape(w.document.as_deref().unwrap_or("")),
+                escape(&w.reason),
+                escape(&w.reviewer),
+                escape(&w.date),
+                w.expires
+                    .as_deref()
+                    .map(|e| format!(", until {}", escape(e)))
+                    .unwrap_or_default()
+            );
+        }
+        h.push_str("</ul>");
+    };
+    waiver_list(h, "expired-waivers", "Expired waivers (their findings count again):", &rv.expired_waivers);
+    waiver_list(h, "unmatched-waivers", "Waivers that matched no finding (the document changed, or the finding went away):", &rv.unmatched_waivers);
+    if let Some(b) = &rv.baseline {
+        let _ = write!(
+            h,
+            "<p id=\"baseline\" data-new=\"{}\" data-unchanged=\"{}\" data-gone=\"{}\">Against the earlier run {}: {} new, {} unchanged, {} gone.</p>",
+            b.new,
+            b.unchanged,
+            b.gone.len(),
+            escape(&b.file),
+            b.new,
+            b.unchanged,
+            b.gone.len()
+        );
+        if !b.gone.is_empty() {
+            h.push_str("<ul id=\"gone\">");
+            for g in &b.gone {
+                let _ = write!(
+                    h,
+                    "<li>{} · {} · {}</li>",
+                    escape(&g.path),
+                    escape(&citation_parts(&g.finding).join(" · ")),
+                    escape(&g.finding.message)
+                );
+            }
+            h.push_str("</ul>");
+        }
+    }
+    h.push_str("</div>");
+}
+
 /// Build the page.
 pub fn render(docs: &[DocumentReport], s: &Summary, set: &PatternSet) -> String {
     let mut h = String::new();
@@ -423,6 +485,9 @@ pub fn render(docs: &[DocumentReport], s: &Summary, set: &PatternSet) -> String 
         "permissive clauses",
     );
     h.push_str("</div>");
+    if let Some(rv) = &s.review {
+        review_html(&mut h, rv);
+    }
 
     if !s.entities.is_empty() {
         h.push_str("<h3>Entities found</h3><table id=\"entities\"><thead><tr><th>Entity</th><th>Name</th><th class=\"num\">Violation</th><th class=\"num\">Review</th><th class=\"num\">Excluded</th><th class=\"num\">Mentioned</th><th>Lists</th></tr></thead><tbody>");

@@ -1,6 +1,7 @@
 //! Thin binary: parse the command line, call the library, map outcomes to exit codes.
 
 mod cli;
+#[cfg(feature = "serve")]
 mod serve;
 
 /// Extraction allocates many small, short-lived objects (tokens, lines, words); mimalloc serves them
@@ -114,7 +115,13 @@ fn run(cli: Cli) -> Result<u8> {
             if !args.patterns.is_empty() {
                 Judge::new(set.clone())?;
             }
-            serve::run(args, set)
+            #[cfg(feature = "serve")]
+            return serve::run(args, set);
+            #[cfg(not(feature = "serve"))]
+            {
+                let _ = (args, set);
+                anyhow::bail!("this tenderscan was built without the web app (cargo feature `serve`)")
+            }
         }
         Command::Explain { id, patterns } => {
             let set = load_patterns(&patterns)?;

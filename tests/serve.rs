@@ -8,6 +8,8 @@
 //! The browser part skips with a message when chromium is not installed, except under CI (`CI`
 //! set), where it must run.
 
+#![cfg(feature = "serve")]
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -11,9 +11,7 @@
 //!   each finding `new` or `unchanged` and lists the baseline's findings that are gone; with a
 //!   baseline only new findings (and newly unreadable documents) set the exit code.
 
-use crate::finding::{
-    BaselineState, DocumentReport, Finding, FindingKind, Status, Verdict, WaiverNote,
-};
+use crate::finding::{BaselineState, DocumentReport, Finding, Status, Verdict, WaiverNote};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
@@ -534,8 +532,9 @@ impl Review {
                 }
             }
         }
+        // The judge's verdict stands unless a waiver takes findings out of it.
         let has_text = r.status == Status::Ok;
-        if r.status != Status::Error {
+        if r.status != Status::Error && r.findings.iter().any(|f| f.review.waiver.is_some()) {
             let unwaived: Vec<Finding> = r
                 .findings
                 .iter()
@@ -634,14 +633,6 @@ impl Review {
             });
         }
         Some(s)
-    }
-}
-
-/// Whether a finding makes its document fail (the kinds `verdict_of` counts as a failure).
-pub fn fails(f: &Finding) -> bool {
-    match f.kind {
-        FindingKind::Mention => f.disposition == Some(crate::finding::Disposition::Violation),
-        FindingKind::MissingClause | FindingKind::PermissiveClause => true,
     }
 }
 

@@ -8,7 +8,7 @@
 //! handlers, no network. Filters can be preset from the URL fragment (`report.html#verdict=fail`), so
 //! a link can open the page already filtered.
 
-use super::{citation_parts, finding_label, split_excerpt, Summary};
+use super::{finding_label, split_excerpt, Summary};
 use crate::finding::{DocumentReport, Finding, Status, Verdict};
 use crate::patterns::{List, PatternSet};
 use sha2::{Digest, Sha256};
@@ -298,7 +298,7 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
     let _ = write!(
         h,
         "<span class=\"cite\" title=\"page, clause, paragraph, table cell\">{}</span></div>",
-        escape(&citation_parts(f).join(" · "))
+        escape(&super::citation_words(f))
     );
     let (pre, mid, post) = split_excerpt(f);
     let _ = write!(
@@ -412,7 +412,7 @@ fn review_html(h: &mut String, rv: &crate::review::ReviewSummary) {
                     h,
                     "<li>{} · {} · {}</li>",
                     escape(&g.path),
-                    escape(&citation_parts(&g.finding).join(" · ")),
+                    escape(&super::citation_words(&g.finding)),
                     escape(&g.finding.message)
                 );
             }

@@ -204,6 +204,36 @@ pub fn citation_parts(f: &crate::finding::Finding) -> Vec<String> {
     loc
 }
 
+/// Where a finding sits, in words for people: "page 2, clause 9, paragraph 41, table 1 row 3
+/// column 3" (the text and HTML reports; JSON, SARIF and Markdown keep [`citation`]).
+pub fn citation_words(f: &crate::finding::Finding) -> String {
+    let mut loc = Vec::new();
+    if let Some(p) = f.page {
+        match &f.page_label {
+            Some(l) if l != &p.to_string() => loc.push(format!("page {p} (numbered {l})")),
+            _ => loc.push(format!("page {p}")),
+        }
+    }
+    if let Some(s) = &f.sheet {
+        loc.push(format!("sheet {s}"));
+    }
+    if let Some(c) = &f.clause {
+        loc.push(format!("clause {c}"));
+    }
+    if let Some(p) = f.paragraph {
+        loc.push(format!("paragraph {p}"));
+    }
+    if let Some(t) = f.table {
+        loc.push(format!(
+            "table {} row {} column {}",
+            t.table + 1,
+            t.row + 1,
+            t.col + 1
+        ));
+    }
+    loc.join(", ")
+}
+
 /// "class: message" for an unreadable document, without repeating a class the message starts with.
 pub fn error_note(r: &crate::finding::DocumentReport) -> Option<String> {
     let e = r.error.as_deref()?;

@@ -86,7 +86,7 @@ impl TextPrinter {
 
     fn finding<W: Write>(&self, out: &mut W, f: &Finding) -> std::io::Result<()> {
         // Clause numbers and page labels come from the document too.
-        let loc = sanitize_terminal(&super::citation(f));
+        let loc = sanitize_terminal(&super::citation_words(f));
         let label = match (f.kind, f.disposition) {
             (FindingKind::Mention, Some(Disposition::Violation)) => self.paint("VIOLATION", RED),
             (FindingKind::Mention, Some(Disposition::Review)) => self.paint("REVIEW", YELLOW),
@@ -104,7 +104,11 @@ impl TextPrinter {
         if let Some(b) = f.review.baseline_state {
             who.push_str(&format!("  ({})", b.as_str()));
         }
-        writeln!(out, "  {loc:<24} {label}{who}")?;
+        if loc.is_empty() {
+            writeln!(out, "  {label}{who}")?;
+        } else {
+            writeln!(out, "  {label}{who}  ({loc})")?;
+        }
         if let Some(w) = &f.review.waiver {
             let until = w
                 .expires
@@ -245,7 +249,7 @@ impl TextPrinter {
                         out,
                         "    gone: {}  {}  {}",
                         sanitize_terminal(&g.path),
-                        sanitize_terminal(&super::citation(&g.finding)),
+                        sanitize_terminal(&super::citation_words(&g.finding)),
                         sanitize_terminal(&g.finding.rule)
                     )?;
                 }

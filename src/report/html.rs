@@ -184,7 +184,7 @@ const JS: &str = r#"
     var body = $('doc-table').tBodies[0];
     rows.slice().sort(function (a, b) {
       var x = a.children[col].getAttribute('data-v') || '', y = b.children[col].getAttribute('data-v') || '';
-      var d = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y);
+      var d = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y, undefined, { numeric: true, sensitivity: 'base' });
       if (d === 0) { return parseInt(a.getAttribute('data-doc'), 10) - parseInt(b.getAttribute('data-doc'), 10); }
       return asc ? d : -d;
     }).forEach(function (r) { body.appendChild(r); });
@@ -424,6 +424,13 @@ fn review_html(h: &mut String, rv: &crate::review::ReviewSummary) {
 
 /// Build the page.
 pub fn render(docs: &[DocumentReport], s: &Summary, set: &PatternSet) -> String {
+    // Documents in the natural order of their paths ("Annex 2" before "Annex 10").
+    let natural = |a: &DocumentReport, b: &DocumentReport| super::natural_cmp(&a.path, &b.path);
+    if !docs.is_sorted_by(|a, b| natural(a, b).is_le()) {
+        let mut sorted = docs.to_vec();
+        sorted.sort_by(natural);
+        return render(&sorted, s, set);
+    }
     let mut h = String::new();
     let script_hash = base64(&Sha256::digest(JS.as_bytes()));
     let _ = write!(

@@ -89,6 +89,10 @@ struct ScanSettings {
 
 type Shared = Arc<App>;
 
+/// `--max-upload`, for refusing an upload by its announced length before reading it.
+#[derive(Clone, Copy)]
+struct UploadLimit(u64);
+
 pub fn run(args: ServeArgs, set: PatternSet) -> Result<u8> {
     if let Some(f) = &args.folder {
         if !f.is_dir() {
@@ -163,8 +167,8 @@ pub fn run(args: ServeArgs, set: PatternSet) -> Result<u8> {
         }
         let router = Router::new()
             .route("/", get(index))
-            .route("/assets/app.js", get(|| js(APP_JS)))
-            .route("/assets/report.js", get(|| js(REPORT_JS)))
+            .route("/assets/app.js", get(|| async { js(APP_JS) }))
+            .route("/assets/report.js", get(|| async { js(REPORT_JS) }))
             .route("/api/scan", post(upload))
             .route("/api/scan-folder", post(rescan_folder))
             .route("/api/jobs/{id}", get(job_status))
@@ -174,6 +178,7 @@ pub fn run(args: ServeArgs, set: PatternSet) -> Result<u8> {
             .layer(DefaultBodyLimit::max(
                 usize::try_from(args.max_upload).unwrap_or(usize::MAX),
             ))
+            .layer(axum::Extension(UploadLimit(args.max_upload)))
             .layer(middleware::from_fn_with_state(app.clone(), guard))
             .with_state(app.clone());
         let shown = match local.ip() {
@@ -328,7 +333,25 @@ fn safe_extension(label: &str) -> Option<String> {
 }
 
 /// `POST /api/scan`: multipart, one part per file (the part's file name is its label).
-async fn upload(State(app): State<Shared>, mut form: Multipart) -> Response {
+async fn upload(
+    State(app): State<Shared>,
+    axum::Extension(UploadLimit(limit)): axum::Extension<UploadLimit>,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Response {
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit) {
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the upload is larger than {} (tenderscan serve --max-upload)",
+                human(limit)
+            ),
+        );
+    }
     let id = app.next.fetch_add(1, Ordering::Relaxed) as u64;
     let dir = app.uploads.path().join(format!("job-{id}"));
     if let Err(e) = std::fs::create_dir(&dir) {
@@ -339,6 +362,7 @@ async fn upload(State(app): State<Shared>, mut form: Multipart) -> Response {
     }
     // (label, stored path or the reason it was not stored)
     let mut files: Vec<(String, Result<PathBuf, String>)> = Vec::new();
+    let mut too_many = 0usize;
     loop {
         let mut field = match form.next_field().await {
             Ok(Some(f)) => f,
@@ -355,14 +379,10 @@ async fn upload(State(app): State<Shared>, mut form: Multipart) -> Response {
             continue;
         };
         if files.len() >= app.max_files {
-            let _ = std::fs::remove_dir_all(&dir);
-            return error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "too many files: at most {} in one upload (tenderscan serve --max-files)",
-                    app.max_files
-                ),
-            );
+            // Read the rest before answering (a connection closed on unread data loses the answer).
+            too_many += 1;
+            while let Ok(Some(_)) = field.chunk().await {}
+            continue;
         }
         let label = label_of(&name);
         let stored = dir.join(match safe_extension(&label) {
@@ -424,6 +444,17 @@ async fn upload(State(app): State<Shared>, mut form: Multipart) -> Response {
         } else {
             files.push((label, Ok(stored)));
         }
+    }
+    if too_many > 0 {
+        let _ = std::fs::remove_dir_all(&dir);
+        return error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "too many files ({}): at most {} in one upload (tenderscan serve --max-files)",
+                files.len() + too_many,
+                app.max_files
+            ),
+        );
     }
     if files.is_empty() {
         let _ = std::fs::remove_dir_all(&dir);

@@ -115,13 +115,7 @@ fn run(cli: Cli) -> Result<u8> {
             if !args.patterns.is_empty() {
                 Judge::new(set.clone())?;
             }
-            #[cfg(feature = "serve")]
-            return serve::run(args, set);
-            #[cfg(not(feature = "serve"))]
-            {
-                let _ = (args, set);
-                anyhow::bail!("this tenderscan was built without the web app (cargo feature `serve`)")
-            }
+            serve_command(args, set)
         }
         Command::Explain { id, patterns } => {
             let set = load_patterns(&patterns)?;
@@ -161,6 +155,16 @@ fn run(cli: Cli) -> Result<u8> {
             }
         },
     }
+}
+
+#[cfg(feature = "serve")]
+fn serve_command(args: cli::ServeArgs, set: PatternSet) -> Result<u8> {
+    serve::run(args, set)
+}
+
+#[cfg(not(feature = "serve"))]
+fn serve_command(_: cli::ServeArgs, _: PatternSet) -> Result<u8> {
+    anyhow::bail!("this tenderscan was built without the web app (cargo feature `serve`)")
 }
 
 /// `tenderscan cache info` and `tenderscan cache clear`.
@@ -554,7 +558,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
-    summary.review = review.summary();
+    summary.accepted_and_baseline = review.summary();
     match args.format {
         Format::Json => json::write_json(&mut out, &all, &summary)?,
         Format::Text => printer.summary(&mut out, &summary)?,

@@ -127,7 +127,7 @@ fn waivers_match_expire_and_are_reported_when_unmatched() {
             assert_eq!(f["waiver"]["date"], "2026-01-05");
         }
     }
-    let rv = &v["summary"]["review"];
+    let rv = &v["summary"]["accepted_and_baseline"];
     assert_eq!(rv["waived"].as_u64().unwrap() as usize, fps.len());
     let unmatched = rv["unmatched_waivers"].as_array().unwrap();
     assert_eq!(unmatched.len(), 1);
@@ -183,7 +183,7 @@ fn the_waivers_file_of_the_current_folder_is_read_and_a_bad_one_stops_the_run() 
         .unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(
-        json_of(&o)["summary"]["review"]["waived"].as_u64().unwrap() as usize,
+        json_of(&o)["summary"]["accepted_and_baseline"]["waived"].as_u64().unwrap() as usize,
         fps.len()
     );
     std::fs::write(
@@ -231,7 +231,7 @@ fn baselines_mark_new_unchanged_and_gone_and_only_new_findings_fail() {
     for f in doc(&v, "a.txt")["findings"].as_array().unwrap() {
         assert_eq!(f["baseline_state"], "unchanged");
     }
-    let b = &v["summary"]["review"]["baseline"];
+    let b = &v["summary"]["accepted_and_baseline"]["baseline"];
     assert_eq!(b["unchanged"].as_u64().unwrap() as usize, n_a);
     assert_eq!(b["new"], 0);
     assert_eq!(b["gone"].as_array().unwrap().len(), 0);
@@ -264,7 +264,7 @@ fn baselines_mark_new_unchanged_and_gone_and_only_new_findings_fail() {
     std::fs::remove_file(&a).unwrap();
     let (o, v) = scan_json(&[dir.to_str().unwrap(), "--baseline", base.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "b.txt is still new");
-    let gone = v["summary"]["review"]["baseline"]["gone"].as_array().unwrap();
+    let gone = v["summary"]["accepted_and_baseline"]["baseline"]["gone"].as_array().unwrap();
     assert_eq!(gone.len(), n_a);
     assert!(gone.iter().all(|g| g["path"].as_str().unwrap().ends_with("a.txt")));
 

@@ -492,7 +492,7 @@ pub fn render(docs: &[DocumentReport], s: &Summary, set: &PatternSet) -> String 
         "permissive clauses",
     );
     h.push_str("</div>");
-    if let Some(rv) = &s.review {
+    if let Some(rv) = &s.accepted_and_baseline {
         review_html(&mut h, rv);
     }
 

@@ -38,8 +38,9 @@ pub struct Summary {
     /// Replacement inventory over every document, per entity and currency.
     pub inventory: Vec<crate::finding::InventoryTotal>,
     /// What waivers and a baseline did (`--waivers`, `--baseline`); absent when neither was used.
+    /// (Not `review`: that is the count of documents to review.)
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub review: Option<crate::review::ReviewSummary>,
+    pub accepted_and_baseline: Option<crate::review::ReviewSummary>,
 }
 
 impl Summary {

@@ -210,7 +210,7 @@ impl TextPrinter {
                 sanitize_terminal(&crate::inventory::describe(t))
             )?;
         }
-        if let Some(rv) = &s.review {
+        if let Some(rv) = &s.accepted_and_baseline {
             if rv.waived > 0 {
                 writeln!(out, "  accepted findings (waived): {}", rv.waived)?;
             }

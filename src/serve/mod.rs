@@ -625,7 +625,7 @@ fn reviewed(app: &App, job: &Job) -> Result<(Vec<DocumentReport>, Summary), Stri
         rv.apply(r);
         summary.add(r);
     }
-    summary.review = rv.summary();
+    summary.accepted_and_baseline = rv.summary();
     Ok((docs, summary))
 }
 

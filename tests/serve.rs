@@ -252,7 +252,7 @@ fn chromium() -> Option<PathBuf> {
 
 #[test]
 fn a_person_uploads_a_contract_reads_the_report_and_accepts_a_finding_in_chromium() {
-    use headless_chrome::protocol::cdp::{Page, DOM};
+    use headless_chrome::protocol::cdp::Page;
     use headless_chrome::{Browser, LaunchOptions};
     let Some(chrome) = chromium() else {
         assert!(
@@ -309,13 +309,9 @@ fn a_person_uploads_a_contract_reads_the_report_and_accepts_a_finding_in_chromiu
     // Choose the fixture in the page's file input, as a person does with "Choose files…".
     let input = tab.wait_for_element("#files").unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    tab.call_method(DOM::SetFileInputFiles {
-        files: vec![fixture.to_string_lossy().into_owned()],
-        node_id: Some(input.node_id),
-        backend_node_id: None,
-        object_id: None,
-    })
-    .unwrap();
+    input
+        .set_input_files(&[fixture.to_str().unwrap()])
+        .expect("the file is chosen");
 
     // The report replaces the progress page once every document is read.
     tab.wait_for_element("nav#serve-bar[data-finished='1'][data-serve-ready='1']")

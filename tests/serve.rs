@@ -269,7 +269,7 @@ fn a_person_uploads_a_contract_reads_the_report_and_accepts_a_finding_in_chromiu
 
     let profile = tempfile::tempdir().unwrap();
     let user_data = format!("--user-data-dir={}", profile.path().display());
-    let args: Vec<&std::ffi::OsStr> = [
+    let flags = [
         "--disable-gpu",
         "--disable-dev-shm-usage",
         "--no-first-run",
@@ -277,10 +277,8 @@ fn a_person_uploads_a_contract_reads_the_report_and_accepts_a_finding_in_chromiu
         "--disable-component-update",
         "--disable-sync",
         user_data.as_str(),
-    ]
-    .iter()
-    .map(std::ffi::OsStr::new)
-    .collect();
+    ];
+    let args: Vec<&std::ffi::OsStr> = flags.iter().map(std::ffi::OsStr::new).collect();
     let browser = Browser::new(
         LaunchOptions::default_builder()
             .path(Some(chrome))

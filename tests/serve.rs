@@ -39,10 +39,11 @@ fn serve(args: &[&str]) -> Server {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start tenderscan serve");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    out.read_line(&mut line).unwrap();
+    // Keep reading what it prints, so that it never writes to a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     // "tenderscan serve: open http://127.0.0.1:PORT/ in a browser ..."
     let port = line
         .split("http://127.0.0.1:")

@@ -192,9 +192,14 @@ pub fn run(args: ServeArgs, set: PatternSet) -> Result<u8> {
                  upload files and read the reports, without a password"
             );
         }
-        println!("tenderscan serve: open {shown} in a browser (Ctrl-C stops)");
-        println!("waivers file: {}", app.waivers.display());
-        let _ = std::io::stdout().flush();
+        // Not println!: a closed standard output must not stop the app.
+        let mut so = std::io::stdout();
+        let _ = writeln!(
+            so,
+            "tenderscan serve: open {shown} in a browser (Ctrl-C stops)\nwaivers file: {}",
+            app.waivers.display()
+        );
+        let _ = so.flush();
         axum::serve(listener, router)
             .await
             .context("the web server stopped")?;

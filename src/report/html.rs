@@ -424,13 +424,6 @@ fn review_html(h: &mut String, rv: &crate::review::ReviewSummary) {
 
 /// Build the page.
 pub fn render(docs: &[DocumentReport], s: &Summary, set: &PatternSet) -> String {
-    // Documents in the natural order of their paths ("Annex 2" before "Annex 10").
-    let natural = |a: &DocumentReport, b: &DocumentReport| super::natural_cmp(&a.path, &b.path);
-    if !docs.is_sorted_by(|a, b| natural(a, b).is_le()) {
-        let mut sorted = docs.to_vec();
-        sorted.sort_by(natural);
-        return render(&sorted, s, set);
-    }
     let mut h = String::new();
     let script_hash = base64(&Sha256::digest(JS.as_bytes()));
     let _ = write!(

@@ -513,7 +513,10 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         let fails = match args.fail_on {
             FailOn::Fail => matches!(counted, Verdict::Fail | Verdict::Unreadable),
             FailOn::Review => {
-                matches!(counted, Verdict::Fail | Verdict::Unreadable | Verdict::Review)
+                matches!(
+                    counted,
+                    Verdict::Fail | Verdict::Unreadable | Verdict::Review
+                )
             }
         };
         worst_fail |= fails;

@@ -526,7 +526,9 @@ impl Review {
             for (i, w) in self.waivers.iter().enumerate() {
                 if !self.matched[i]
                     && !w.expired(&self.today)
-                    && r.findings.iter().any(|f| f.review.fingerprint == w.fingerprint)
+                    && r.findings
+                        .iter()
+                        .any(|f| f.review.fingerprint == w.fingerprint)
                 {
                     self.matched[i] = true;
                 }
@@ -568,8 +570,7 @@ impl Review {
         }
         if r.verdict == Verdict::Unreadable {
             let known = b.unreadable.contains(&format!("path:{}", r.path))
-                || r
-                    .content_hash
+                || r.content_hash
                     .as_ref()
                     .is_some_and(|h| b.unreadable.contains(&format!("hash:{h}")));
             return if known {
@@ -618,12 +619,18 @@ impl Review {
                 })
                 .collect();
             gone.sort_by(|a, b| {
-                (&a.path, a.finding.page, a.finding.paragraph, &a.finding.rule).cmp(&(
-                    &b.path,
-                    b.finding.page,
-                    b.finding.paragraph,
-                    &b.finding.rule,
-                ))
+                (
+                    &a.path,
+                    a.finding.page,
+                    a.finding.paragraph,
+                    &a.finding.rule,
+                )
+                    .cmp(&(
+                        &b.path,
+                        b.finding.page,
+                        b.finding.paragraph,
+                        &b.finding.rule,
+                    ))
             });
             s.baseline = Some(BaselineSummary {
                 file: b.file.clone(),
@@ -665,7 +672,10 @@ mod tests {
         };
         let back = parse_waivers(&w.to_toml()).unwrap();
         assert_eq!(back, vec![w]);
-        assert!(parse_waivers("[[waiver]]\nfingerprint = \"x\"\nreason = \"\"\nreviewer = \"r\"\ndate = 2026-01-01\n").is_err());
+        assert!(parse_waivers(
+            "[[waiver]]\nfingerprint = \"x\"\nreason = \"\"\nreviewer = \"r\"\ndate = 2026-01-01\n"
+        )
+        .is_err());
         assert!(parse_waivers("[[waiver]]\nfingerprint = \"x\"\nreason = \"y\"\nreviewer = \"r\"\ndate = \"2026-1-1\"\n").is_err());
         assert!(parse_waivers("[[waiver]]\nfingerprint = \"x\"\nreason = \"y\"\nreviewer = \"r\"\ndate = 2026-01-01\ncolour = 1\n").is_err());
     }

@@ -102,9 +102,17 @@ fn waivers_match_expire_and_are_reported_when_unmatched() {
     // Every failing finding waived, plus a waiver for nothing and an expired one.
     let mut text = String::new();
     for fp in &fps {
-        text.push_str(&waiver(fp, "Existing stock, replaced under contract 2026-17", None));
+        text.push_str(&waiver(
+            fp,
+            "Existing stock, replaced under contract 2026-17",
+            None,
+        ));
     }
-    text.push_str(&waiver("0123456789abcdef0123456789abcdef", "An old document", None));
+    text.push_str(&waiver(
+        "0123456789abcdef0123456789abcdef",
+        "An old document",
+        None,
+    ));
     text.push_str(&waiver(&fps[0], "Old acceptance", Some("2020-12-31")));
     let file = tmp.path().join("waivers.toml");
     std::fs::write(&file, &text).unwrap();
@@ -116,7 +124,10 @@ fn waivers_match_expire_and_are_reported_when_unmatched() {
         String::from_utf8_lossy(&o.stderr)
     );
     let d = &v["documents"][0];
-    assert_ne!(d["verdict"], "fail", "waived findings do not set the verdict");
+    assert_ne!(
+        d["verdict"], "fail",
+        "waived findings do not set the verdict"
+    );
     for f in d["findings"].as_array().unwrap() {
         if fps.contains(&f["fingerprint"].as_str().unwrap().to_string()) {
             assert_eq!(
@@ -142,7 +153,11 @@ fn waivers_match_expire_and_are_reported_when_unmatched() {
     // The expired waiver alone accepts nothing.
     std::fs::write(&file, waiver(&fps[0], "Old acceptance", Some("2020-12-31"))).unwrap();
     let (o, v) = scan_json(&[FIXTURE, "--waivers", file.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1), "an expired waiver accepts nothing");
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "an expired waiver accepts nothing"
+    );
     assert_eq!(v["documents"][0]["verdict"], "fail");
     assert!(v["documents"][0]["findings"]
         .as_array()
@@ -162,8 +177,14 @@ fn waivers_match_expire_and_are_reported_when_unmatched() {
         file.to_str().unwrap(),
     ]);
     let out = stdout(&o);
-    assert!(out.contains("accepted by A. Reviewer on 2026-01-05"), "{out}");
-    assert!(out.contains("waiver matching no finding 0123456789abcdef0123456789abcdef"), "{out}");
+    assert!(
+        out.contains("accepted by A. Reviewer on 2026-01-05"),
+        "{out}"
+    );
+    assert!(
+        out.contains("waiver matching no finding 0123456789abcdef0123456789abcdef"),
+        "{out}"
+    );
     assert!(out.contains("expired waiver"), "{out}");
 }
 
@@ -183,7 +204,9 @@ fn the_waivers_file_of_the_current_folder_is_read_and_a_bad_one_stops_the_run() 
         .unwrap();
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(
-        json_of(&o)["summary"]["accepted_and_baseline"]["waived"].as_u64().unwrap() as usize,
+        json_of(&o)["summary"]["accepted_and_baseline"]["waived"]
+            .as_u64()
+            .unwrap() as usize,
         fps.len()
     );
     std::fs::write(
@@ -197,7 +220,11 @@ fn the_waivers_file_of_the_current_folder_is_read_and_a_bad_one_stops_the_run() 
         .arg(&fixture)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(2), "a waiver without a reason is refused");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a waiver without a reason is refused"
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("reason is empty"));
 }
 
@@ -227,7 +254,11 @@ fn baselines_mark_new_unchanged_and_gone_and_only_new_findings_fail() {
     // Nothing changed: every finding unchanged, exit 0 although the document still fails.
     let (o, v) = scan_json(&[dir.to_str().unwrap(), "--baseline", base.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "no new finding: exit 0");
-    assert_eq!(doc(&v, "a.txt")["verdict"], "fail", "the verdict is unchanged");
+    assert_eq!(
+        doc(&v, "a.txt")["verdict"],
+        "fail",
+        "the verdict is unchanged"
+    );
     for f in doc(&v, "a.txt")["findings"].as_array().unwrap() {
         assert_eq!(f["baseline_state"], "unchanged");
     }
@@ -254,19 +285,34 @@ fn baselines_mark_new_unchanged_and_gone_and_only_new_findings_fail() {
         .all(|f| f["baseline_state"] == "unchanged"));
 
     // The same with a JSON Lines baseline.
-    let o = run(&["scan", dir.to_str().unwrap(), "-q", "--no-cache", "--format", "jsonl"]);
+    let o = run(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "-q",
+        "--no-cache",
+        "--format",
+        "jsonl",
+    ]);
     let base_l = tmp.path().join("base.jsonl");
     std::fs::write(&base_l, &o.stdout).unwrap();
-    let (o, _) = scan_json(&[dir.to_str().unwrap(), "--baseline", base_l.to_str().unwrap()]);
+    let (o, _) = scan_json(&[
+        dir.to_str().unwrap(),
+        "--baseline",
+        base_l.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "JSON Lines baseline: nothing new");
 
     // a.txt is removed: its findings are gone.
     std::fs::remove_file(&a).unwrap();
     let (o, v) = scan_json(&[dir.to_str().unwrap(), "--baseline", base.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "b.txt is still new");
-    let gone = v["summary"]["accepted_and_baseline"]["baseline"]["gone"].as_array().unwrap();
+    let gone = v["summary"]["accepted_and_baseline"]["baseline"]["gone"]
+        .as_array()
+        .unwrap();
     assert_eq!(gone.len(), n_a);
-    assert!(gone.iter().all(|g| g["path"].as_str().unwrap().ends_with("a.txt")));
+    assert!(gone
+        .iter()
+        .all(|g| g["path"].as_str().unwrap().ends_with("a.txt")));
 
     // A baseline written before fingerprints existed matches by place.
     std::fs::copy(FIXTURE, &a).unwrap();
@@ -280,8 +326,16 @@ fn baselines_mark_new_unchanged_and_gone_and_only_new_findings_fail() {
     std::fs::remove_file(dir.join("b.txt")).unwrap();
     let old_file = tmp.path().join("old.json");
     std::fs::write(&old_file, serde_json::to_string_pretty(&old).unwrap()).unwrap();
-    let (o, _) = scan_json(&[dir.to_str().unwrap(), "--baseline", old_file.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(0), "matched by path, rule, entity and clause");
+    let (o, _) = scan_json(&[
+        dir.to_str().unwrap(),
+        "--baseline",
+        old_file.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "matched by path, rule, entity and clause"
+    );
 
     // Not a report: a clear error.
     std::fs::write(tmp.path().join("bad.json"), "{\"hello\": 1}\n").unwrap();
@@ -303,11 +357,24 @@ fn sarif_carries_suppressions_and_baseline_states() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::copy(FIXTURE, dir.join("a.txt")).unwrap();
     let base = tmp.path().join("base.json");
-    run(&["scan", dir.to_str().unwrap(), "-q", "--no-cache", "--format", "json", "-o", base.to_str().unwrap()]);
+    run(&[
+        "scan",
+        dir.to_str().unwrap(),
+        "-q",
+        "--no-cache",
+        "--format",
+        "json",
+        "-o",
+        base.to_str().unwrap(),
+    ]);
     let base_v: Value = serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
     let fps = failing(&base_v["documents"][0]);
     let waivers = tmp.path().join("w.toml");
-    std::fs::write(&waivers, waiver(&fps[0], "Checked by legal", Some("2099-01-01"))).unwrap();
+    std::fs::write(
+        &waivers,
+        waiver(&fps[0], "Checked by legal", Some("2099-01-01")),
+    )
+    .unwrap();
     // A second document, and a gone finding: the baseline says a third document had one.
     let mut text = std::fs::read_to_string(FIXTURE).unwrap();
     text.push_str("\n另附：备品。\n");
@@ -326,12 +393,21 @@ fn sarif_carries_suppressions_and_baseline_states() {
     ]);
     let sarif: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    let suppressed: Vec<&Value> = results.iter().filter(|r| r.get("suppressions").is_some()).collect();
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
     assert_eq!(suppressed.len(), 1);
     assert_eq!(suppressed[0]["suppressions"][0]["kind"], "external");
     assert_eq!(suppressed[0]["suppressions"][0]["status"], "accepted");
-    assert_eq!(suppressed[0]["suppressions"][0]["justification"], "Checked by legal");
-    assert_eq!(suppressed[0]["partialFingerprints"]["tenderscan/v1"], fps[0].as_str());
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "Checked by legal"
+    );
+    assert_eq!(
+        suppressed[0]["partialFingerprints"]["tenderscan/v1"],
+        fps[0].as_str()
+    );
     assert!(results.iter().any(|r| r["baselineState"] == "new"));
     assert!(results.iter().any(|r| r["baselineState"] == "unchanged"));
 

@@ -69,7 +69,10 @@ fn request(port: u16, raw: &[u8]) -> (u16, String, Vec<u8>) {
     let head = String::from_utf8_lossy(&out[..split]).into_owned();
     let status = head[9..12].parse().unwrap();
     let mut body = out[split + 4..].to_vec();
-    if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         body = dechunk(&body);
     }
     (status, head, body)
@@ -162,7 +165,9 @@ fn the_server_refuses_other_hosts_cross_site_posts_and_oversized_uploads() {
     let (code, head, body) = get(port, "/");
     assert_eq!(code, 200);
     assert!(String::from_utf8_lossy(&body).contains("Drop contracts here"));
-    assert!(head.to_ascii_lowercase().contains("content-security-policy"));
+    assert!(head
+        .to_ascii_lowercase()
+        .contains("content-security-policy"));
 
     // DNS rebinding: another name for this address is refused.
     let (code, _, _) = request(
@@ -196,7 +201,10 @@ fn the_server_refuses_other_hosts_cross_site_posts_and_oversized_uploads() {
     assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
     let id = json(&body)["id"].as_u64().unwrap();
     let status = wait_job(port, id);
-    assert_eq!(status["summary"]["documents"], 3, "every upload accounted for");
+    assert_eq!(
+        status["summary"]["documents"], 3,
+        "every upload accounted for"
+    );
     assert!(!Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .unwrap()
@@ -294,7 +302,10 @@ fn a_person_uploads_a_contract_reads_the_report_and_accepts_a_finding_in_chromiu
     .expect("chromium starts");
     let tab = browser.new_tab().unwrap();
     tab.set_default_timeout(Duration::from_secs(120));
-    tab.navigate_to(&url).unwrap().wait_until_navigated().unwrap();
+    tab.navigate_to(&url)
+        .unwrap()
+        .wait_until_navigated()
+        .unwrap();
     tab.wait_for_element("body[data-ready='1']").unwrap();
     let png = tab
         .capture_screenshot(Page::CaptureScreenshotFormatOption::Png, None, None, true)
@@ -329,7 +340,10 @@ fn a_person_uploads_a_contract_reads_the_report_and_accepts_a_finding_in_chromiu
         eval("document.querySelector('tr.doc-row').getAttribute('data-path')"),
         "zh_simplified_violation.txt"
     );
-    assert_eq!(eval("document.getElementById('count-fail').getAttribute('data-count')"), "1");
+    assert_eq!(
+        eval("document.getElementById('count-fail').getAttribute('data-count')"),
+        "1"
+    );
     let finding = "li.finding.violation[data-entities~='huawei']";
     assert_eq!(
         eval(&format!(
@@ -361,8 +375,10 @@ fn a_person_uploads_a_contract_reads_the_report_and_accepts_a_finding_in_chromiu
         .click()
         .unwrap();
     // The page reloads with the finding accepted and the document no longer failing.
-    tab.wait_for_element(&format!("li.finding[data-fingerprint='{fp}'][data-waived='1']"))
-        .expect("the finding is shown as accepted");
+    tab.wait_for_element(&format!(
+        "li.finding[data-fingerprint='{fp}'][data-waived='1']"
+    ))
+    .expect("the finding is shown as accepted");
     assert_eq!(
         eval(&format!(
             "document.querySelector(\"li.finding[data-fingerprint='{fp}'] dd.waiver\").textContent"
@@ -391,10 +407,23 @@ fn a_person_uploads_a_contract_reads_the_report_and_accepts_a_finding_in_chromiu
     // The same waivers file accepts it on the command line too.
     let o = Command::new(env!("CARGO_BIN_EXE_tenderscan"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["scan", FIXTURE, "-q", "--no-cache", "--format", "json", "--waivers"])
+        .args([
+            "scan",
+            FIXTURE,
+            "-q",
+            "--no-cache",
+            "--format",
+            "json",
+            "--waivers",
+        ])
         .arg(&waivers)
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert!(v["summary"]["accepted_and_baseline"]["waived"].as_u64().unwrap() >= 1);
+    assert!(
+        v["summary"]["accepted_and_baseline"]["waived"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
 }

@@ -266,11 +266,7 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
         escape(&f.rule)
     );
     if !f.review.fingerprint.is_empty() {
-        let _ = write!(
-            h,
-            " data-fingerprint=\"{}\"",
-            escape(&f.review.fingerprint)
-        );
+        let _ = write!(h, " data-fingerprint=\"{}\"", escape(&f.review.fingerprint));
     }
     if f.review.waiver.is_some() {
         h.push_str(" data-waived=\"1\"");
@@ -284,7 +280,11 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
         h.push_str("<span class=\"badge waived\">accepted</span> ");
     }
     if let Some(b) = f.review.baseline_state {
-        let _ = write!(h, "<span class=\"badge baseline-{0}\">{0}</span> ", b.as_str());
+        let _ = write!(
+            h,
+            "<span class=\"badge baseline-{0}\">{0}</span> ",
+            b.as_str()
+        );
     }
     if let Some(e) = &f.entity {
         let name = set.entity(e).map(|x| x.name.as_str()).unwrap_or("");
@@ -373,7 +373,11 @@ fn review_html(h: &mut String, rv: &crate::review::ReviewSummary) {
         if ws.is_empty() {
             return;
         }
-        let _ = write!(h, "<p>{title}</p><ul id=\"{id}\" data-count=\"{}\">", ws.len());
+        let _ = write!(
+            h,
+            "<p>{title}</p><ul id=\"{id}\" data-count=\"{}\">",
+            ws.len()
+        );
         for w in ws {
             let _ = write!(
                 h,
@@ -391,8 +395,18 @@ fn review_html(h: &mut String, rv: &crate::review::ReviewSummary) {
         }
         h.push_str("</ul>");
     };
-    waiver_list(h, "expired-waivers", "Expired waivers (their findings count again):", &rv.expired_waivers);
-    waiver_list(h, "unmatched-waivers", "Waivers that matched no finding (the document changed, or the finding went away):", &rv.unmatched_waivers);
+    waiver_list(
+        h,
+        "expired-waivers",
+        "Expired waivers (their findings count again):",
+        &rv.expired_waivers,
+    );
+    waiver_list(
+        h,
+        "unmatched-waivers",
+        "Waivers that matched no finding (the document changed, or the finding went away):",
+        &rv.unmatched_waivers,
+    );
     if let Some(b) = &rv.baseline {
         let _ = write!(
             h,

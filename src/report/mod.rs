@@ -344,9 +344,28 @@ mod tests {
 
     #[test]
     fn natural_order() {
-        let mut v = vec!["f10", "f2", "F1", "Annex 10.pdf", "Annex 2.pdf", "a007", "a7b"];
+        let mut v = vec![
+            "f10",
+            "f2",
+            "F1",
+            "Annex 10.pdf",
+            "Annex 2.pdf",
+            "a007",
+            "a7b",
+        ];
         v.sort_by(|a, b| super::natural_cmp(a, b));
-        assert_eq!(v, ["a007", "a7b", "Annex 2.pdf", "Annex 10.pdf", "F1", "f2", "f10"]);
+        assert_eq!(
+            v,
+            [
+                "a007",
+                "a7b",
+                "Annex 2.pdf",
+                "Annex 10.pdf",
+                "F1",
+                "f2",
+                "f10"
+            ]
+        );
     }
 
     #[test]

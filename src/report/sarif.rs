@@ -185,7 +185,11 @@ pub fn to_value(docs: &[DocumentReport], summary: &Summary, set: &PatternSet) ->
         }
     }
     // The baseline's findings that are gone: `absent` results, at the place the baseline had them.
-    if let Some(b) = summary.accepted_and_baseline.as_ref().and_then(|rv| rv.baseline.as_ref()) {
+    if let Some(b) = summary
+        .accepted_and_baseline
+        .as_ref()
+        .and_then(|rv| rv.baseline.as_ref())
+    {
         for g in &b.gone {
             let ri = intern(&g.finding.rule, &mut rule_ids);
             let mut res = json!({

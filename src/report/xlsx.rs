@@ -114,7 +114,12 @@ fn sheet(
         ws.set_column_width(c as u16, w.min(MAX_WIDTH))?;
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, rows.len() as u32, header.len().saturating_sub(1) as u16)?;
+    ws.autofilter(
+        0,
+        0,
+        rows.len() as u32,
+        header.len().saturating_sub(1) as u16,
+    )?;
     Ok(())
 }
 
@@ -177,8 +182,11 @@ pub fn to_bytes(
     let mut wb = Workbook::new();
     let mut rows = Vec::new();
     for r in docs {
-        let entities: std::collections::BTreeSet<&str> =
-            r.findings.iter().filter_map(|f| f.entity.as_deref()).collect();
+        let entities: std::collections::BTreeSet<&str> = r
+            .findings
+            .iter()
+            .filter_map(|f| f.entity.as_deref())
+            .collect();
         rows.push(vec![
             text(r.path.as_str()),
             text(r.verdict.as_str()),

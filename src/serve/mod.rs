@@ -239,7 +239,10 @@ async fn guard(State(app): State<Shared>, req: Request, next: Next) -> Response 
     }
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("cache-control", HeaderValue::from_static("no-store"));
@@ -518,9 +521,9 @@ fn scan_uploads(s: &ScanSettings, job: &Job, files: Vec<(String, Result<PathBuf,
     let mut reports: Vec<DocumentReport> = files
         .iter()
         .filter_map(|(l, p)| {
-            p.as_ref().err().map(|why| {
-                DocumentReport::error(l.clone(), None, "limit", why.clone())
-            })
+            p.as_ref()
+                .err()
+                .map(|why| DocumentReport::error(l.clone(), None, "limit", why.clone()))
         })
         .collect();
     let stored_dir = stored
@@ -601,7 +604,10 @@ fn start_folder_scan(app: &Shared, folder: PathBuf) -> u64 {
 
 async fn rescan_folder(State(app): State<Shared>) -> Response {
     let Some(folder) = app.folder.clone() else {
-        return error(StatusCode::NOT_FOUND, "no folder was opened (tenderscan serve FOLDER)");
+        return error(
+            StatusCode::NOT_FOUND,
+            "no folder was opened (tenderscan serve FOLDER)",
+        );
     };
     let id = start_folder_scan(&app, folder);
     Json(serde_json::json!({ "id": id, "url": format!("/jobs/{id}") })).into_response()
@@ -695,7 +701,11 @@ async fn job_page(State(app): State<Shared>, UrlPath(id): UrlPath<String>) -> Re
     let page = report::html::render(&docs, &summary, &app.set);
     // The report's own policy, widened for this app's script and its requests to this server.
     let page = page
-        .replacen("default-src 'none';", "default-src 'none'; connect-src 'self';", 1)
+        .replacen(
+            "default-src 'none';",
+            "default-src 'none'; connect-src 'self';",
+            1,
+        )
         .replacen("script-src 'sha256-", "script-src 'self' 'sha256-", 1)
         .replacen("<body>", &format!("<body>{toolbar}"), 1)
         .replacen(
@@ -779,7 +789,12 @@ async fn waive(
         });
         match hit {
             Some(x) => x,
-            None => return error(StatusCode::NOT_FOUND, "no finding with that fingerprint in this scan"),
+            None => {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    "no finding with that fingerprint in this scan",
+                )
+            }
         }
     };
     let expires = req.expires.filter(|e| !e.trim().is_empty());

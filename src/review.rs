@@ -343,6 +343,9 @@ pub struct BaselineSummary {
     pub gone: Vec<GoneFinding>,
 }
 
+/// Where a finding was, for baselines without fingerprints: (path, rule, entity, clause or paragraph).
+type PlaceKey = (String, String, String, String);
+
 /// A loaded baseline: the findings of an earlier run, by fingerprint.
 #[derive(Debug, Default)]
 pub struct Baseline {
@@ -350,12 +353,12 @@ pub struct Baseline {
     /// Fingerprint -> (path, finding), several when a fingerprint repeats; taken as matched.
     by_fingerprint: HashMap<String, Vec<(String, Finding)>>,
     /// For reports written before fingerprints: (path, rule, entity, clause or paragraph).
-    by_place: HashMap<(String, String, String, String), Vec<(String, Finding)>>,
+    by_place: HashMap<PlaceKey, Vec<(String, Finding)>>,
     /// Documents of the baseline that were unreadable, by content hash and by path.
     unreadable: std::collections::HashSet<String>,
 }
 
-fn place_key(path: &str, f: &Finding) -> (String, String, String, String) {
+fn place_key(path: &str, f: &Finding) -> PlaceKey {
     let at = match (&f.clause, f.paragraph) {
         (Some(c), _) => format!("clause:{c}"),
         (None, Some(p)) => format!("paragraph:{p}"),

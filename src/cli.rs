@@ -34,6 +34,9 @@ pub enum Command {
         #[command(subcommand)]
         command: PatternsCommand,
     },
+    /// A local web app: drop files, a folder or a ZIP on the page, read the report, accept
+    /// findings with a reason, download the report (XLSX, CSV, JSON, HTML).
+    Serve(ServeArgs),
     /// See or clear the extracted-text cache.
     Cache {
         #[command(subcommand)]
@@ -60,6 +63,8 @@ pub enum Format {
     Html,
     /// A memo-ready summary and findings table.
     Markdown,
+    /// An Excel workbook: documents, findings, inventory and lists (use with --output).
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -153,6 +158,57 @@ pub struct ScanArgs {
     /// within it (0: no limit).
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub cache_max_size: u64,
+    /// Findings a reviewer accepted (default: tenderscan-waivers.toml in the current folder, when
+    /// there is one). A waived finding stays in the report, marked waived, and no longer sets the
+    /// verdict or the exit code.
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// A JSON or JSON Lines report of an earlier run: each finding is marked new or unchanged, the
+    /// baseline's findings that are gone are listed, and only new findings set the exit code.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// A folder to open: its contracts are scanned at start, and uploads and the waivers file are
+    /// kept in it (default: uploads go to a temporary folder, waivers to the current folder).
+    pub folder: Option<PathBuf>,
+    /// The port to listen on (0: any free port, printed at start).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The address to listen on. Anything other than 127.0.0.1 or ::1 makes the app reachable by
+    /// other machines, without a password: only on a network you trust.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// The waivers file accepted findings are written to (default: tenderscan-waivers.toml in
+    /// FOLDER, else in the current folder).
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Largest upload (all files of one drop together).
+    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    pub max_upload: u64,
+    /// Largest file of an upload.
+    #[arg(long, value_name = "SIZE", default_value = "256M", value_parser = parse_size)]
+    pub max_file_bytes: u64,
+    /// Most files in one upload.
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub max_files: usize,
+    /// Worker processes (default: one per core).
+    #[arg(long, short = 'j', default_value_t = 0)]
+    pub jobs: usize,
+    /// Stop reading a document after this many seconds and report it as an error.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120.0)]
+    pub timeout_per_doc: f64,
+    /// Address-space limit per worker process (0: none).
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_memory: u64,
+    /// Add or override patterns from this folder of TOML files (repeatable).
+    #[arg(long = "patterns", value_name = "DIR")]
+    pub patterns: Vec<PathBuf>,
+    /// Only apply these lists (repeatable). Default: every list.
+    #[arg(long = "list", value_name = "ID")]
+    pub lists: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -118,6 +118,60 @@ pub struct Finding {
     /// of the JSON for other formats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// What a reviewer and an earlier run said about it: the stable fingerprint, a waiver, the
+    /// baseline state (`crate::review`). Its fields sit at the top level of the finding's JSON.
+    #[serde(flatten, default)]
+    pub review: FindingReview,
+}
+
+/// A finding's review fields ([`crate::review`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FindingReview {
+    /// A stable id of the finding: a hash of the document's content hash, the rule, the entity and
+    /// the clause (or paragraph) it sits in. The same document scanned again gives the same
+    /// fingerprints, wherever it is stored; waivers and baselines match findings by it. Two findings
+    /// of one rule and entity in the same clause share it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
+    /// The waiver that accepts this finding (`tenderscan-waivers.toml`): it stays in the report but
+    /// no longer sets the verdict or the exit code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+    /// Against `--baseline`: `new` or `unchanged` (findings of the baseline that are gone are in
+    /// the summary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline_state: Option<BaselineState>,
+}
+
+/// Why a reviewer accepted a finding.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverNote {
+    pub reason: String,
+    pub reviewer: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// `YYYY-MM-DD`, the last day the waiver holds; `None`: no expiry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// A finding compared with a baseline run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaselineState {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too.
+    Unchanged,
+}
+
+impl BaselineState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+        }
+    }
 }
 
 /// Replacement inventory for one entity (and currency): the devices a violation puts in the contract
@@ -227,6 +281,10 @@ pub struct DocumentReport {
     pub path: String,
     /// The raw bytes of the path when it is not valid UTF-8 (so no input is lost), else `null`.
     pub path_bytes: Option<Vec<u8>>,
+    /// The blake3 hash of the file's bytes (64 hex digits), when it could be read: the same
+    /// document under another name or path has the same hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
     pub format: Option<String>,
     pub status: Status,
     pub error: Option<String>,
@@ -253,6 +311,7 @@ impl DocumentReport {
         DocumentReport {
             path,
             path_bytes: None,
+            content_hash: None,
             format,
             status: Status::Error,
             error: Some(message),

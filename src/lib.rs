@@ -24,5 +24,6 @@ pub mod normalize;
 pub mod patterns;
 pub mod pipeline;
 pub mod report;
+pub mod review;
 #[cfg(test)]
 mod testing;

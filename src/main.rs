@@ -1,6 +1,8 @@
 //! Thin binary: parse the command line, call the library, map outcomes to exit codes.
 
 mod cli;
+#[cfg(feature = "serve")]
+mod serve;
 
 /// Extraction allocates many small, short-lived objects (tokens, lines, words); mimalloc serves them
 /// faster than the system allocator (6% on the PDF bench corpus). Unlike glibc it cannot grow a huge
@@ -18,7 +20,9 @@ use tenderscan::finding::{DocumentReport, Status, Verdict};
 use tenderscan::judge::Judge;
 use tenderscan::patterns::{load, PatternSet, Status as ListStatus};
 use tenderscan::pipeline::{self, ScanOptions};
-use tenderscan::report::{csv, explain, html, json, markdown, sarif, text::TextPrinter, Summary};
+use tenderscan::report::{
+    csv, explain, html, json, markdown, sarif, text::TextPrinter, xlsx, Summary,
+};
 
 fn main() -> ExitCode {
     no_huge_pages();
@@ -101,6 +105,18 @@ fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Cache { command } => cache_command(command),
+        Command::Serve(args) => {
+            let mut set = load_patterns(&args.patterns)?;
+            if !args.lists.is_empty() {
+                set.restrict_lists(&args.lists)
+                    .map_err(anyhow::Error::msg)?;
+            }
+            // A user's pattern files must compile before the app opens (workers compile their own).
+            if !args.patterns.is_empty() {
+                Judge::new(set.clone())?;
+            }
+            serve_command(args, set)
+        }
         Command::Explain { id, patterns } => {
             let set = load_patterns(&patterns)?;
             let mut out = std::io::stdout().lock();
@@ -139,6 +155,16 @@ fn run(cli: Cli) -> Result<u8> {
             }
         },
     }
+}
+
+#[cfg(feature = "serve")]
+fn serve_command(args: cli::ServeArgs, set: PatternSet) -> Result<u8> {
+    serve::run(args, set)
+}
+
+#[cfg(not(feature = "serve"))]
+fn serve_command(_: cli::ServeArgs, _: PatternSet) -> Result<u8> {
+    anyhow::bail!("this tenderscan was built without the web app (cargo feature `serve`)")
 }
 
 /// `tenderscan cache info` and `tenderscan cache clear`.
@@ -346,6 +372,10 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     } else {
         None
     };
+    let mut review = load_review(args.waivers.as_deref(), args.baseline.as_deref())?;
+    if args.format == Format::Xlsx && args.output.is_none() && std::io::stdout().is_terminal() {
+        anyhow::bail!("--format xlsx writes a workbook: give --output FILE.xlsx");
+    }
     let collect = !matches!(args.format, Format::Text | Format::Jsonl);
     if let Some(p) = &args.output {
         check_output(p)?;
@@ -474,16 +504,20 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         if let Some(pb) = &progress {
             pb.inc(1);
         }
+        // Waivers set the verdict; with a baseline only new findings count for the exit code.
+        let counted = review.apply(&mut r);
         summary.add(&r);
         if r.status != Status::Error {
             readable += 1;
         }
         let fails = match args.fail_on {
-            FailOn::Fail => matches!(r.verdict, Verdict::Fail | Verdict::Unreadable),
-            FailOn::Review => matches!(
-                r.verdict,
-                Verdict::Fail | Verdict::Unreadable | Verdict::Review
-            ),
+            FailOn::Fail => matches!(counted, Verdict::Fail | Verdict::Unreadable),
+            FailOn::Review => {
+                matches!(
+                    counted,
+                    Verdict::Fail | Verdict::Unreadable | Verdict::Review
+                )
+            }
         };
         worst_fail |= fails;
         let res = match args.format {
@@ -527,6 +561,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
+    summary.accepted_and_baseline = review.summary();
     match args.format {
         Format::Json => json::write_json(&mut out, &all, &summary)?,
         Format::Text => printer.summary(&mut out, &summary)?,
@@ -535,6 +570,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         Format::Sarif => sarif::write_sarif(&mut out, &all, &summary, &set)?,
         Format::Html => html::write_html(&mut out, &all, &summary, &set)?,
         Format::Markdown => markdown::write_markdown(&mut out, &all, &summary)?,
+        Format::Xlsx => xlsx::write_xlsx(&mut out, &all, &summary, &set)?,
     }
     if let Some(e) = io_err {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
@@ -570,6 +606,28 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         exit_now(1);
     }
     exit_now(if worst_fail { 1 } else { 0 })
+}
+
+/// The waivers (`--waivers`, else `tenderscan-waivers.toml` in the current folder when there is one)
+/// and the baseline (`--baseline`) of a scan.
+fn load_review(
+    waivers: Option<&std::path::Path>,
+    baseline: Option<&std::path::Path>,
+) -> Result<tenderscan::review::Review> {
+    use tenderscan::review;
+    let default = std::path::Path::new(review::DEFAULT_WAIVERS_FILE);
+    let waivers = match waivers {
+        Some(p) => review::load_waivers(p).map_err(|e| anyhow::anyhow!("--waivers {e}"))?,
+        None if default.is_file() => {
+            review::load_waivers(default).map_err(|e| anyhow::anyhow!("waivers file {e}"))?
+        }
+        None => Vec::new(),
+    };
+    let baseline = baseline
+        .map(review::Baseline::load)
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    Ok(review::Review::new(waivers, baseline))
 }
 
 /// The cache folder to use, or `None` (`--no-cache`, no folder known, or one that cannot be used,

@@ -533,7 +533,7 @@ where
         }
         Ok::<_, extract::ExtractError>(Ok((doc, judgement)))
     }));
-    match result {
+    let mut report = match result {
         Ok(Ok(Err(no_judge))) => DocumentReport::error(path, format, "internal", no_judge),
         Ok(Ok(Ok((doc, j)))) => {
             let status = if doc.has_text() {
@@ -544,6 +544,7 @@ where
             DocumentReport {
                 path,
                 path_bytes: None,
+                content_hash: None,
                 format: Some(doc.format.as_str().to_string()),
                 status,
                 error: None,
@@ -564,7 +565,10 @@ where
         }
         Ok(Err(e)) => DocumentReport::error(path, format, e.class(), e.to_string()),
         Err(panic) => DocumentReport::error(path, format, "internal", panic_message(&*panic)),
-    }
+    };
+    // The content hash and the findings' fingerprints (waivers and baselines match by them).
+    crate::review::stamp(&mut report, &bytes);
+    report
 }
 
 /// The error message of a report for a document whose reading panicked.

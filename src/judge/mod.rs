@@ -1438,6 +1438,7 @@ impl Judge {
             amount: None,
             currency: None,
             sheet: None,
+            review: Default::default(),
         }
     }
 }

@@ -8,7 +8,7 @@
 //! handlers, no network. Filters can be preset from the URL fragment (`report.html#verdict=fail`), so
 //! a link can open the page already filtered.
 
-use super::{citation_parts, finding_label, split_excerpt, Summary};
+use super::{finding_label, split_excerpt, Summary};
 use crate::finding::{DocumentReport, Finding, Status, Verdict};
 use crate::patterns::{List, PatternSet};
 use sha2::{Digest, Sha256};
@@ -87,6 +87,8 @@ td.num,th.num{text-align:right}
 .badge{display:inline-block;border-radius:4px;padding:0 7px;font-size:12px;font-weight:700;text-transform:uppercase;color:#fff;background:#777;white-space:nowrap}
 .badge.fail,.badge.violation,.badge.missing-clause,.badge.permissive-clause{background:var(--fail)}
 .badge.review{background:var(--review)}.badge.pass,.badge.excluded{background:var(--excluded)}.badge.unreadable{background:var(--unreadable)}
+.badge.waived{background:#3a5f8f}.badge.baseline-new{background:#1d2733}.badge.baseline-unchanged{background:#9aa3ae}
+li.finding[data-waived]{opacity:.75}
 .filters{display:flex;flex-wrap:wrap;gap:14px;align-items:center;margin:8px 0 10px}
 .filters label{font-size:13px;color:var(--muted)}
 .filters select,.filters input{font:inherit;margin-left:4px;padding:2px 4px}
@@ -182,7 +184,7 @@ const JS: &str = r#"
     var body = $('doc-table').tBodies[0];
     rows.slice().sort(function (a, b) {
       var x = a.children[col].getAttribute('data-v') || '', y = b.children[col].getAttribute('data-v') || '';
-      var d = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y);
+      var d = num ? (parseFloat(x) || 0) - (parseFloat(y) || 0) : x.localeCompare(y, undefined, { numeric: true, sensitivity: 'base' });
       if (d === 0) { return parseInt(a.getAttribute('data-doc'), 10) - parseInt(b.getAttribute('data-doc'), 10); }
       return asc ? d : -d;
     }).forEach(function (r) { body.appendChild(r); });
@@ -256,14 +258,34 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
     let label = finding_label(f);
     let _ = write!(
         h,
-        "<li class=\"finding {label}\" data-kind=\"{}\" data-disposition=\"{}\" data-entities=\"{}\" data-lists=\"{}\" data-rule=\"{}\">",
+        "<li class=\"finding {label}\" data-kind=\"{}\" data-disposition=\"{}\" data-entities=\"{}\" data-lists=\"{}\" data-rule=\"{}\"",
         f.kind.as_str(),
         f.disposition.map(|d| d.as_str()).unwrap_or(""),
         escape(f.entity.as_deref().unwrap_or("")),
         words(f.lists.iter().map(String::as_str)),
         escape(&f.rule)
     );
+    if !f.review.fingerprint.is_empty() {
+        let _ = write!(h, " data-fingerprint=\"{}\"", escape(&f.review.fingerprint));
+    }
+    if f.review.waiver.is_some() {
+        h.push_str(" data-waived=\"1\"");
+    }
+    if let Some(b) = f.review.baseline_state {
+        let _ = write!(h, " data-baseline=\"{}\"", b.as_str());
+    }
+    h.push('>');
     let _ = write!(h, "<div><span class=\"badge {label}\">{label}</span> ");
+    if f.review.waiver.is_some() {
+        h.push_str("<span class=\"badge waived\">accepted</span> ");
+    }
+    if let Some(b) = f.review.baseline_state {
+        let _ = write!(
+            h,
+            "<span class=\"badge baseline-{0}\">{0}</span> ",
+            b.as_str()
+        );
+    }
     if let Some(e) = &f.entity {
         let name = set.entity(e).map(|x| x.name.as_str()).unwrap_or("");
         let _ = write!(
@@ -276,7 +298,7 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
     let _ = write!(
         h,
         "<span class=\"cite\" title=\"page, clause, paragraph, table cell\">{}</span></div>",
-        escape(&citation_parts(f).join(" · "))
+        escape(&super::citation_words(f))
     );
     let (pre, mid, post) = split_excerpt(f);
     let _ = write!(
@@ -291,6 +313,19 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
         "<p class=\"msg\">{}</p><dl class=\"facts\">",
         escape(&f.message)
     );
+    if let Some(w) = &f.review.waiver {
+        let until = match &w.expires {
+            Some(e) => format!(", until {}", escape(e)),
+            None => String::new(),
+        };
+        let _ = write!(
+            h,
+            "<dt>Accepted</dt><dd class=\"waiver\">{} (by {}, {}{until})</dd>",
+            escape(&w.reason),
+            escape(&w.reviewer),
+            escape(&w.date)
+        );
+    }
     let _ = write!(h, "<dt>Rule</dt><dd><code>{}</code></dd>", escape(&f.rule));
     if let Some(c) = &f.cue {
         let _ = write!(h, "<dt>Cue</dt><dd>{}</dd>", escape(c));
@@ -323,6 +358,82 @@ fn finding_html(h: &mut String, f: &Finding, set: &PatternSet) {
         );
     }
     h.push_str("</dl></li>");
+}
+
+/// What waivers and a baseline did: accepted findings, waivers that expired or matched nothing,
+/// findings of the baseline that are gone.
+fn review_html(h: &mut String, rv: &crate::review::ReviewSummary) {
+    let _ = write!(
+        h,
+        "<div id=\"review\"><h3>Review</h3><p><span id=\"count-waived\" data-count=\"{0}\">{0}</span> finding{1} accepted by a reviewer (shown, but not counted in the verdicts).</p>",
+        rv.waived,
+        if rv.waived == 1 { "" } else { "s" }
+    );
+    let waiver_list = |h: &mut String, id: &str, title: &str, ws: &[crate::review::WaiverRef]| {
+        if ws.is_empty() {
+            return;
+        }
+        let _ = write!(
+            h,
+            "<p>{title}</p><ul id=\"{id}\" data-count=\"{}\">",
+            ws.len()
+        );
+        for w in ws {
+            let _ = write!(
+                h,
+                "<li><code>{}</code> {} — {} ({}, {}{})</li>",
+                escape(&w.fingerprint),
+                escape(w.document.as_deref().unwrap_or("")),
+                escape(&w.reason),
+                escape(&w.reviewer),
+                escape(&w.date),
+                w.expires
+                    .as_deref()
+                    .map(|e| format!(", until {}", escape(e)))
+                    .unwrap_or_default()
+            );
+        }
+        h.push_str("</ul>");
+    };
+    waiver_list(
+        h,
+        "expired-waivers",
+        "Expired waivers (their findings count again):",
+        &rv.expired_waivers,
+    );
+    waiver_list(
+        h,
+        "unmatched-waivers",
+        "Waivers that matched no finding (the document changed, or the finding went away):",
+        &rv.unmatched_waivers,
+    );
+    if let Some(b) = &rv.baseline {
+        let _ = write!(
+            h,
+            "<p id=\"baseline\" data-new=\"{}\" data-unchanged=\"{}\" data-gone=\"{}\">Against the earlier run {}: {} new, {} unchanged, {} gone.</p>",
+            b.new,
+            b.unchanged,
+            b.gone.len(),
+            escape(&b.file),
+            b.new,
+            b.unchanged,
+            b.gone.len()
+        );
+        if !b.gone.is_empty() {
+            h.push_str("<ul id=\"gone\">");
+            for g in &b.gone {
+                let _ = write!(
+                    h,
+                    "<li>{} · {} · {}</li>",
+                    escape(&g.path),
+                    escape(&super::citation_words(&g.finding)),
+                    escape(&g.finding.message)
+                );
+            }
+            h.push_str("</ul>");
+        }
+    }
+    h.push_str("</div>");
 }
 
 /// Build the page.
@@ -388,6 +499,9 @@ pub fn render(docs: &[DocumentReport], s: &Summary, set: &PatternSet) -> String 
         "permissive clauses",
     );
     h.push_str("</div>");
+    if let Some(rv) = &s.accepted_and_baseline {
+        review_html(&mut h, rv);
+    }
 
     if !s.entities.is_empty() {
         h.push_str("<h3>Entities found</h3><table id=\"entities\"><thead><tr><th>Entity</th><th>Name</th><th class=\"num\">Violation</th><th class=\"num\">Review</th><th class=\"num\">Excluded</th><th class=\"num\">Mentioned</th><th>Lists</th></tr></thead><tbody>");

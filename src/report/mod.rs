@@ -11,6 +11,7 @@ pub mod json;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
+pub mod xlsx;
 
 use crate::finding::{DocumentReport, Verdict};
 use serde::Serialize;
@@ -36,6 +37,10 @@ pub struct Summary {
     pub permissive_clause: usize,
     /// Replacement inventory over every document, per entity and currency.
     pub inventory: Vec<crate::finding::InventoryTotal>,
+    /// What waivers and a baseline did (`--waivers`, `--baseline`); absent when neither was used.
+    /// (Not `review`: that is the count of documents to review.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_and_baseline: Option<crate::review::ReviewSummary>,
 }
 
 impl Summary {
@@ -129,6 +134,45 @@ pub fn own_report_format(head: &[u8]) -> Option<&'static str> {
     None
 }
 
+/// Natural order of names: runs of digits compare as numbers ("Annex 2" before "Annex 10"), letters
+/// without regard to case; names equal that way fall back to plain order.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (x.peek().copied(), y.peek().copied()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
+                let mut n = String::new();
+                while let Some(c) = x.peek().copied().filter(char::is_ascii_digit) {
+                    n.push(c);
+                    x.next();
+                }
+                let mut m = String::new();
+                while let Some(d) = y.peek().copied().filter(char::is_ascii_digit) {
+                    m.push(d);
+                    y.next();
+                }
+                let (n, m) = (n.trim_start_matches('0'), m.trim_start_matches('0'));
+                let o = n.len().cmp(&m.len()).then_with(|| n.cmp(m));
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            (Some(c), Some(d)) => {
+                let o = c.to_lowercase().cmp(d.to_lowercase());
+                if o != Ordering::Equal {
+                    return o;
+                }
+                x.next();
+                y.next();
+            }
+        }
+    }
+}
+
 /// Where a finding sits, as a reader cites it: "p.2 cl. 9. ¶41 table 1 row 3 col 3" (1-based table
 /// positions for people).
 pub fn citation(f: &crate::finding::Finding) -> String {
@@ -159,6 +203,36 @@ pub fn citation_parts(f: &crate::finding::Finding) -> Vec<String> {
         ));
     }
     loc
+}
+
+/// Where a finding sits, in words for people: "page 2, clause 9, paragraph 41, table 1 row 3
+/// column 3" (the text and HTML reports; JSON, SARIF and Markdown keep [`citation`]).
+pub fn citation_words(f: &crate::finding::Finding) -> String {
+    let mut loc = Vec::new();
+    if let Some(p) = f.page {
+        match &f.page_label {
+            Some(l) if l != &p.to_string() => loc.push(format!("page {p} (numbered {l})")),
+            _ => loc.push(format!("page {p}")),
+        }
+    }
+    if let Some(s) = &f.sheet {
+        loc.push(format!("sheet {s}"));
+    }
+    if let Some(c) = &f.clause {
+        loc.push(format!("clause {c}"));
+    }
+    if let Some(p) = f.paragraph {
+        loc.push(format!("paragraph {p}"));
+    }
+    if let Some(t) = f.table {
+        loc.push(format!(
+            "table {} row {} column {}",
+            t.table + 1,
+            t.row + 1,
+            t.col + 1
+        ));
+    }
+    loc.join(", ")
 }
 
 /// "class: message" for an unreadable document, without repeating a class the message starts with.
@@ -267,6 +341,32 @@ pub fn is_bidi_control(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::sanitize_terminal;
+
+    #[test]
+    fn natural_order() {
+        let mut v = vec![
+            "f10",
+            "f2",
+            "F1",
+            "Annex 10.pdf",
+            "Annex 2.pdf",
+            "a007",
+            "a7b",
+        ];
+        v.sort_by(|a, b| super::natural_cmp(a, b));
+        assert_eq!(
+            v,
+            [
+                "a007",
+                "a7b",
+                "Annex 2.pdf",
+                "Annex 10.pdf",
+                "F1",
+                "f2",
+                "f10"
+            ]
+        );
+    }
 
     #[test]
     fn terminal_text_has_no_escapes_breaks_or_bidi() {

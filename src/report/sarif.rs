@@ -101,14 +101,39 @@ fn result(f: &Finding, rule_index: usize, artifact: usize, r: &DocumentReport) -
             props.insert(k.into(), v);
         }
     }
-    json!({
+    let mut res = json!({
         "ruleId": f.rule,
         "ruleIndex": rule_index,
         "level": level(f),
         "message": { "text": f.message },
         "locations": [location],
         "properties": props,
-    })
+    });
+    review_fields(&mut res, f);
+    res
+}
+
+/// The review of a finding in SARIF terms: its fingerprint (`partialFingerprints`), a waiver as an
+/// accepted external suppression with its justification, and the baseline state.
+fn review_fields(res: &mut Value, f: &Finding) {
+    if !f.review.fingerprint.is_empty() {
+        res["partialFingerprints"] = json!({ "tenderscan/v1": f.review.fingerprint });
+    }
+    if let Some(w) = &f.review.waiver {
+        let mut props = json!({ "reviewer": w.reviewer, "date": w.date });
+        if let Some(e) = &w.expires {
+            props["expires"] = json!(e);
+        }
+        res["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": w.reason,
+            "properties": props,
+        }]);
+    }
+    if let Some(b) = f.review.baseline_state {
+        res["baselineState"] = json!(b.as_str());
+    }
 }
 
 /// The whole SARIF log as a JSON value.
@@ -157,6 +182,28 @@ pub fn to_value(docs: &[DocumentReport], summary: &Summary, set: &PatternSet) ->
         for f in &r.findings {
             let ri = intern(&f.rule, &mut rule_ids);
             results.push(result(f, ri, ai, r));
+        }
+    }
+    // The baseline's findings that are gone: `absent` results, at the place the baseline had them.
+    if let Some(b) = summary
+        .accepted_and_baseline
+        .as_ref()
+        .and_then(|rv| rv.baseline.as_ref())
+    {
+        for g in &b.gone {
+            let ri = intern(&g.finding.rule, &mut rule_ids);
+            let mut res = json!({
+                "ruleId": g.finding.rule,
+                "ruleIndex": ri,
+                "level": level(&g.finding),
+                "message": { "text": g.finding.message },
+                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": path_uri(&g.path) } } }],
+                "baselineState": "absent",
+            });
+            if !g.fingerprint.is_empty() {
+                res["partialFingerprints"] = json!({ "tenderscan/v1": g.fingerprint });
+            }
+            results.push(res);
         }
     }
     let rules: Vec<Value> = rule_ids

@@ -86,7 +86,7 @@ impl TextPrinter {
 
     fn finding<W: Write>(&self, out: &mut W, f: &Finding) -> std::io::Result<()> {
         // Clause numbers and page labels come from the document too.
-        let loc = sanitize_terminal(&super::citation(f));
+        let loc = sanitize_terminal(&super::citation_words(f));
         let label = match (f.kind, f.disposition) {
             (FindingKind::Mention, Some(Disposition::Violation)) => self.paint("VIOLATION", RED),
             (FindingKind::Mention, Some(Disposition::Review)) => self.paint("REVIEW", YELLOW),
@@ -100,8 +100,33 @@ impl TextPrinter {
             (Some(e), true) => format!("  {e}"),
             _ => String::new(),
         };
-        let who = sanitize_terminal(&who);
-        writeln!(out, "  {loc:<24} {label}{who}")?;
+        let mut who = sanitize_terminal(&who);
+        if let Some(b) = f.review.baseline_state {
+            who.push_str(&format!("  ({})", b.as_str()));
+        }
+        if loc.is_empty() {
+            writeln!(out, "  {label}{who}")?;
+        } else {
+            writeln!(out, "  {label}{who}  ({loc})")?;
+        }
+        if let Some(w) = &f.review.waiver {
+            let until = w
+                .expires
+                .as_deref()
+                .map(|e| format!(", until {e}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "      {}",
+                self.paint(
+                    &sanitize_terminal(&format!(
+                        "accepted by {} on {}{until}: {}",
+                        w.reviewer, w.date, w.reason
+                    )),
+                    GREEN
+                )
+            )?;
+        }
         // Excerpt with the match marked: split first (the offsets count the excerpt's own
         // characters), then sanitise each piece.
         let (pre, mid, post) = super::split_excerpt(f);
@@ -184,6 +209,51 @@ impl TextPrinter {
                 "  replacement inventory: {}",
                 sanitize_terminal(&crate::inventory::describe(t))
             )?;
+        }
+        if let Some(rv) = &s.accepted_and_baseline {
+            if rv.waived > 0 {
+                writeln!(out, "  accepted findings (waived): {}", rv.waived)?;
+            }
+            for w in &rv.expired_waivers {
+                writeln!(
+                    out,
+                    "  expired waiver {} (until {}): {}",
+                    sanitize_terminal(&w.fingerprint),
+                    sanitize_terminal(w.expires.as_deref().unwrap_or("")),
+                    sanitize_terminal(&w.reason)
+                )?;
+            }
+            for w in &rv.unmatched_waivers {
+                writeln!(
+                    out,
+                    "  waiver matching no finding {}{}: {}",
+                    sanitize_terminal(&w.fingerprint),
+                    w.document
+                        .as_deref()
+                        .map(|d| format!(" ({})", sanitize_terminal(d)))
+                        .unwrap_or_default(),
+                    sanitize_terminal(&w.reason)
+                )?;
+            }
+            if let Some(b) = &rv.baseline {
+                writeln!(
+                    out,
+                    "  against {}: {} new, {} unchanged, {} gone",
+                    sanitize_terminal(&b.file),
+                    b.new,
+                    b.unchanged,
+                    b.gone.len()
+                )?;
+                for g in &b.gone {
+                    writeln!(
+                        out,
+                        "    gone: {}  {}  {}",
+                        sanitize_terminal(&g.path),
+                        sanitize_terminal(&super::citation_words(&g.finding)),
+                        sanitize_terminal(&g.finding.rule)
+                    )?;
+                }
+            }
         }
         Ok(())
     }

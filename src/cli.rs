@@ -142,6 +142,15 @@ pub struct ScanArgs {
     /// Deepest nesting of PDF objects, Form XObjects or XML elements.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_depth: u32,
+    /// Deepest nesting of archives read (an archive inside an archive is depth 1).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub max_archive_depth: u32,
+    /// Most members of one archive (and of one package, nested archives included) read.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_archive_members: usize,
+    /// Largest sum of the inflated sizes of the members of one package.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_package_bytes: u64,
     /// Do not read or write the extracted-text cache.
     #[arg(long)]
     pub no_cache: bool,

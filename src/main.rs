@@ -361,7 +361,13 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         .with_context(|| format!("cannot read --files-from {}", list.display()))?;
         paths.extend(listed);
     }
-    let mut found = pipeline::discover(&paths);
+    let archive_limits = tenderscan::extract::archive::ArchiveLimits {
+        max_depth: args.max_archive_depth,
+        max_members: args.max_archive_members,
+        max_member_bytes: args.max_stream_bytes,
+        max_total_bytes: args.max_package_bytes,
+    };
+    let mut found = pipeline::discover_with(&paths, &archive_limits);
     if let Some(p) = &args.output {
         for dropped in pipeline::drop_output_file(&mut found, p) {
             eprintln!(
@@ -394,6 +400,7 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         },
         max_file_bytes: args.max_file_bytes,
         cache_dir: usable_cache_dir(&args),
+        archive: archive_limits,
         // In-process reading honours the timeout cooperatively; workers get a slightly shorter
         // cooperative budget so they can return partial text before the parent's hard stop.
         timeout: Some(timeout),
@@ -464,12 +471,16 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     };
     let inputs = &found.inputs;
     let duplicates = &found.duplicates;
+    let package_notes = &found.package_notes;
+    let mut packages = pipeline::Packages::new();
     // Reports arrive in input order, one per input.
     let mut next_input = 0usize;
     let on_report = |mut r: DocumentReport| {
-        if let Some(others) = inputs.get(next_input).and_then(|i| duplicates.get(&i.path)) {
+        let input = inputs.get(next_input);
+        if let Some(others) = input.and_then(|i| duplicates.get(&i.path)) {
             r.warnings.push(pipeline::duplicate_warning(others));
         }
+        packages.settle(&mut r, input.and_then(|i| package_notes.get(&i.path)));
         next_input += 1;
         if let Some(pb) = &progress {
             pb.inc(1);

@@ -248,6 +248,14 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
 /// read.
 fn sniff_zip_by_names(bytes: &[u8], ext: Option<&str>) -> Option<Sniffed> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    Some(sniff_zip_archive(&mut zip, ext))
+}
+
+/// What an opened zip is, by the names in its central directory (see [`sniff_zip_by_names`]).
+pub fn sniff_zip_archive<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    ext: Option<&str>,
+) -> Sniffed {
     let mut word = false;
     let mut xl = false;
     let mut mimetype = false;
@@ -258,10 +266,10 @@ fn sniff_zip_by_names(bytes: &[u8], ext: Option<&str>) -> Option<Sniffed> {
         mimetype |= lower == "mimetype";
     }
     if word {
-        return Some(Sniffed::Docx);
+        return Sniffed::Docx;
     }
     if xl {
-        return Some(Sniffed::Sheet(sheet::SheetFormat::Xlsx));
+        return Sniffed::Sheet(sheet::SheetFormat::Xlsx);
     }
     if mimetype {
         let mut value = Vec::new();
@@ -270,16 +278,16 @@ fn sniff_zip_by_names(bytes: &[u8], ext: Option<&str>) -> Option<Sniffed> {
         }
         let value = String::from_utf8_lossy(&value);
         if value.starts_with("application/vnd.oasis.opendocument.text") {
-            return Some(Sniffed::Odt);
+            return Sniffed::Odt;
         }
         if value.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
-            return Some(Sniffed::Sheet(sheet::SheetFormat::Ods));
+            return Sniffed::Sheet(sheet::SheetFormat::Ods);
         }
     }
     match ext {
-        Some("odt") | Some("ott") => Some(Sniffed::Odt),
-        Some("ods") | Some("ots") => Some(Sniffed::Sheet(sheet::SheetFormat::Ods)),
-        _ => Some(Sniffed::OtherZip),
+        Some("odt") | Some("ott") => Sniffed::Odt,
+        Some("ods") | Some("ots") => Sniffed::Sheet(sheet::SheetFormat::Ods),
+        _ => Sniffed::OtherZip,
     }
 }
 

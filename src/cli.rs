@@ -142,6 +142,13 @@ pub struct ScanArgs {
     /// Deepest nesting of PDF objects, Form XObjects or XML elements.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_depth: u32,
+    /// Do not read images and image-only PDF pages by OCR (Tesseract). Such documents are then
+    /// unreadable, never a pass.
+    #[arg(long)]
+    pub no_ocr: bool,
+    /// Tesseract languages for OCR, `+`-joined.
+    #[arg(long, value_name = "LANGS", default_value = "eng+chi_tra+chi_sim")]
+    pub ocr_languages: String,
     /// Deepest nesting of archives read (an archive inside an archive is depth 1).
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub max_archive_depth: u32,
@@ -213,6 +220,9 @@ pub struct ExtractArgs {
     /// Largest file read.
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub max_file_bytes: u64,
+    /// Do not read images and image-only PDF pages by OCR.
+    #[arg(long)]
+    pub no_ocr: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -118,6 +118,13 @@ pub struct Finding {
     /// of the JSON for other formats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// The words were read by OCR (a scanned page or an image): check them against the page.
+    /// Left out of the JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ocr: bool,
+    /// The OCR confidence of the finding's page (0-100), for OCR findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_confidence: Option<f32>,
 }
 
 /// Replacement inventory for one entity (and currency): the devices a violation puts in the contract

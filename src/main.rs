@@ -83,10 +83,11 @@ fn run(cli: Cli) -> Result<u8> {
                 .map_err(|(class, e)| anyhow::anyhow!("{}: {class}: {e}", args.file.display()))?;
             let ext = args.file.extension().and_then(|e| e.to_str());
             let kind = tenderscan::extract::sniff(&bytes, ext);
-            let opts = tenderscan::extract::ExtractOptions {
+            let mut opts = tenderscan::extract::ExtractOptions {
                 passwords,
                 ..Default::default()
             };
+            opts.ocr.enabled = !args.no_ocr;
             let doc = tenderscan::extract::extract(kind, &bytes, &opts)
                 .with_context(|| args.file.display().to_string())?;
             let mut out = std::io::stdout().lock();
@@ -397,6 +398,11 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             max_objects: args.max_objects,
             max_depth: args.max_depth,
             deadline: None,
+            ocr: tenderscan::extract::ocr::OcrOptions {
+                enabled: !args.no_ocr,
+                languages: args.ocr_languages.clone(),
+                ..Default::default()
+            },
         },
         max_file_bytes: args.max_file_bytes,
         cache_dir: usable_cache_dir(&args),

@@ -808,6 +808,19 @@ where
         };
         let mut judgement = judge.judge(&doc);
         crate::inventory::fill(&doc, &mut judgement.findings);
+        if !doc.ocr_pages.is_empty() {
+            for f in &mut judgement.findings {
+                let page = f.page.or_else(|| {
+                    // A whole-document finding (missing clause) of a document read only by OCR.
+                    (doc.format == crate::document::Format::Image && doc.ocr_pages.len() == 1)
+                        .then_some(doc.ocr_pages[0].page)
+                });
+                if let Some(p) = page.and_then(|p| doc.ocr_pages.iter().find(|o| o.page == p)) {
+                    f.ocr = true;
+                    f.ocr_confidence = Some(p.confidence);
+                }
+            }
+        }
         if !doc.sheets.is_empty() {
             for f in &mut judgement.findings {
                 f.sheet = f
@@ -837,6 +850,9 @@ where
                 pages_without_text: doc.pages.map(|_| doc.pages_without_text),
                 verdict: if status == Status::NoText {
                     Verdict::Unreadable
+                } else if j.verdict == Verdict::Pass && !doc.unread_pages.is_empty() {
+                    // Pages that look scanned were not read: never a clean pass.
+                    Verdict::Review
                 } else {
                     j.verdict
                 },
@@ -844,7 +860,17 @@ where
                 facts: j.facts,
                 inventory: crate::inventory::totals(&j.findings),
                 findings: j.findings,
-                warnings: doc.warnings,
+                warnings: {
+                    let mut w = doc.warnings;
+                    if status == Status::Ok && j.verdict == Verdict::Pass && !doc.unread_pages.is_empty() {
+                        w.push(format!(
+                            "not a clean pass: {} of {} pages look scanned and were not read",
+                            doc.unread_pages.len(),
+                            doc.pages.unwrap_or(0)
+                        ));
+                    }
+                    w
+                },
                 container: None,
                 package: None,
             }

@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod docx;
 pub mod legacy;
+pub mod ocr;
 pub mod odt;
 pub mod pdf;
 pub mod sheet;
@@ -39,6 +40,9 @@ pub struct ExtractOptions {
     /// what was read by then is kept, with a warning.
     #[serde(skip)]
     pub deadline: Option<std::time::Instant>,
+    /// OCR of images and image-only PDF pages (off by default in the library; the command line
+    /// turns it on unless `--no-ocr`).
+    pub ocr: ocr::OcrOptions,
 }
 
 impl ExtractOptions {
@@ -59,6 +63,7 @@ impl Default for ExtractOptions {
             max_objects: 5_000_000,
             max_depth: 64,
             deadline: None,
+            ocr: ocr::OcrOptions::default(),
         }
     }
 }
@@ -302,7 +307,11 @@ pub fn extract(
     opts: &ExtractOptions,
 ) -> Result<Document, ExtractError> {
     match kind {
-        Sniffed::Pdf => pdf::extract(bytes, opts),
+        Sniffed::Pdf => {
+            let mut doc = pdf::extract(bytes, opts)?;
+            ocr::fill_pdf_pages(&mut doc, bytes, opts);
+            Ok(doc)
+        }
         Sniffed::Docx => docx::extract(bytes, opts),
         Sniffed::Odt => odt::extract(bytes, opts),
         Sniffed::Text => Ok(text::extract(bytes)),
@@ -324,11 +333,7 @@ pub fn extract(
              (Debian package unrar) or 7z x (Debian package 7zip) and scan the folder"
                 .into(),
         )),
-        Sniffed::Image => Err(ExtractError::Unsupported(
-            "an image: its text can be read only by OCR, which this build does not do; \
-             nothing in it was checked"
-                .into(),
-        )),
+        Sniffed::Image => ocr::extract_image(bytes, opts),
         Sniffed::Unknown => Err(ExtractError::Unsupported("unrecognised file type".into())),
     }
 }

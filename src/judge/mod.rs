@@ -1261,6 +1261,8 @@ impl Judge {
             amount: None,
             currency: None,
             sheet: None,
+            ocr: false,
+            ocr_confidence: None,
         }
     }
 }

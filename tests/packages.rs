@@ -233,3 +233,24 @@ fn process_and_thread_isolation_and_shards_give_the_same_records() {
     }
     assert_eq!(sharded, process);
 }
+
+#[test]
+fn a_workbook_embedded_in_a_word_document_is_read_with_it() {
+    let (code, docs) = scan(&["fixtures/packages/embedded_boq.docx"]);
+    assert_eq!(code, Some(1));
+    let r = &docs[0];
+    assert_eq!(r["verdict"], "fail");
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["entity"] == "hikvision" && f["disposition"] == "violation")
+        .unwrap_or_else(|| panic!("no hikvision violation: {r}"));
+    assert_eq!(f["sheet"], "Microsoft_Excel_Worksheet.xlsx/價目表");
+    // The document's own text is still judged as before.
+    assert!(r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["entity"] == "huawei" && f["disposition"] == "excluded"));
+}

@@ -312,7 +312,11 @@ pub fn extract(
             ocr::fill_pdf_pages(&mut doc, bytes, opts);
             Ok(doc)
         }
-        Sniffed::Docx => docx::extract(bytes, opts),
+        Sniffed::Docx => {
+            let mut doc = docx::extract(bytes, opts)?;
+            append_embedded_workbooks(&mut doc, bytes, opts);
+            Ok(doc)
+        }
         Sniffed::Odt => odt::extract(bytes, opts),
         Sniffed::Text => Ok(text::extract(bytes)),
         Sniffed::Cfb => legacy::extract(bytes, opts),
@@ -336,6 +340,88 @@ pub fn extract(
         Sniffed::Image => ocr::extract_image(bytes, opts),
         Sniffed::Unknown => Err(ExtractError::Unsupported("unrecognised file type".into())),
     }
+}
+
+/// Most embedded workbooks read from one document.
+const MAX_EMBEDDED: usize = 32;
+
+/// Read the workbooks a Word document embeds (`word/embeddings/*.xlsx`, `.xlsm`, `.xls`: a price
+/// table pasted as an Excel object) as sheets appended to the document, each named
+/// `EMBEDDED-NAME/SHEET`, within the same limits. One that cannot be read is a warning.
+pub fn append_embedded_workbooks(doc: &mut Document, bytes: &[u8], opts: &ExtractOptions) {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return;
+    };
+    let names: Vec<(usize, String)> = (0..zip.len())
+        .filter_map(|i| {
+            let f = zip.by_index_raw(i).ok()?;
+            let name = f.name().to_string();
+            let lower = name.to_ascii_lowercase();
+            (lower.starts_with("word/embeddings/")
+                && [".xlsx", ".xlsm", ".xls", ".bin"]
+                    .iter()
+                    .any(|e| lower.ends_with(e)))
+            .then_some((i, name))
+        })
+        .collect();
+    for (n, (index, name)) in names.into_iter().enumerate() {
+        if n >= MAX_EMBEDDED {
+            doc.warnings.push(format!(
+                "only the first {MAX_EMBEDDED} embedded objects were read"
+            ));
+            break;
+        }
+        let data = match archive::read_entry(&mut zip, index, opts.max_stream_bytes) {
+            Ok(d) => d,
+            Err(e) => {
+                doc.warnings
+                    .push(format!("embedded object {name} not read: {e}"));
+                continue;
+            }
+        };
+        let format = match sniff(&data, name.rsplit('.').next()) {
+            Sniffed::Sheet(f) => f,
+            // Embedded Word documents, pictures and other OLE objects are not read.
+            _ => continue,
+        };
+        match sheet::extract(format, &data, opts) {
+            Ok(inner) => append_sheets(doc, inner, name.trim_start_matches("word/embeddings/")),
+            Err(e) => doc
+                .warnings
+                .push(format!("embedded workbook {name} not read: {e}")),
+        }
+    }
+}
+
+/// Append the blocks of the workbook `inner` to `doc`, numbering its paragraphs and tables after
+/// the document's, its sheets named `LABEL/SHEET`.
+fn append_sheets(doc: &mut Document, inner: Document, label: &str) {
+    let para0 = doc.blocks.len() as u32;
+    let table0 = doc
+        .blocks
+        .iter()
+        .filter_map(|b| b.location.cell.map(|c| c.table + 1))
+        .max()
+        .unwrap_or(0);
+    for mut b in inner.blocks {
+        b.location.paragraph += para0;
+        if let Some(c) = b.location.cell.as_mut() {
+            c.table += table0;
+        }
+        doc.blocks.push(b);
+    }
+    for mut s in inner.sheets {
+        s.first_paragraph += para0;
+        s.last_paragraph += para0;
+        s.name = format!("{label}/{}", s.name);
+        doc.sheets.push(s);
+    }
+    doc.warnings.extend(
+        inner
+            .warnings
+            .into_iter()
+            .map(|w| format!("embedded workbook {label}: {w}")),
+    );
 }
 
 /// The format a sniffed kind is reported as.

@@ -110,7 +110,9 @@ fn package_candidate(path: &Path) -> bool {
 
 /// The zip archive at `path`, when it is one that is a package (not a zip-based document).
 /// `Err` when it starts like a zip but cannot be read as one.
-fn open_package(path: &Path) -> Option<Result<zip::ZipArchive<std::fs::File>, extract::ExtractError>> {
+fn open_package(
+    path: &Path,
+) -> Option<Result<zip::ZipArchive<std::fs::File>, extract::ExtractError>> {
     if !package_candidate(path) {
         return None;
     }
@@ -544,7 +546,8 @@ impl Packages {
             r.warnings.extend(notes.iter().cloned());
         }
         if let Some(p) = &r.package {
-            let complete = notes.is_none_or(|n| n.is_empty()) && p.not_read.iter().all(|n| !n.limit)
+            let complete = notes.is_none_or(|n| n.is_empty())
+                && p.not_read.iter().all(|n| !n.limit)
                 && p.not_read_total == p.not_read.len();
             let worst = self.worst.remove(&r.path);
             r.verdict = match worst {
@@ -745,7 +748,12 @@ where
                     return package_report(path, &entries);
                 }
                 Some(Err(e)) => {
-                    return DocumentReport::error(path, Some("zip".into()), e.class(), e.to_string())
+                    return DocumentReport::error(
+                        path,
+                        Some("zip".into()),
+                        e.class(),
+                        e.to_string(),
+                    )
                 }
                 None => {}
             }
@@ -862,7 +870,10 @@ where
                 findings: j.findings,
                 warnings: {
                     let mut w = doc.warnings;
-                    if status == Status::Ok && j.verdict == Verdict::Pass && !doc.unread_pages.is_empty() {
+                    if status == Status::Ok
+                        && j.verdict == Verdict::Pass
+                        && !doc.unread_pages.is_empty()
+                    {
                         w.push(format!(
                             "not a clean pass: {} of {} pages look scanned and were not read",
                             doc.unread_pages.len(),

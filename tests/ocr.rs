@@ -65,10 +65,11 @@ fn scan(args: &[&str]) -> (Option<i32>, Vec<Value>) {
 fn fixtures() -> Vec<(PathBuf, Expected)> {
     let dir = Path::new("fixtures/scans");
     let mut out = Vec::new();
-    let mut names: Vec<PathBuf> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut names: Vec<PathBuf> =
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
     names.sort();
     for p in names {
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
@@ -104,7 +105,10 @@ fn scans_are_read_by_ocr_with_their_findings_marked() {
         let p = path.display().to_string();
         assert_eq!(r["path"], p.as_str());
         if r["verdict"] != want.verdict.as_str() {
-            problems.push(format!("{p}: verdict {} want {}: {r}", r["verdict"], want.verdict));
+            problems.push(format!(
+                "{p}: verdict {} want {}: {r}",
+                r["verdict"], want.verdict
+            ));
         }
         if let Some(n) = want.pages {
             if r["pages"] != n {
@@ -116,7 +120,9 @@ fn scans_are_read_by_ocr_with_their_findings_marked() {
             let hit = findings.iter().find(|f| {
                 f["kind"] == e.kind.as_str()
                     && e.entity.as_ref().is_none_or(|x| f["entity"] == x.as_str())
-                    && e.disposition.as_ref().is_none_or(|x| f["disposition"] == x.as_str())
+                    && e.disposition
+                        .as_ref()
+                        .is_none_or(|x| f["disposition"] == x.as_str())
                     && e.page.is_none_or(|pg| f["page"] == pg)
             });
             match hit {
@@ -153,7 +159,12 @@ fn without_ocr_a_scan_is_never_a_pass() {
     for (path, want) in fixtures() {
         let p = path.display().to_string();
         let (_, docs) = scan(&["--no-ocr", &p]);
-        assert_eq!(docs[0]["verdict"], want.verdict_no_ocr.as_str(), "{p}: {}", docs[0]);
+        assert_eq!(
+            docs[0]["verdict"],
+            want.verdict_no_ocr.as_str(),
+            "{p}: {}",
+            docs[0]
+        );
         assert!(docs[0]["findings"]
             .as_array()
             .unwrap()

@@ -81,13 +81,19 @@ fn a_package_gives_each_member_its_record_and_the_worst_verdict_to_the_archive()
         let r = record(&docs, &path);
         assert_eq!(r["verdict"], m.verdict.as_str(), "{path}");
         assert_eq!(r["format"], m.format.as_str(), "{path}");
-        assert_eq!(r["container"], format!("{pkg}!/{}", m.container).trim_end_matches("!/"), "{path}");
+        assert_eq!(
+            r["container"],
+            format!("{pkg}!/{}", m.container).trim_end_matches("!/"),
+            "{path}"
+        );
         let findings = r["findings"].as_array().unwrap();
         for e in &m.finding {
             let found = findings.iter().any(|f| {
                 f["kind"] == e.kind.as_str()
                     && e.entity.as_ref().is_none_or(|x| f["entity"] == x.as_str())
-                    && e.disposition.as_ref().is_none_or(|x| f["disposition"] == x.as_str())
+                    && e.disposition
+                        .as_ref()
+                        .is_none_or(|x| f["disposition"] == x.as_str())
                     && e.page.is_none_or(|p| f["page"] == p)
                     && e.sheet.as_ref().is_none_or(|s| f["sheet"] == s.as_str())
             });
@@ -107,7 +113,10 @@ fn a_package_gives_each_member_its_record_and_the_worst_verdict_to_the_archive()
     let not_read = &top["package"]["not_read"][0];
     assert_eq!(not_read["name"], "docs/latest.pdf");
     assert_eq!(not_read["limit"], false);
-    assert!(not_read["reason"].as_str().unwrap().contains("symbolic link"));
+    assert!(not_read["reason"]
+        .as_str()
+        .unwrap()
+        .contains("symbolic link"));
     // The zip-slip name is only a label: nothing was written beside or above the input.
     assert!(!Path::new("fixtures/outside").exists() && !Path::new("../outside").exists());
 }
@@ -139,7 +148,11 @@ fn archives_nested_beyond_the_depth_limit_make_the_package_unreadable() {
     assert_eq!(n["limit"], true);
     assert!(docs.iter().all(|d| d["verdict"] == "unreadable"));
     // With a deeper limit the mention six levels down is found, and fails every level.
-    let (code, docs) = scan(&["--max-archive-depth", "6", "fixtures/packages/deep_package.zip"]);
+    let (code, docs) = scan(&[
+        "--max-archive-depth",
+        "6",
+        "fixtures/packages/deep_package.zip",
+    ]);
     assert_eq!(code, Some(1));
     let inner = "fixtures/packages/deep_package.zip!/level1.zip!/level2.zip!/level3.zip!/level4.zip!/level5.zip!/level6.zip!/deepest.txt";
     let r = record(&docs, inner);
@@ -149,7 +162,11 @@ fn archives_nested_beyond_the_depth_limit_make_the_package_unreadable() {
         r["container"],
         "fixtures/packages/deep_package.zip!/level1.zip!/level2.zip!/level3.zip!/level4.zip!/level5.zip!/level6.zip"
     );
-    assert!(docs.iter().all(|d| d["verdict"] == "fail"), "{:?}", paths(&docs));
+    assert!(
+        docs.iter().all(|d| d["verdict"] == "fail"),
+        "{:?}",
+        paths(&docs)
+    );
 }
 
 #[test]
@@ -179,8 +196,14 @@ fn bombs_and_damaged_archives_are_records_not_crashes() {
     let (code, docs) = scan(&["--max-stream-bytes", "1M", "fixtures/packages/bomb.zip"]);
     assert_eq!(code, Some(1));
     let m = record(&docs, "fixtures/packages/bomb.zip!/zeros.txt");
-    assert_eq!((m["status"].as_str(), m["error_class"].as_str()), (Some("error"), Some("limit")));
-    assert_eq!(record(&docs, "fixtures/packages/bomb.zip")["verdict"], "unreadable");
+    assert_eq!(
+        (m["status"].as_str(), m["error_class"].as_str()),
+        (Some("error"), Some("limit"))
+    );
+    assert_eq!(
+        record(&docs, "fixtures/packages/bomb.zip")["verdict"],
+        "unreadable"
+    );
     // A member that inflates beyond its declared size is stopped there.
     let (code, docs) = scan(&["fixtures/packages/liar.zip"]);
     assert_eq!(code, Some(1));
@@ -205,7 +228,10 @@ fn a_folder_package_is_never_a_silent_pass() {
     copy("fixtures/packages/tender_package.zip", "a_package.zip");
     copy("fixtures/sheets/zh_boq_hikvision.xlsx", "b_boq.xlsx");
     copy("fixtures/scans/zh_scan_hikvision.tif", "c_scan.tif");
-    copy("fixtures/contracts/en_network_compliant.docx", "d_clean.docx");
+    copy(
+        "fixtures/contracts/en_network_compliant.docx",
+        "d_clean.docx",
+    );
     std::fs::write(dir.path().join("e_drawing.dwg"), b"AC1032").unwrap();
     let d = dir.path().to_str().unwrap();
     let (code, docs) = scan(&["--jobs", "2", d]);

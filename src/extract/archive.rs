@@ -402,7 +402,9 @@ pub fn read_member(
                 return Err(ExtractError::LimitExceeded(format!("not read: {why}")));
             }
             let Some(after) = after else {
-                return c.archive.read(index, max_bytes.min(limits.max_member_bytes));
+                return c
+                    .archive
+                    .read(index, max_bytes.min(limits.max_member_bytes));
             };
             depth += 1;
             if depth > limits.max_depth {
@@ -421,11 +423,10 @@ pub fn read_member(
                         .archive
                         .read(index, limits.max_member_bytes)?;
                     let keep = bytes.len() <= CACHED_NESTED_BYTES;
-                    let mut archive = Opened::Mem(
-                        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+                    let mut archive =
+                        Opened::Mem(zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
                             malformed(format!("cannot read the nested archive {name}: {e}"))
-                        })?,
-                    );
+                        })?);
                     let entries = archive.list(depth, limits);
                     let cached = Cached {
                         key: nested_key.clone(),
@@ -465,7 +466,11 @@ fn remember(list: &mut Vec<Cached>, c: Cached) -> usize {
 }
 
 /// The entries of the archive `bytes` (a nested archive read into memory) or of an opened file.
-pub fn list_bytes(bytes: &[u8], depth: u32, limits: &ArchiveLimits) -> Result<Vec<Entry>, ExtractError> {
+pub fn list_bytes(
+    bytes: &[u8],
+    depth: u32,
+    limits: &ArchiveLimits,
+) -> Result<Vec<Entry>, ExtractError> {
     let mut z = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| malformed(format!("cannot read the archive: {e}")))?;
     Ok(list(&mut z, depth, limits))

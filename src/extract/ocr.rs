@@ -66,11 +66,7 @@ pub fn tesseract_ready(languages: &str) -> Result<(), String> {
             .output()
             .map_err(|e| format!("the tesseract program cannot be run ({e})"))?;
         let text = String::from_utf8_lossy(&out.stdout);
-        Ok(text
-            .lines()
-            .skip(1)
-            .map(|l| l.trim().to_string())
-            .collect())
+        Ok(text.lines().skip(1).map(|l| l.trim().to_string()).collect())
     });
     let have = have.as_ref().map_err(|e| format!("{e}; {INSTALL_HINT}"))?;
     let missing: Vec<&str> = languages
@@ -357,7 +353,12 @@ fn pgm_has_ink(pgm: &[u8]) -> Option<bool> {
         while pgm.get(i)?.is_ascii_digit() {
             i += 1;
         }
-        fields.push(std::str::from_utf8(&pgm[start..i]).ok()?.parse::<usize>().ok()?);
+        fields.push(
+            std::str::from_utf8(&pgm[start..i])
+                .ok()?
+                .parse::<usize>()
+                .ok()?,
+        );
     }
     let data = pgm.get(i + 1..)?;
     if fields[2] > 255 {
@@ -493,8 +494,8 @@ pub fn fill_pdf_pages(doc: &mut Document, bytes: &[u8], opts: &ExtractOptions) {
             Ok(texts) => {
                 let text = texts.into_iter().next();
                 match text {
-                    Some(t) if !t.paragraphs.is_empty()
-                        && t.confidence >= opts.ocr.min_confidence =>
+                    Some(t)
+                        if !t.paragraphs.is_empty() && t.confidence >= opts.ocr.min_confidence =>
                     {
                         doc.ocr_pages.push(OcrPage {
                             page,
@@ -512,8 +513,7 @@ pub fn fill_pdf_pages(doc: &mut Document, bytes: &[u8], opts: &ExtractOptions) {
                     }
                     _ => {
                         doc.unread_pages.push(page);
-                        unreadable_reason
-                            .get_or_insert_with(|| "OCR found no text on it".into());
+                        unreadable_reason.get_or_insert_with(|| "OCR found no text on it".into());
                     }
                 }
             }

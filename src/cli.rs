@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and folders of contracts.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Print the text tenderscan extracts from one document (PDF pages separated by form feeds).
     Extract(ExtractArgs),
     /// Explain a list, an entity or a rule id (mention.huawei, missing-clause.network, permissive.any-origin).

@@ -65,7 +65,7 @@ fn no_huge_pages() {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Worker => {
             tenderscan::isolate::worker_main(|cfg| {
                 let mut set = load_patterns(&cfg.pattern_dirs()).map_err(|e| e.to_string())?;

@@ -2,8 +2,9 @@
 //!
 //! Every input path ends up in the output exactly once: a file that cannot be read gets an `error`
 //! report, a panic inside one document's extraction becomes an `error` report for that document, and
-//! the batch goes on. Files met while walking a folder that are not contracts (images, spreadsheets)
-//! are skipped and counted, not reported.
+//! the batch goes on. Archives, spreadsheets and images met while walking a folder are inputs too
+//! (an archive's members each an input of their own, before the archive); other files are skipped
+//! and counted.
 
 use crate::extract::{self, ExtractOptions, Sniffed};
 use crate::finding::{DocumentReport, Status, Verdict};

@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan files and folders of contracts.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// Print the text tenderscan extracts from one document (PDF pages separated by form feeds).
     Extract(ExtractArgs),
     /// Explain a list, an entity or a rule id (mention.huawei, missing-clause.network, permissive.any-origin).
@@ -147,6 +147,22 @@ pub struct ScanArgs {
     /// Deepest nesting of PDF objects, Form XObjects or XML elements.
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_depth: u32,
+    /// Do not read images and image-only PDF pages by OCR (Tesseract). Such documents are then
+    /// unreadable, never a pass.
+    #[arg(long)]
+    pub no_ocr: bool,
+    /// Tesseract languages for OCR, `+`-joined.
+    #[arg(long, value_name = "LANGS", default_value = "eng+chi_tra+chi_sim")]
+    pub ocr_languages: String,
+    /// Deepest nesting of archives read (an archive inside an archive is depth 1).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub max_archive_depth: u32,
+    /// Most members of one archive (and of one package, nested archives included) read.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_archive_members: usize,
+    /// Largest sum of the inflated sizes of the members of one package.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_package_bytes: u64,
     /// Do not read or write the extracted-text cache.
     #[arg(long)]
     pub no_cache: bool,
@@ -260,6 +276,9 @@ pub struct ExtractArgs {
     /// Largest file read.
     #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = parse_size)]
     pub max_file_bytes: u64,
+    /// Do not read images and image-only PDF pages by OCR.
+    #[arg(long)]
+    pub no_ocr: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -150,6 +150,21 @@ pub struct Document {
     /// location can name the sheet. Empty for other formats.
     #[serde(default)]
     pub sheets: Vec<SheetSpan>,
+    /// Pages whose text was read by OCR, with the confidence of each.
+    #[serde(default)]
+    pub ocr_pages: Vec<OcrPage>,
+    /// Pages that look scanned (an image, not blank) and whose text could not be read: OCR off or
+    /// missing, or too low a confidence. A document with such pages is never a clean pass.
+    #[serde(default)]
+    pub unread_pages: Vec<u32>,
+}
+
+/// A page read by OCR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OcrPage {
+    pub page: u32,
+    /// Mean word confidence, 0-100.
+    pub confidence: f32,
 }
 
 /// The blocks of one sheet of a workbook: paragraphs `first_paragraph..=last_paragraph`.
@@ -178,6 +193,8 @@ impl Document {
             blocks: Vec::new(),
             warnings: Vec::new(),
             sheets: Vec::new(),
+            ocr_pages: Vec::new(),
+            unread_pages: Vec::new(),
         }
     }
 

@@ -118,6 +118,13 @@ pub struct Finding {
     /// of the JSON for other formats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sheet: Option<String>,
+    /// The words were read by OCR (a scanned page or an image): check them against the page.
+    /// Left out of the JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ocr: bool,
+    /// The OCR confidence of the finding's page (0-100), for OCR findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_confidence: Option<f32>,
     /// What a reviewer and an earlier run said about it: the stable fingerprint, a waiver, the
     /// baseline state (`crate::review`). Its fields sit at the top level of the finding's JSON.
     #[serde(flatten, default)]
@@ -303,6 +310,38 @@ pub struct DocumentReport {
     /// Replacement inventory: per entity (and currency), the devices and amounts of violations in
     /// bill-of-quantities rows. Empty when there are none.
     pub inventory: Vec<InventoryTotal>,
+    /// A document read from inside an archive: the archive's path (`package.zip`, or
+    /// `package.zip!/inner.zip` for a nested one). Left out of the JSON otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// An archive: what it holds. Its members are records of their own (their `container` is this
+    /// record's path) and this record's verdict is the worst of theirs. Left out otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<Package>,
+}
+
+/// What an archive holds, for its record.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Package {
+    /// Members read as records of their own (documents and nested archives).
+    pub members: usize,
+    /// Members not read, and why (at most [`Package::LISTED`] of them; `not_read_total` counts all).
+    pub not_read: Vec<NotRead>,
+    pub not_read_total: usize,
+}
+
+impl Package {
+    /// Most members listed in `not_read`.
+    pub const LISTED: usize = 1000;
+}
+
+/// A member of an archive that was not read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotRead {
+    pub name: String,
+    pub reason: String,
+    /// Left out because a limit was reached (depth, members, size): the package is not fully read.
+    pub limit: bool,
 }
 
 impl DocumentReport {
@@ -324,6 +363,8 @@ impl DocumentReport {
             findings: Vec::new(),
             warnings: Vec::new(),
             inventory: Vec::new(),
+            container: None,
+            package: None,
         }
     }
 }

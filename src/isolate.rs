@@ -37,6 +37,9 @@ pub struct WorkerConfig {
     pub timeout_secs: Option<f64>,
     /// Extracted-text cache folder, as raw path bytes.
     pub cache_dir: Option<Vec<u8>>,
+    /// Limits on archives and their members.
+    #[serde(default)]
+    pub archive: crate::extract::archive::ArchiveLimits,
     /// Address-space limit in bytes (0: none).
     pub max_memory: u64,
     /// Threads reading the pages of one document (0: rayon's default, one per core). The parent
@@ -54,6 +57,9 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 struct WorkerRequest {
     path: Vec<u8>,
     explicit: bool,
+    /// For a member of an archive: the archive file (`path` is then `ARCHIVE!/MEMBER`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    archive: Option<Vec<u8>>,
 }
 
 #[cfg(unix)]
@@ -92,6 +98,7 @@ impl WorkerConfig {
             max_file_bytes: opts.max_file_bytes,
             timeout_secs: opts.timeout.map(|t| t.as_secs_f64()),
             cache_dir: opts.cache_dir.as_deref().map(os_bytes),
+            archive: opts.archive.clone(),
             max_memory,
             page_threads: page_threads_per_worker(opts.jobs),
         }
@@ -172,6 +179,7 @@ where
         max_file_bytes: cfg.max_file_bytes,
         timeout: cfg.timeout_secs.map(Duration::from_secs_f64),
         cache_dir: cfg.cache_dir.as_deref().map(bytes_path),
+        archive: cfg.archive.clone(),
         jobs: 1,
     };
     let stdout = std::io::stdout();
@@ -181,6 +189,7 @@ where
             path: bytes_path(&req.path),
             explicit: req.explicit,
             walk_error: None,
+            archive: req.archive.as_deref().map(bytes_path),
         };
         let report = scan_one(&input, &judge, &opts);
         let mut out = stdout.lock();
@@ -264,6 +273,7 @@ impl Worker {
         let req = WorkerRequest {
             path: os_bytes(&input.path),
             explicit: input.explicit,
+            archive: input.archive.as_deref().map(os_bytes),
         };
         let line = serde_json::to_string(&req).map_err(std::io::Error::other)?;
         self.stdin.write_all(line.as_bytes())?;
@@ -454,6 +464,7 @@ fn error_report(input: &Input, class: &str, message: String) -> DocumentReport {
         message,
     );
     r.path_bytes = input.path.to_str().is_none().then(|| os_bytes(&input.path));
+    r.container = input.container();
     r
 }
 

@@ -69,7 +69,7 @@ fn no_huge_pages() {
 
 fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Worker => {
             tenderscan::isolate::worker_main(|cfg| {
                 let mut set = load_patterns(&cfg.pattern_dirs()).map_err(|e| e.to_string())?;
@@ -87,10 +87,11 @@ fn run(cli: Cli) -> Result<u8> {
                 .map_err(|(class, e)| anyhow::anyhow!("{}: {class}: {e}", args.file.display()))?;
             let ext = args.file.extension().and_then(|e| e.to_str());
             let kind = tenderscan::extract::sniff(&bytes, ext);
-            let opts = tenderscan::extract::ExtractOptions {
+            let mut opts = tenderscan::extract::ExtractOptions {
                 passwords,
                 ..Default::default()
             };
+            opts.ocr.enabled = !args.no_ocr;
             let doc = tenderscan::extract::extract(kind, &bytes, &opts)
                 .with_context(|| args.file.display().to_string())?;
             let mut out = std::io::stdout().lock();
@@ -391,7 +392,13 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
         .with_context(|| format!("cannot read --files-from {}", list.display()))?;
         paths.extend(listed);
     }
-    let mut found = pipeline::discover(&paths);
+    let archive_limits = tenderscan::extract::archive::ArchiveLimits {
+        max_depth: args.max_archive_depth,
+        max_members: args.max_archive_members,
+        max_member_bytes: args.max_stream_bytes,
+        max_total_bytes: args.max_package_bytes,
+    };
+    let mut found = pipeline::discover_with(&paths, &archive_limits);
     if let Some(p) = &args.output {
         for dropped in pipeline::drop_output_file(&mut found, p) {
             eprintln!(
@@ -421,9 +428,15 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
             max_objects: args.max_objects,
             max_depth: args.max_depth,
             deadline: None,
+            ocr: tenderscan::extract::ocr::OcrOptions {
+                enabled: !args.no_ocr,
+                languages: args.ocr_languages.clone(),
+                ..Default::default()
+            },
         },
         max_file_bytes: args.max_file_bytes,
         cache_dir: usable_cache_dir(&args),
+        archive: archive_limits,
         // In-process reading honours the timeout cooperatively; workers get a slightly shorter
         // cooperative budget so they can return partial text before the parent's hard stop.
         timeout: Some(timeout),
@@ -494,12 +507,16 @@ fn scan(args: cli::ScanArgs) -> Result<u8> {
     };
     let inputs = &found.inputs;
     let duplicates = &found.duplicates;
+    let package_notes = &found.package_notes;
+    let mut packages = pipeline::Packages::new();
     // Reports arrive in input order, one per input.
     let mut next_input = 0usize;
     let on_report = |mut r: DocumentReport| {
-        if let Some(others) = inputs.get(next_input).and_then(|i| duplicates.get(&i.path)) {
+        let input = inputs.get(next_input);
+        if let Some(others) = input.and_then(|i| duplicates.get(&i.path)) {
             r.warnings.push(pipeline::duplicate_warning(others));
         }
+        packages.settle(&mut r, input.and_then(|i| package_notes.get(&i.path)));
         next_input += 1;
         if let Some(pb) = &progress {
             pb.inc(1);

@@ -2,8 +2,9 @@
 //!
 //! Every input path ends up in the output exactly once: a file that cannot be read gets an `error`
 //! report, a panic inside one document's extraction becomes an `error` report for that document, and
-//! the batch goes on. Files met while walking a folder that are not contracts (images, spreadsheets)
-//! are skipped and counted, not reported.
+//! the batch goes on. Archives, spreadsheets and images met while walking a folder are inputs too
+//! (an archive's members each an input of their own, before the archive); other files are skipped
+//! and counted.
 
 use crate::extract::{self, ExtractOptions, Sniffed};
 use crate::finding::{DocumentReport, Status, Verdict};
@@ -19,6 +20,41 @@ pub struct Input {
     pub explicit: bool,
     /// A problem found while walking (a broken symlink, a permission error, a loop).
     pub walk_error: Option<String>,
+    /// A member of an archive: the archive file it is read from. `path` is then
+    /// `ARCHIVE!/MEMBER` (nested archives chained the same way: `a.zip!/b.zip!/c.pdf`).
+    pub archive: Option<PathBuf>,
+}
+
+impl Input {
+    /// A file to read.
+    pub fn file(path: PathBuf, explicit: bool) -> Input {
+        Input {
+            path,
+            explicit,
+            walk_error: None,
+            archive: None,
+        }
+    }
+
+    /// For a member of an archive: its path inside the archive (nested archives joined by `!/`).
+    pub fn member(&self) -> Option<String> {
+        let archive = self.archive.as_ref()?;
+        let whole = self.path.as_os_str().as_encoded_bytes();
+        let head = archive.as_os_str().as_encoded_bytes();
+        let rest = whole
+            .strip_prefix(head)?
+            .strip_prefix(extract::archive::SEPARATOR.as_bytes())?;
+        Some(String::from_utf8_lossy(rest).into_owned())
+    }
+
+    /// For a member of an archive: the path of the archive it is in (the innermost one).
+    pub fn container(&self) -> Option<String> {
+        self.archive.as_ref()?;
+        let shown = self.path.to_string_lossy();
+        shown
+            .rsplit_once(extract::archive::SEPARATOR)
+            .map(|(c, _)| c.to_string())
+    }
 }
 
 /// What discovery found.
@@ -33,6 +69,9 @@ pub struct Discovery {
     /// symbolic or hard link, a file listed and also inside a listed folder), the other paths it was
     /// reached by, in the order met. The input itself is read once.
     pub duplicates: std::collections::BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// Warnings for the record of an archive whose members were not all taken as inputs (package
+    /// limits), by the archive's path.
+    pub package_notes: std::collections::BTreeMap<PathBuf, Vec<String>>,
 }
 
 const CONTRACT_EXTENSIONS: &[&str] = &[
@@ -40,15 +79,104 @@ const CONTRACT_EXTENSIONS: &[&str] = &[
     "rtf",
 ];
 
+/// Extensions of other files a folder walk gives a record: archives (read member by member),
+/// spreadsheets (bills of quantities) and images (read by OCR). A tender package is all of them.
+const PACKAGE_EXTENSIONS: &[&str] = &[
+    "zip", "7z", "rar", "xlsx", "xlsm", "xls", "ods", "csv", "tsv", "png", "jpg", "jpeg", "tif",
+    "tiff", "gif", "bmp", "webp",
+];
+
+/// Extensions of zip-based documents: never opened as archives at discovery.
+const ZIP_DOCUMENT_EXTENSIONS: &[&str] = &[
+    "docx", "docm", "dotx", "xlsx", "xlsm", "odt", "ott", "ods", "ots",
+];
+
 /// Extensions of contracts kept as plain text, under which a report tenderscan wrote may be saved
 /// (`--format markdown -o report.md`, `> scan.txt`): their first bytes are looked at while walking.
-const TEXT_EXTENSIONS: &[&str] = &["txt", "md", "text", "markdown"];
+const TEXT_EXTENSIONS: &[&str] = &["txt", "md", "text", "markdown", "csv", "tsv"];
+
+/// True for a file discovery opens as an archive when it is a zip: named `.zip`, or with no
+/// extension of a document, spreadsheet or image.
+fn package_candidate(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str());
+    match ext {
+        Some(e) if e.eq_ignore_ascii_case("zip") => true,
+        _ => {
+            !has_extension(path, CONTRACT_EXTENSIONS)
+                && !has_extension(path, PACKAGE_EXTENSIONS)
+                && !has_extension(path, ZIP_DOCUMENT_EXTENSIONS)
+        }
+    }
+}
+
+/// The zip archive at `path`, when it is one that is a package (not a zip-based document).
+/// `Err` when it starts like a zip but cannot be read as one.
+fn open_package(
+    path: &Path,
+) -> Option<Result<zip::ZipArchive<std::fs::File>, extract::ExtractError>> {
+    if !package_candidate(path) {
+        return None;
+    }
+    let mut f = open_regular(path).ok()?;
+    let mut head = [0u8; 4];
+    if read_head(&mut f, &mut head) < 4 || !(head == *b"PK\x03\x04" || head == *b"PK\x05\x06") {
+        return None;
+    }
+    use std::io::Seek;
+    f.seek(std::io::SeekFrom::Start(0)).ok()?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extract::archive::open_file(f) {
+        Ok(mut z) => (extract::sniff_zip_archive(&mut z, ext.as_deref()) == Sniffed::OtherZip)
+            .then_some(Ok(z)),
+        Err(e) => Some(Err(e)),
+    }
+}
+
+/// Put the members of every archive among the inputs before it (nested archives' members before
+/// the nested archive), so that each member is a record of its own and the archive's record, last,
+/// can take the worst of their verdicts ([`Packages`]).
+fn expand_packages(d: &mut Discovery, limits: &extract::archive::ArchiveLimits) {
+    let inputs = std::mem::take(&mut d.inputs);
+    let mut out = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        if input.walk_error.is_none() && input.archive.is_none() {
+            if let Some(Ok(z)) = open_package(&input.path) {
+                let exp = extract::archive::expand(z, limits);
+                for m in exp.members {
+                    let mut p = input.path.clone().into_os_string();
+                    p.push(extract::archive::SEPARATOR);
+                    p.push(&m);
+                    out.push(Input {
+                        path: PathBuf::from(p),
+                        explicit: input.explicit,
+                        walk_error: None,
+                        archive: Some(input.path.clone()),
+                    });
+                }
+                if !exp.notes.is_empty() {
+                    d.package_notes.insert(input.path.clone(), exp.notes);
+                }
+            }
+        }
+        out.push(input);
+    }
+    d.inputs = out;
+}
 
 /// The message of the record of a FIFO, socket or device given or met as a document.
 pub const NOT_REGULAR: &str = "not a regular file";
 
-/// Expand files and folders (recursively, sorted by name) into the inputs to scan, each file once.
+/// Expand files and folders (recursively, sorted by name) into the inputs to scan, each file once,
+/// and archives into their members (default limits).
 pub fn discover(paths: &[PathBuf]) -> Discovery {
+    discover_with(paths, &extract::archive::ArchiveLimits::default())
+}
+
+/// [`discover`] with these archive limits.
+pub fn discover_with(paths: &[PathBuf], limits: &extract::archive::ArchiveLimits) -> Discovery {
     let mut d = Discovery::default();
     for p in paths {
         match std::fs::metadata(p) {
@@ -58,15 +186,18 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 explicit: true,
                 // Refused without being opened: a FIFO would block, a device never end.
                 walk_error: (!m.is_file()).then(|| NOT_REGULAR.to_string()),
+                archive: None,
             }),
             Err(e) => d.inputs.push(Input {
                 path: p.clone(),
                 explicit: true,
                 walk_error: Some(e.to_string()),
+                archive: None,
             }),
         }
     }
     merge_duplicates(&mut d);
+    expand_packages(&mut d, limits);
     d
 }
 
@@ -86,11 +217,14 @@ fn walk(root: &Path, d: &mut Discovery) {
                 if !ft.is_file() {
                     // A FIFO, socket or device: never opened. Named like a contract, it gets a
                     // record; otherwise it is skipped like any other file that is not one.
-                    if has_extension(&path, CONTRACT_EXTENSIONS) {
+                    if has_extension(&path, CONTRACT_EXTENSIONS)
+                        || has_extension(&path, PACKAGE_EXTENSIONS)
+                    {
                         d.inputs.push(Input {
                             path,
                             explicit: false,
                             walk_error: Some(NOT_REGULAR.to_string()),
+                            archive: None,
                         });
                     } else {
                         d.skipped += 1;
@@ -98,11 +232,7 @@ fn walk(root: &Path, d: &mut Discovery) {
                     continue;
                 }
                 match walked_file_kind(&path) {
-                    Walked::Contract => d.inputs.push(Input {
-                        path,
-                        explicit: false,
-                        walk_error: None,
-                    }),
+                    Walked::Contract => d.inputs.push(Input::file(path, false)),
                     Walked::OwnReport => {
                         d.skipped += 1;
                         d.skipped_reports.push(path);
@@ -127,6 +257,7 @@ fn walk(root: &Path, d: &mut Discovery) {
                     path,
                     explicit: false,
                     walk_error: Some(msg),
+                    archive: None,
                 });
             }
         }
@@ -151,7 +282,8 @@ enum Walked {
 /// hold plain text (a text extension, or none recognised) have their first bytes read, so that a
 /// report tenderscan wrote into the folder is not scanned as a contract.
 fn walked_file_kind(path: &Path) -> Walked {
-    let contract_ext = has_extension(path, CONTRACT_EXTENSIONS);
+    let contract_ext =
+        has_extension(path, CONTRACT_EXTENSIONS) || has_extension(path, PACKAGE_EXTENSIONS);
     if contract_ext && !has_extension(path, TEXT_EXTENSIONS) {
         return Walked::Contract;
     }
@@ -167,7 +299,14 @@ fn walked_file_kind(path: &Path) -> Walked {
     if contract_ext
         || matches!(
             extract::sniff(head, None),
-            Sniffed::Pdf | Sniffed::Docx | Sniffed::Odt
+            Sniffed::Pdf
+                | Sniffed::Docx
+                | Sniffed::Odt
+                | Sniffed::OtherZip
+                | Sniffed::Sheet(_)
+                | Sniffed::SevenZ
+                | Sniffed::Rar
+                | Sniffed::Image
         )
     {
         Walked::Contract
@@ -268,18 +407,14 @@ fn merge_duplicates(d: &mut Discovery) {
 /// Take the file at `output` (the report this run writes) out of the inputs, however it was
 /// reached: a run never reads its own output. Returns the paths taken out.
 pub fn drop_output_file(d: &mut Discovery, output: &Path) -> Vec<PathBuf> {
-    let probe = Input {
-        path: output.to_path_buf(),
-        explicit: true,
-        walk_error: None,
-    };
+    let probe = Input::file(output.to_path_buf(), true);
     if std::fs::metadata(output).is_err() {
         return Vec::new();
     }
     let id = file_id(&probe);
     let mut dropped = Vec::new();
     d.inputs.retain(|i| {
-        let same = i.walk_error.is_none() && file_id(i) == id;
+        let same = i.walk_error.is_none() && i.archive.is_none() && file_id(i) == id;
         if same {
             dropped.push(i.path.clone());
         }
@@ -315,6 +450,8 @@ pub struct ScanOptions {
     pub timeout: Option<std::time::Duration>,
     /// Folder of the extracted-text cache; `None` disables it.
     pub cache_dir: Option<PathBuf>,
+    /// Limits on archives and their members.
+    pub archive: extract::archive::ArchiveLimits,
 }
 
 impl Default for ScanOptions {
@@ -325,6 +462,7 @@ impl Default for ScanOptions {
             max_file_bytes: 1 << 30,
             timeout: None,
             cache_dir: None,
+            archive: extract::archive::ArchiveLimits::default(),
         }
     }
 }
@@ -343,7 +481,93 @@ where
 {
     let mut report = scan_one_inner(input, judge, opts);
     report.path_bytes = raw_path_bytes(&input.path);
+    report.container = input.container();
     report
+}
+
+/// The record of an archive: what it holds. Its members are inputs of their own; its verdict,
+/// `unreadable` until [`Packages`] gives it the worst of theirs.
+fn package_report(path: String, entries: &[extract::archive::Entry]) -> DocumentReport {
+    use crate::finding::{NotRead, Package};
+    use extract::archive::EntryKind;
+    let members = entries
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::Document | EntryKind::Archive))
+        .count();
+    let not_read = extract::archive::not_read(entries);
+    let mut r = DocumentReport::error(path, Some("zip".into()), "", String::new());
+    r.status = Status::Ok;
+    r.error = None;
+    r.error_class = None;
+    let mut package = Package {
+        members,
+        not_read_total: not_read.len(),
+        not_read: Vec::new(),
+    };
+    for (name, reason, limit) in not_read.into_iter() {
+        if package.not_read.len() < Package::LISTED {
+            r.warnings.push(format!("not read: {name}: {reason}"));
+            package.not_read.push(NotRead {
+                name,
+                reason,
+                limit,
+            });
+        }
+    }
+    if package.not_read_total > package.not_read.len() {
+        r.warnings.push(format!(
+            "and {} more members not read",
+            package.not_read_total - package.not_read.len()
+        ));
+    }
+    if members == 0 {
+        r.warnings
+            .push("the archive holds no document tenderscan reads".into());
+    }
+    r.package = Some(package);
+    r
+}
+
+/// Gives each archive's record the worst verdict of its members (which come before it, in input
+/// order) and the notes discovery left for it. Feed it every report in input order.
+#[derive(Debug, Default)]
+pub struct Packages {
+    worst: std::collections::HashMap<String, Verdict>,
+}
+
+impl Packages {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Settle `r`: an archive's verdict is the worst of its members', and `unreadable` when it has
+    /// none or some were left out by a limit. `notes` are discovery's warnings for it.
+    pub fn settle(&mut self, r: &mut DocumentReport, notes: Option<&Vec<String>>) {
+        if let Some(notes) = notes {
+            r.warnings.extend(notes.iter().cloned());
+        }
+        if let Some(p) = &r.package {
+            let complete = notes.is_none_or(|n| n.is_empty())
+                && p.not_read.iter().all(|n| !n.limit)
+                && p.not_read_total == p.not_read.len();
+            let worst = self.worst.remove(&r.path);
+            r.verdict = match worst {
+                Some(v) if complete && p.members > 0 && r.status == Status::Ok => v,
+                _ => Verdict::Unreadable,
+            };
+            if !complete {
+                r.warnings.push(
+                    "members were left out by a limit: the package was not read in full, so it \
+                     is unreadable whatever the members read say"
+                        .into(),
+                );
+            }
+        }
+        if let Some(c) = &r.container {
+            let w = self.worst.entry(c.clone()).or_insert(Verdict::Pass);
+            *w = (*w).max(r.verdict);
+        }
+    }
 }
 
 /// Patterns compiled on a thread of their own while the first documents are read.
@@ -433,7 +657,13 @@ pub fn shard(inputs: Vec<Input>, k: u32, n: u32) -> Vec<Input> {
     inputs
         .into_iter()
         .filter(|i| {
-            let bytes = i.path.as_os_str().as_encoded_bytes();
+            // The members of an archive go with it: its record takes their verdicts.
+            let bytes = i
+                .archive
+                .as_deref()
+                .unwrap_or(&i.path)
+                .as_os_str()
+                .as_encoded_bytes();
             // FNV-1a, 64 bit: stable across platforms, releases and runs.
             let mut h: u64 = 0xcbf2_9ce4_8422_2325;
             for &b in bytes {
@@ -484,15 +714,79 @@ where
     if input.walk_error.is_some() {
         return report_walk_error(input);
     }
-    let bytes = match read_bounded(&input.path, opts.max_file_bytes) {
-        Ok(b) => b,
-        Err((class, e)) => return DocumentReport::error(path, None, class, e),
+    let member = input.member();
+    let bytes = match (&input.archive, &member) {
+        (Some(archive), Some(chain)) => {
+            let open = || {
+                open_regular(archive).map_err(|(_, e)| extract::ExtractError::Malformed {
+                    format: "zip",
+                    reason: format!("cannot open the archive: {e}"),
+                })
+            };
+            match extract::archive::read_member(
+                archive,
+                open,
+                chain,
+                &opts.archive,
+                opts.max_file_bytes,
+            ) {
+                Ok(b) => b,
+                Err(e) => return DocumentReport::error(path, None, e.class(), e.to_string()),
+            }
+        }
+        (Some(_), None) => {
+            return DocumentReport::error(
+                path,
+                None,
+                "internal",
+                "an archive member whose path does not start with its archive's".into(),
+            )
+        }
+        (None, _) => {
+            match open_package(&input.path) {
+                Some(Ok(mut z)) => {
+                    let entries = extract::archive::list(&mut z, 0, &opts.archive);
+                    return package_report(path, &entries);
+                }
+                Some(Err(e)) => {
+                    return DocumentReport::error(
+                        path,
+                        Some("zip".into()),
+                        e.class(),
+                        e.to_string(),
+                    )
+                }
+                None => {}
+            }
+            match read_bounded(&input.path, opts.max_file_bytes) {
+                Ok(b) => b,
+                Err((class, e)) => return DocumentReport::error(path, None, class, e),
+            }
+        }
     };
     if bytes.is_empty() {
         return DocumentReport::error(path, None, "empty", "the file is empty".into());
     }
-    let ext = input.path.extension().and_then(|e| e.to_str());
+    let member_ext = member.as_deref().and_then(|m| {
+        let base = m.rsplit(['/', '\\']).next().unwrap_or(m);
+        base.rsplit_once('.').map(|(_, e)| e.to_string())
+    });
+    let ext = match &member_ext {
+        Some(e) => Some(e.as_str()),
+        None if member.is_some() => None,
+        None => input.path.extension().and_then(|e| e.to_str()),
+    };
     let kind = extract::sniff(&bytes, ext);
+    if kind == Sniffed::OtherZip && ext.is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+        if let Some(chain) = &member {
+            // A nested archive: its members are inputs of their own.
+            let depth = chain.matches(extract::archive::SEPARATOR).count() as u32 + 1;
+            return match extract::archive::list_bytes(&bytes, depth, &opts.archive) {
+                Ok(entries) => package_report(path, &entries),
+                Err(e) => DocumentReport::error(path, Some("zip".into()), e.class(), e.to_string()),
+            };
+        }
+    }
     let format = extract::format_of(kind).map(|f| f.as_str().to_string());
     let mut xopts = opts.extract.clone();
     xopts.deadline = opts.timeout.map(|t| std::time::Instant::now() + t);
@@ -523,6 +817,19 @@ where
         };
         let mut judgement = judge.judge(&doc);
         crate::inventory::fill(&doc, &mut judgement.findings);
+        if !doc.ocr_pages.is_empty() {
+            for f in &mut judgement.findings {
+                let page = f.page.or_else(|| {
+                    // A whole-document finding (missing clause) of a document read only by OCR.
+                    (doc.format == crate::document::Format::Image && doc.ocr_pages.len() == 1)
+                        .then_some(doc.ocr_pages[0].page)
+                });
+                if let Some(p) = page.and_then(|p| doc.ocr_pages.iter().find(|o| o.page == p)) {
+                    f.ocr = true;
+                    f.ocr_confidence = Some(p.confidence);
+                }
+            }
+        }
         if !doc.sheets.is_empty() {
             for f in &mut judgement.findings {
                 f.sheet = f
@@ -553,6 +860,9 @@ where
                 pages_without_text: doc.pages.map(|_| doc.pages_without_text),
                 verdict: if status == Status::NoText {
                     Verdict::Unreadable
+                } else if j.verdict == Verdict::Pass && !doc.unread_pages.is_empty() {
+                    // Pages that look scanned were not read: never a clean pass.
+                    Verdict::Review
                 } else {
                     j.verdict
                 },
@@ -560,7 +870,22 @@ where
                 facts: j.facts,
                 inventory: crate::inventory::totals(&j.findings),
                 findings: j.findings,
-                warnings: doc.warnings,
+                warnings: {
+                    let mut w = doc.warnings;
+                    if status == Status::Ok
+                        && j.verdict == Verdict::Pass
+                        && !doc.unread_pages.is_empty()
+                    {
+                        w.push(format!(
+                            "not a clean pass: {} of {} pages look scanned and were not read",
+                            doc.unread_pages.len(),
+                            doc.pages.unwrap_or(0)
+                        ));
+                    }
+                    w
+                },
+                container: None,
+                package: None,
             }
         }
         Ok(Err(e)) => DocumentReport::error(path, format, e.class(), e.to_string()),
@@ -846,11 +1171,7 @@ mod tests {
     fn inputs(names: &[&str]) -> Vec<Input> {
         names
             .iter()
-            .map(|n| Input {
-                path: PathBuf::from(n),
-                explicit: true,
-                walk_error: None,
-            })
+            .map(|n| Input::file(PathBuf::from(n), true))
             .collect()
     }
 
@@ -988,11 +1309,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.txt");
         std::fs::write(&path, "The Contractor shall supply 40 Hikvision cameras.").unwrap();
-        let input = Input {
-            path,
-            explicit: true,
-            walk_error: None,
-        };
+        let input = Input::file(path, true);
         let set = crate::patterns::load::defaults().unwrap();
         let opts = ScanOptions::default();
         let now = scan_one(&input, &Judge::new(set.clone()).unwrap(), &opts);

@@ -282,7 +282,10 @@ fn folder_walk_skips_and_counts_other_files() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "b.txt", "Supply 40 Hikvision cameras.\n");
     write(dir.path(), "a.md", "# Catering\n\nLunch.\n");
+    // An image gets a record (it could be a scan: issue 18); a file of no document type is
+    // skipped and counted.
     write(dir.path(), "photo.jpg", "\u{FF}\u{D8}not a contract");
+    write(dir.path(), "drawing.dwg", "AC1032");
     std::fs::create_dir(dir.path().join("sub")).unwrap();
     write(&dir.path().join("sub"), "c.txt", "華為交換器 4 台\n");
     let o = run(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
@@ -299,10 +302,11 @@ fn folder_walk_skips_and_counts_other_files() {
                 .into_owned()
         })
         .collect();
-    assert_eq!(paths, ["a.md", "b.txt", "c.txt"]);
+    assert_eq!(paths, ["a.md", "b.txt", "photo.jpg", "c.txt"]);
     assert_eq!(v["summary"]["skipped"], 1);
-    assert_eq!(v["summary"]["documents"], 3);
+    assert_eq!(v["summary"]["documents"], 4);
     assert_eq!(v["summary"]["fail"], 2);
+    assert_eq!(v["summary"]["unreadable"], 1);
 }
 
 #[test]

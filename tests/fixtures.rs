@@ -140,11 +140,7 @@ fn every_fixture_gives_its_expected_findings() {
     let mut problems = Vec::new();
     for (doc, expected) in &fixtures {
         let report = scan_one(
-            &Input {
-                path: doc.clone(),
-                explicit: true,
-                walk_error: None,
-            },
+            &Input::file(doc.clone(), true),
             &judge,
             &ScanOptions::default(),
         );

@@ -149,11 +149,7 @@ fn hostile_corpus_files_have_exact_outcomes() {
             eprintln!("skipping {}: shared corpus not present", e.path);
             continue;
         }
-        let input = Input {
-            path: path.clone(),
-            explicit: true,
-            walk_error: None,
-        };
+        let input = Input::file(path.clone(), true);
         let r = scan_one(&input, &judge, &opts);
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let got = (r.status, r.error_class.as_deref(), r.verdict);

@@ -49,11 +49,7 @@ fn matches(e: &ExpectedFinding, f: &Finding) -> bool {
 fn scan(path: &Path) -> DocumentReport {
     let judge = Judge::new(load::defaults().unwrap()).unwrap();
     scan_one(
-        &Input {
-            path: path.to_path_buf(),
-            explicit: true,
-            walk_error: None,
-        },
+        &Input::file(path.to_path_buf(), true),
         &judge,
         &ScanOptions::default(),
     )

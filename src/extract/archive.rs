@@ -12,13 +12,16 @@
 //! and mainland Windows), else CP437 (the zip default).
 
 use super::{read_capped, ExtractError};
-use std::io::{Read, Seek};
+use std::cell::RefCell;
+use std::io::{Cursor, Read, Seek};
+use std::path::Path;
 
 /// What the member separator of a path is.
 pub const SEPARATOR: &str = "!/";
 
 /// Limits on archives, beyond the per-document limits.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ArchiveLimits {
     /// Deepest nesting read: an archive inside an archive is depth 1.
     pub max_depth: u32,
@@ -26,6 +29,10 @@ pub struct ArchiveLimits {
     pub max_members: usize,
     /// Largest inflated size of one member (or of a nested archive, which is held in memory).
     pub max_member_bytes: u64,
+    /// Largest sum of the declared inflated sizes of the members of one package (nested ones
+    /// included): a member is read only up to its declared size, so this bounds the work a package
+    /// can make however well it compresses.
+    pub max_total_bytes: u64,
 }
 
 impl Default for ArchiveLimits {
@@ -34,6 +41,7 @@ impl Default for ArchiveLimits {
             max_depth: 4,
             max_members: 10_000,
             max_member_bytes: 256 << 20,
+            max_total_bytes: 4 << 30,
         }
     }
 }
@@ -45,8 +53,10 @@ pub enum EntryKind {
     Document,
     /// A nested archive: an input, and its members inputs too.
     Archive,
-    /// Not read, and why.
+    /// Not read, and why: a file of a type tenderscan does not read, or a symbolic link.
     Skipped(String),
+    /// Not read because a limit (depth, members) was reached: the package is not fully read.
+    Limit(String),
 }
 
 /// One file entry (directories are not listed).
@@ -139,6 +149,7 @@ pub fn list<R: Read + Seek>(
     limits: &ArchiveLimits,
 ) -> Vec<Entry> {
     let mut out = Vec::new();
+    let mut readable = 0usize;
     for index in 0..zip.len() {
         let Ok(f) = zip.by_index_raw(index) else {
             out.push(Entry {
@@ -163,7 +174,7 @@ pub fn list<R: Read + Seek>(
             .is_some_and(|e| ARCHIVE_EXTENSIONS.contains(&e))
         {
             if depth + 1 > limits.max_depth {
-                EntryKind::Skipped(format!(
+                EntryKind::Limit(format!(
                     "a nested archive deeper than the limit of {} levels",
                     limits.max_depth
                 ))
@@ -180,6 +191,19 @@ pub fn list<R: Read + Seek>(
                 Some(e) => format!("not a document type tenderscan reads (.{e})"),
                 None => "no file extension: not a document type tenderscan reads".into(),
             })
+        };
+        let kind = if matches!(kind, EntryKind::Document | EntryKind::Archive) {
+            readable += 1;
+            if readable > limits.max_members {
+                EntryKind::Limit(format!(
+                    "beyond the limit of {} members per archive (--max-archive-members)",
+                    limits.max_members
+                ))
+            } else {
+                kind
+            }
+        } else {
+            kind
         };
         out.push(Entry {
             index,
@@ -212,13 +236,21 @@ pub fn read_entry<R: Read + Seek>(
             reason: format!("unreadable archive member: {other}"),
         },
     })?;
-    let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
-    let hint = usize::try_from(f.size()).unwrap_or(0).saturating_add(1);
-    let (data, res) = read_capped(&mut f, cap, hint.min(cap));
-    if data.len() as u64 > limit {
+    let declared = f.size();
+    if declared > limit {
         return Err(ExtractError::LimitExceeded(format!(
-            "the archive member inflates beyond the limit of {limit} bytes (--max-stream-bytes); \
-             not read (a zip bomb?)"
+            "the archive member inflates to {declared} bytes, beyond the limit of {limit} bytes \
+             (--max-stream-bytes); not read"
+        )));
+    }
+    // Never more than the declared size: a member that lies about it is a bomb, and the declared
+    // sizes are what the package budget counts.
+    let cap = usize::try_from(declared.saturating_add(1)).unwrap_or(usize::MAX);
+    let (data, res) = read_capped(&mut f, cap, cap);
+    if data.len() as u64 > declared {
+        return Err(ExtractError::LimitExceeded(format!(
+            "the archive member inflates beyond its declared size of {declared} bytes; not read \
+             (a zip bomb?)"
         )));
     }
     if let Err(e) = res {
@@ -250,6 +282,296 @@ pub fn resolve<'r>(entries: &[Entry], rest: &'r str) -> Option<(usize, Option<&'
         from = split + SEPARATOR.len();
     }
     None
+}
+
+/// An archive opened for reading: a file, or a nested archive held in memory.
+enum Opened {
+    File(zip::ZipArchive<std::fs::File>),
+    Mem(zip::ZipArchive<Cursor<Vec<u8>>>),
+}
+
+impl Opened {
+    fn list(&mut self, depth: u32, limits: &ArchiveLimits) -> Vec<Entry> {
+        match self {
+            Opened::File(z) => list(z, depth, limits),
+            Opened::Mem(z) => list(z, depth, limits),
+        }
+    }
+
+    fn read(&mut self, index: usize, limit: u64) -> Result<Vec<u8>, ExtractError> {
+        match self {
+            Opened::File(z) => read_entry(z, index, limit),
+            Opened::Mem(z) => read_entry(z, index, limit),
+        }
+    }
+}
+
+/// An archive already opened by this thread, with its listing.
+struct Cached {
+    key: String,
+    archive: Opened,
+    entries: Vec<Entry>,
+}
+
+/// Archives kept open per thread: the members of one archive come one after another, and opening
+/// it again for each (its central directory parsed, a nested archive inflated again) made a
+/// package of n members cost n² entry reads.
+const CACHED_ARCHIVES: usize = 3;
+/// Nested archives larger than this are not kept in memory between members.
+const CACHED_NESTED_BYTES: usize = 64 << 20;
+
+thread_local! {
+    static OPEN: RefCell<Vec<Cached>> = const { RefCell::new(Vec::new()) };
+}
+
+fn malformed(reason: String) -> ExtractError {
+    ExtractError::Malformed {
+        format: "zip",
+        reason,
+    }
+}
+
+/// The key of a file archive: its path, size and modification time (a changed file is opened
+/// again).
+fn file_key(path: &Path, f: &std::fs::File) -> String {
+    let (len, mtime) = f
+        .metadata()
+        .map(|m| {
+            let t = m
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos());
+            (m.len(), t)
+        })
+        .unwrap_or((0, 0));
+    format!("{}\u{0}{len}\u{0}{mtime}", path.display())
+}
+
+/// Open the zip archive at `path` (already opened as `file`, a regular file).
+pub fn open_file(file: std::fs::File) -> Result<zip::ZipArchive<std::fs::File>, ExtractError> {
+    zip::ZipArchive::new(file).map_err(|e| malformed(format!("cannot read the archive: {e}")))
+}
+
+/// Read the member `chain` (a name inside the archive, nested archives joined by [`SEPARATOR`])
+/// of the archive file `path`, at most `max_bytes` bytes. `open` opens the file (only a regular
+/// file). Returns the bytes.
+pub fn read_member(
+    path: &Path,
+    open: impl FnOnce() -> Result<std::fs::File, ExtractError>,
+    chain: &str,
+    limits: &ArchiveLimits,
+    max_bytes: u64,
+) -> Result<Vec<u8>, ExtractError> {
+    OPEN.with(|cell| {
+        let mut open_list = cell.borrow_mut();
+        let file = open()?;
+        let top = file_key(path, &file);
+        let slot = match open_list.iter().position(|c| c.key == top) {
+            Some(i) => i,
+            None => {
+                let mut archive = Opened::File(open_file(file)?);
+                let entries = archive.list(0, limits);
+                remember(
+                    &mut open_list,
+                    Cached {
+                        key: top.clone(),
+                        archive,
+                        entries,
+                    },
+                )
+            }
+        };
+        let mut slot = slot;
+        let mut key = top;
+        let mut rest = chain;
+        let mut depth = 0u32;
+        loop {
+            let c = &mut open_list[slot];
+            let Some((index, after)) = resolve(&c.entries, rest) else {
+                return Err(malformed(format!(
+                    "no member named {rest} in the archive (was it changed while being scanned?)"
+                )));
+            };
+            let entry = c.entries.iter().find(|e| e.index == index).cloned();
+            if let Some(Entry {
+                kind: EntryKind::Skipped(why) | EntryKind::Limit(why),
+                ..
+            }) = &entry
+            {
+                return Err(ExtractError::LimitExceeded(format!("not read: {why}")));
+            }
+            let Some(after) = after else {
+                return c
+                    .archive
+                    .read(index, max_bytes.min(limits.max_member_bytes));
+            };
+            depth += 1;
+            if depth > limits.max_depth {
+                return Err(ExtractError::LimitExceeded(format!(
+                    "a nested archive deeper than the limit of {} levels",
+                    limits.max_depth
+                )));
+            }
+            let name = entry.map(|e| e.name).unwrap_or_default();
+            let nested_key = format!("{key}{SEPARATOR}{name}");
+            let found = open_list.iter().position(|c| c.key == nested_key);
+            slot = match found {
+                Some(i) => i,
+                None => {
+                    let bytes = open_list[slot]
+                        .archive
+                        .read(index, limits.max_member_bytes)?;
+                    let keep = bytes.len() <= CACHED_NESTED_BYTES;
+                    let mut archive =
+                        Opened::Mem(zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| {
+                            malformed(format!("cannot read the nested archive {name}: {e}"))
+                        })?);
+                    let entries = archive.list(depth, limits);
+                    let cached = Cached {
+                        key: nested_key.clone(),
+                        archive,
+                        entries,
+                    };
+                    if keep {
+                        remember(&mut open_list, cached)
+                    } else {
+                        // Read from it once, without keeping it.
+                        let mut c = cached;
+                        let Some((i, more)) = resolve(&c.entries, after) else {
+                            return Err(malformed(format!("no member named {after} in {name}")));
+                        };
+                        if more.is_some() {
+                            return Err(ExtractError::LimitExceeded(format!(
+                                "an archive nested in {name}, larger than {CACHED_NESTED_BYTES} \
+                                 bytes: not read"
+                            )));
+                        }
+                        return c.archive.read(i, max_bytes.min(limits.max_member_bytes));
+                    }
+                }
+            };
+            key = nested_key;
+            rest = after;
+        }
+    })
+}
+
+fn remember(list: &mut Vec<Cached>, c: Cached) -> usize {
+    if list.len() >= CACHED_ARCHIVES {
+        list.remove(0);
+    }
+    list.push(c);
+    list.len() - 1
+}
+
+/// The entries of the archive `bytes` (a nested archive read into memory) or of an opened file.
+pub fn list_bytes(
+    bytes: &[u8],
+    depth: u32,
+    limits: &ArchiveLimits,
+) -> Result<Vec<Entry>, ExtractError> {
+    let mut z = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| malformed(format!("cannot read the archive: {e}")))?;
+    Ok(list(&mut z, depth, limits))
+}
+
+/// What discovery makes of a package: its members to read, in order (a nested archive after its
+/// own members), and what was left out because a package limit was reached.
+#[derive(Debug, Default)]
+pub struct Expansion {
+    /// Member paths inside the package ([`SEPARATOR`] between nesting levels).
+    pub members: Vec<String>,
+    /// Warnings for the package's record: members left out by the package limits.
+    pub notes: Vec<String>,
+}
+
+/// List the members of the archive file `file` for discovery, nested archives included (each
+/// inflated in memory, within the limits).
+pub fn expand(mut z: zip::ZipArchive<std::fs::File>, limits: &ArchiveLimits) -> Expansion {
+    let entries = list(&mut z, 0, limits);
+    let mut out = Expansion::default();
+    let mut budget = Budget {
+        members: 0,
+        bytes: 0,
+        over_members: 0,
+        over_bytes: 0,
+    };
+    let mut z = Opened::File(z);
+    expand_into(&mut z, &entries, "", 0, limits, &mut budget, &mut out);
+    if budget.over_members > 0 {
+        out.notes.push(format!(
+            "{} members were not read: the package holds more than {} documents \
+             (--max-archive-members)",
+            budget.over_members, limits.max_members
+        ));
+    }
+    if budget.over_bytes > 0 {
+        out.notes.push(format!(
+            "{} members were not read: together the members inflate beyond {} bytes \
+             (--max-package-bytes)",
+            budget.over_bytes, limits.max_total_bytes
+        ));
+    }
+    out
+}
+
+struct Budget {
+    members: usize,
+    bytes: u64,
+    over_members: usize,
+    over_bytes: usize,
+}
+
+fn expand_into(
+    z: &mut Opened,
+    entries: &[Entry],
+    prefix: &str,
+    depth: u32,
+    limits: &ArchiveLimits,
+    budget: &mut Budget,
+    out: &mut Expansion,
+) {
+    for e in entries {
+        if !matches!(e.kind, EntryKind::Document | EntryKind::Archive) {
+            continue;
+        }
+        if budget.members >= limits.max_members {
+            budget.over_members += 1;
+            continue;
+        }
+        if budget.bytes.saturating_add(e.size) > limits.max_total_bytes {
+            budget.over_bytes += 1;
+            continue;
+        }
+        budget.members += 1;
+        budget.bytes += e.size;
+        let path = format!("{prefix}{}", e.name);
+        if e.kind == EntryKind::Archive {
+            // A nested archive that cannot be read is still an input: its record says why.
+            if let Ok(bytes) = z.read(e.index, limits.max_member_bytes) {
+                if let Ok(nz) = zip::ZipArchive::new(Cursor::new(bytes)) {
+                    let mut nz = Opened::Mem(nz);
+                    let nested = nz.list(depth + 1, limits);
+                    let p = format!("{path}{SEPARATOR}");
+                    expand_into(&mut nz, &nested, &p, depth + 1, limits, budget, out);
+                }
+            }
+        }
+        out.members.push(path);
+    }
+}
+
+/// The entries of `entries` that are not read, with why, for a package's record.
+pub fn not_read(entries: &[Entry]) -> Vec<(String, String, bool)> {
+    entries
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::Skipped(why) => Some((e.name.clone(), why.clone(), false)),
+            EntryKind::Limit(why) => Some((e.name.clone(), why.clone(), true)),
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

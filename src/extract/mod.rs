@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod docx;
 pub mod legacy;
+pub mod ocr;
 pub mod odt;
 pub mod pdf;
 pub mod sheet;
@@ -39,6 +40,9 @@ pub struct ExtractOptions {
     /// what was read by then is kept, with a warning.
     #[serde(skip)]
     pub deadline: Option<std::time::Instant>,
+    /// OCR of images and image-only PDF pages (off by default in the library; the command line
+    /// turns it on unless `--no-ocr`).
+    pub ocr: ocr::OcrOptions,
 }
 
 impl ExtractOptions {
@@ -59,6 +63,7 @@ impl Default for ExtractOptions {
             max_objects: 5_000_000,
             max_depth: 64,
             deadline: None,
+            ocr: ocr::OcrOptions::default(),
         }
     }
 }
@@ -248,6 +253,14 @@ pub fn sniff(bytes: &[u8], extension: Option<&str>) -> Sniffed {
 /// read.
 fn sniff_zip_by_names(bytes: &[u8], ext: Option<&str>) -> Option<Sniffed> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    Some(sniff_zip_archive(&mut zip, ext))
+}
+
+/// What an opened zip is, by the names in its central directory (see [`sniff_zip_by_names`]).
+pub fn sniff_zip_archive<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    ext: Option<&str>,
+) -> Sniffed {
     let mut word = false;
     let mut xl = false;
     let mut mimetype = false;
@@ -258,10 +271,10 @@ fn sniff_zip_by_names(bytes: &[u8], ext: Option<&str>) -> Option<Sniffed> {
         mimetype |= lower == "mimetype";
     }
     if word {
-        return Some(Sniffed::Docx);
+        return Sniffed::Docx;
     }
     if xl {
-        return Some(Sniffed::Sheet(sheet::SheetFormat::Xlsx));
+        return Sniffed::Sheet(sheet::SheetFormat::Xlsx);
     }
     if mimetype {
         let mut value = Vec::new();
@@ -270,16 +283,16 @@ fn sniff_zip_by_names(bytes: &[u8], ext: Option<&str>) -> Option<Sniffed> {
         }
         let value = String::from_utf8_lossy(&value);
         if value.starts_with("application/vnd.oasis.opendocument.text") {
-            return Some(Sniffed::Odt);
+            return Sniffed::Odt;
         }
         if value.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
-            return Some(Sniffed::Sheet(sheet::SheetFormat::Ods));
+            return Sniffed::Sheet(sheet::SheetFormat::Ods);
         }
     }
     match ext {
-        Some("odt") | Some("ott") => Some(Sniffed::Odt),
-        Some("ods") | Some("ots") => Some(Sniffed::Sheet(sheet::SheetFormat::Ods)),
-        _ => Some(Sniffed::OtherZip),
+        Some("odt") | Some("ott") => Sniffed::Odt,
+        Some("ods") | Some("ots") => Sniffed::Sheet(sheet::SheetFormat::Ods),
+        _ => Sniffed::OtherZip,
     }
 }
 
@@ -294,8 +307,16 @@ pub fn extract(
     opts: &ExtractOptions,
 ) -> Result<Document, ExtractError> {
     match kind {
-        Sniffed::Pdf => pdf::extract(bytes, opts),
-        Sniffed::Docx => docx::extract(bytes, opts),
+        Sniffed::Pdf => {
+            let mut doc = pdf::extract(bytes, opts)?;
+            ocr::fill_pdf_pages(&mut doc, bytes, opts);
+            Ok(doc)
+        }
+        Sniffed::Docx => {
+            let mut doc = docx::extract(bytes, opts)?;
+            append_embedded_workbooks(&mut doc, bytes, opts);
+            Ok(doc)
+        }
         Sniffed::Odt => odt::extract(bytes, opts),
         Sniffed::Text => Ok(text::extract(bytes)),
         Sniffed::Cfb => legacy::extract(bytes, opts),
@@ -316,13 +337,91 @@ pub fn extract(
              (Debian package unrar) or 7z x (Debian package 7zip) and scan the folder"
                 .into(),
         )),
-        Sniffed::Image => Err(ExtractError::Unsupported(
-            "an image: its text can be read only by OCR, which this build does not do; \
-             nothing in it was checked"
-                .into(),
-        )),
+        Sniffed::Image => ocr::extract_image(bytes, opts),
         Sniffed::Unknown => Err(ExtractError::Unsupported("unrecognised file type".into())),
     }
+}
+
+/// Most embedded workbooks read from one document.
+const MAX_EMBEDDED: usize = 32;
+
+/// Read the workbooks a Word document embeds (`word/embeddings/*.xlsx`, `.xlsm`, `.xls`: a price
+/// table pasted as an Excel object) as sheets appended to the document, each named
+/// `EMBEDDED-NAME/SHEET`, within the same limits. One that cannot be read is a warning.
+pub fn append_embedded_workbooks(doc: &mut Document, bytes: &[u8], opts: &ExtractOptions) {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return;
+    };
+    let names: Vec<(usize, String)> = (0..zip.len())
+        .filter_map(|i| {
+            let f = zip.by_index_raw(i).ok()?;
+            let name = f.name().to_string();
+            let lower = name.to_ascii_lowercase();
+            (lower.starts_with("word/embeddings/")
+                && [".xlsx", ".xlsm", ".xls", ".bin"]
+                    .iter()
+                    .any(|e| lower.ends_with(e)))
+            .then_some((i, name))
+        })
+        .collect();
+    for (n, (index, name)) in names.into_iter().enumerate() {
+        if n >= MAX_EMBEDDED {
+            doc.warnings.push(format!(
+                "only the first {MAX_EMBEDDED} embedded objects were read"
+            ));
+            break;
+        }
+        let data = match archive::read_entry(&mut zip, index, opts.max_stream_bytes) {
+            Ok(d) => d,
+            Err(e) => {
+                doc.warnings
+                    .push(format!("embedded object {name} not read: {e}"));
+                continue;
+            }
+        };
+        let format = match sniff(&data, name.rsplit('.').next()) {
+            Sniffed::Sheet(f) => f,
+            // Embedded Word documents, pictures and other OLE objects are not read.
+            _ => continue,
+        };
+        match sheet::extract(format, &data, opts) {
+            Ok(inner) => append_sheets(doc, inner, name.trim_start_matches("word/embeddings/")),
+            Err(e) => doc
+                .warnings
+                .push(format!("embedded workbook {name} not read: {e}")),
+        }
+    }
+}
+
+/// Append the blocks of the workbook `inner` to `doc`, numbering its paragraphs and tables after
+/// the document's, its sheets named `LABEL/SHEET`.
+fn append_sheets(doc: &mut Document, inner: Document, label: &str) {
+    let para0 = doc.blocks.len() as u32;
+    let table0 = doc
+        .blocks
+        .iter()
+        .filter_map(|b| b.location.cell.map(|c| c.table + 1))
+        .max()
+        .unwrap_or(0);
+    for mut b in inner.blocks {
+        b.location.paragraph += para0;
+        if let Some(c) = b.location.cell.as_mut() {
+            c.table += table0;
+        }
+        doc.blocks.push(b);
+    }
+    for mut s in inner.sheets {
+        s.first_paragraph += para0;
+        s.last_paragraph += para0;
+        s.name = format!("{label}/{}", s.name);
+        doc.sheets.push(s);
+    }
+    doc.warnings.extend(
+        inner
+            .warnings
+            .into_iter()
+            .map(|w| format!("embedded workbook {label}: {w}")),
+    );
 }
 
 /// The format a sniffed kind is reported as.

@@ -1439,6 +1439,8 @@ impl Judge {
             currency: None,
             sheet: None,
             review: Default::default(),
+            ocr: false,
+            ocr_confidence: None,
         }
     }
 }

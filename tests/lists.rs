@@ -337,6 +337,15 @@ fn patterns_list_shows_the_new_lists_and_brands() {
     assert!(t.contains("tw-ey-2020"), "{t}");
     assert!(t.contains("us-fcc-covered"), "{t}");
     assert!(t.contains("  tplink  TP-Link Technologies Co., Ltd."), "{t}");
+    // explain speaks to a lawyer: owners with dates, example model numbers, each list's standing.
     let o = run(&["explain", "honor"]);
     assert!(o.status.success());
+    let t = common::stdout(&o);
+    assert!(t.contains("  owner: huawei (until 2020-11-17)"), "{t}");
+    assert!(t.contains("  example models: Honor Magic6 Pro"), "{t}");
+    assert!(t.contains("    tw-ey-2020 (banned): "), "{t}");
+    assert!(
+        t.contains("      standing: since 2020-12-18, by category: every mainland-Chinese brand"),
+        "{t}"
+    );
 }

@@ -51,7 +51,13 @@ fn mentions_on(date: &str, text: &str) -> Vec<(String, Disposition, Vec<String>,
 fn scan(text: &str) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let p = write(dir.path(), "doc.txt", text);
-    let o = run(&["scan", p.to_str().unwrap(), "--format", "jsonl", "--no-cache"]);
+    let o = run(&[
+        "scan",
+        p.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--no-cache",
+    ]);
     jsonl(&o).remove(0)
 }
 
@@ -101,11 +107,7 @@ fn the_database_has_the_lists_and_brands_a_reviewer_is_held_to() {
         assert_eq!(tw.status_of(id), Some(Status::Banned), "{id} on tw-ey-2020");
     }
     // Names over entities and brands: at least 120 brands and companies besides the lists' own.
-    let names: usize = set
-        .entities
-        .iter()
-        .map(|e| 1 + e.brands.len())
-        .sum();
+    let names: usize = set.entities.iter().map(|e| 1 + e.brands.len()).sum();
     assert!(names >= 120, "{names} companies and brands");
     // Kaspersky is Russian: the Taiwanese brand rule does not reach it, the FAR clause does.
     assert_eq!(tw.status_of("kaspersky"), None);
@@ -141,10 +143,16 @@ fn a_brand_is_found_under_its_owners_lists_with_their_dates() {
     let m = f["message"].as_str().unwrap();
     assert!(m.contains("brand or subsidiary"), "{m}");
     assert!(m.contains("tw-ey-2020 (since 2020-12-18)"), "{m}");
-    assert!(m.contains("us-ndaa-889 (since 2019-08-13, only for public safety"), "{m}");
+    assert!(
+        m.contains("us-ndaa-889 (since 2019-08-13, only for public safety"),
+        "{m}"
+    );
 
     // Imou is Dahua's; Dahua is now on the Taiwanese list too (the common list names 大華).
-    let m = mentions_on("2026-12-07", "The Contractor shall supply 12 Imou Ranger cameras.");
+    let m = mentions_on(
+        "2026-12-07",
+        "The Contractor shall supply 12 Imou Ranger cameras.",
+    );
     assert_eq!(m[0].0, "dahua");
     assert!(m[0].2.contains(&"tw-ey-2020".to_string()), "{m:?}");
 }
@@ -160,16 +168,29 @@ fn the_brands_a_taiwanese_bill_of_quantities_buys_are_found() {
         ("採購 Kaspersky 卡巴斯基 防毒軟體授權 100 套", "kaspersky"),
         ("採購 H3C 新華三 交換器 10 台", "h3c"),
         ("採購 螢石 攝影機 10 台", "hikvision"),
-        ("The Contractor shall supply 20 HiWatch cameras.", "hikvision"),
-        ("The Contractor shall supply 100 Quectel EC25-E LTE modules.", "quectel"),
+        (
+            "The Contractor shall supply 20 HiWatch cameras.",
+            "hikvision",
+        ),
+        (
+            "The Contractor shall supply 100 Quectel EC25-E LTE modules.",
+            "quectel",
+        ),
         ("採購 vivo X100 手機 10 支", "vivo"),
         ("採購 騰達 Tenda 無線基地台 5 台", "tenda"),
-        ("The Contractor shall supply 10 UNV IPC2122LB-SF28-A cameras.", "uniview"),
-        ("The Contractor shall supply 6 Archer AX55 routers.", "tplink"),
+        (
+            "The Contractor shall supply 10 UNV IPC2122LB-SF28-A cameras.",
+            "uniview",
+        ),
+        (
+            "The Contractor shall supply 6 Archer AX55 routers.",
+            "tplink",
+        ),
     ] {
         let m = mentions_on("2026-12-07", text);
         assert!(
-            m.iter().any(|(e, _, lists, _)| e == entity && !lists.is_empty()),
+            m.iter()
+                .any(|(e, _, lists, _)| e == entity && !lists.is_empty()),
             "{text}: {m:?}"
         );
     }
@@ -206,7 +227,10 @@ fn an_entry_holds_only_between_its_dates() {
     // DeepSeek is named on Taiwan's list from 2025-02-03.
     let before = set_on("2025-02-02");
     let after = set_on("2025-02-03");
-    assert_eq!(before.list("tw-ey-2020").unwrap().status_of("deepseek"), None);
+    assert_eq!(
+        before.list("tw-ey-2020").unwrap().status_of("deepseek"),
+        None
+    );
     assert_eq!(
         after.list("tw-ey-2020").unwrap().status_of("deepseek"),
         Some(Status::Banned)
@@ -283,10 +307,16 @@ fn a_brand_follows_its_owner_over_time() {
         Some(Status::Banned)
     );
     // Lorex was Dahua's until its sale (2022-11-24): covered by NDAA 889 before, by nothing after.
-    let m = mentions_on("2021-06-01", "The Contractor shall supply 5 Lorex security cameras.");
+    let m = mentions_on(
+        "2021-06-01",
+        "The Contractor shall supply 5 Lorex security cameras.",
+    );
     assert_eq!(m[0].0, "lorex", "{m:?}");
     assert!(m[0].3.contains("through its owner dahua"), "{}", m[0].3);
-    let m = mentions_on("2023-06-01", "The Contractor shall supply 5 Lorex security cameras.");
+    let m = mentions_on(
+        "2023-06-01",
+        "The Contractor shall supply 5 Lorex security cameras.",
+    );
     assert!(m.is_empty(), "{m:?}");
 }
 
@@ -313,7 +343,13 @@ fn a_use_scoped_entry_asks_for_review_not_a_violation() {
     let f = &d["findings"].as_array().unwrap()[0];
     assert_eq!(f["entity"], "hikvision", "{d}");
     assert_eq!(f["disposition"], "review", "{d}");
-    assert!(f["message"].as_str().unwrap().contains("only for public safety"), "{d}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("only for public safety"),
+        "{d}"
+    );
     // The Taiwanese rule has no such limit.
     let o = run(&[
         "scan",
@@ -331,7 +367,10 @@ fn a_use_scoped_entry_asks_for_review_not_a_violation() {
         "2026-12-07",
         "The Contractor shall provide 5G services using China Mobile routers.",
     );
-    let cm = m.iter().find(|x| x.0 == "china_mobile").expect("china mobile");
+    let cm = m
+        .iter()
+        .find(|x| x.0 == "china_mobile")
+        .expect("china mobile");
     assert!(cm.2.contains(&"tw-ey-2020".to_string()), "{m:?}");
 }
 
@@ -341,7 +380,10 @@ fn patterns_list_shows_the_new_lists_and_brands() {
     let t = common::stdout(&o);
     assert!(t.contains("tw-ey-2020"), "{t}");
     assert!(t.contains("us-fcc-covered"), "{t}");
-    assert!(t.contains("  tplink  TP-Link Technologies Co., Ltd."), "{t}");
+    assert!(
+        t.contains("  tplink  TP-Link Technologies Co., Ltd."),
+        "{t}"
+    );
     // explain speaks to a lawyer: owners with dates, example model numbers, each list's standing.
     let o = run(&["explain", "honor"]);
     assert!(o.status.success());

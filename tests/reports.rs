@@ -145,7 +145,10 @@ fn csv_one_row_per_finding_and_per_clean_document() {
         ]
     );
     assert_eq!(hik[col("rule")], "mention.hikvision");
-    assert_eq!(hik[col("lists")], "tw-ey-2019;tw-ey-2020;us-ndaa-889;us-fcc-covered;us-dod-1260h;gb-cabinet-office-2022");
+    assert_eq!(
+        hik[col("lists")],
+        "tw-ey-2019;tw-ey-2020;us-ndaa-889;us-fcc-covered;us-dod-1260h;gb-cabinet-office-2022"
+    );
     assert_eq!(hik[col("row")], "1");
     assert_eq!(hik[col("quantity")], "20");
     assert_eq!(hik[col("unit_price")], "4800");

@@ -147,7 +147,30 @@ fn write_entity<W: Write>(out: &mut W, set: &PatternSet, e: &Entity) -> std::io:
     writeln!(out, "  brands: {}", join(&e.brands))?;
     writeln!(out, "  models: {}", join(&e.models))?;
     writeln!(out, "  guards: {}", join(&e.guards))?;
+    if !e.examples.is_empty() {
+        writeln!(out, "  example models: {}", join(&e.examples))?;
+    }
     writeln!(out, "  certainty: {}", e.certainty)?;
+    if let Some(c) = &e.country {
+        writeln!(out, "  country: {c}")?;
+    }
+    if !e.categories.is_empty() {
+        writeln!(out, "  categories: {}", join(&e.categories))?;
+    }
+    for o in &e.owners {
+        let when = match (&o.from, &o.until) {
+            (Some(f), Some(u)) => format!(" (from {f} until {u})"),
+            (Some(f), None) => format!(" (from {f})"),
+            (None, Some(u)) => format!(" (until {u})"),
+            (None, None) => String::new(),
+        };
+        let src = o
+            .source
+            .as_deref()
+            .map(|s| format!("; source: {s}"))
+            .unwrap_or_default();
+        writeln!(out, "  owner: {}{when}{src}", o.owner)?;
+    }
     writeln!(out, "  sources: {}", join(&e.sources))?;
     if let Some(n) = &e.note {
         writeln!(out, "  note: {n}")?;
@@ -164,6 +187,9 @@ fn write_entity<W: Write>(out: &mut W, set: &PatternSet, e: &Entity) -> std::io:
         for l in naming {
             let status = l.status_of(&e.id).map(|s| s.as_str()).unwrap_or("");
             writeln!(out, "    {} ({status}): {}", l.id, l.title)?;
+            if let Some(st) = l.standing(&e.id) {
+                writeln!(out, "      standing: {}", l.describe(st))?;
+            }
             writeln!(out, "      source: {}", l.source)?;
             if let Some(u) = &l.url {
                 writeln!(out, "      url: {u}")?;

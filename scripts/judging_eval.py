@@ -35,8 +35,8 @@ PROCUREMENT_KINDS = ["solicitation", "contract", "tender-instructions", "stateme
                      "specification", "bill-of-quantities", "quotation"]
 OTHER_KINDS = ["report", "manual", "product-page", "news", "regulation", "other"]
 KINDS = PROCUREMENT_KINDS + OTHER_KINDS
-ENTITIES = ["huawei", "zte", "hikvision", "dahua", "hytera", "xiaomi", "oppo",
-            "lenovo", "tencent", "alibaba", "baidu", "jd"]
+# Every entity of patterns/entities.toml may be labelled.
+ENTITIES = sorted(e["id"] for e in tomllib.load(open(Path(__file__).resolve().parent.parent / "patterns" / "entities.toml", "rb"))["entity"])
 DISPOSITIONS = ["violation", "excluded", "review", "mentioned"]
 VERDICTS = ["fail", "review", "pass", "unreadable"]
 CASE_KEYS = {"id", "class", "lang", "source", "format", "text", "expect", "note"}

@@ -46,13 +46,17 @@ import uuid
 # src/pipeline.rs: the extensions a folder walk takes as contracts (other files are sniffed).
 CONTRACT_EXTENSIONS = {"pdf", "docx", "docm", "dotx", "txt", "md", "text", "markdown", "odt", "ott",
                        "fodt", "doc", "rtf"}
+# src/pipeline.rs PACKAGE_EXTENSIONS: archives (tenderscan reads them member by member, in the task
+# that gets the archive), spreadsheets and images (OCR).
+PACKAGE_EXTENSIONS = {"zip", "7z", "rar", "xlsx", "xlsm", "xls", "ods", "csv", "tsv", "png", "jpg", "jpeg",
+                      "tif", "tiff", "gif", "bmp", "webp"}
 
 
 # ---------------------------------------------------------------------------------------------------
 # Discovery on the driver: the same inputs, in the same order, as `tenderscan scan FOLDER`.
 
 
-TEXT_EXTENSIONS = {"txt", "md", "text", "markdown"}
+TEXT_EXTENSIONS = {"txt", "md", "text", "markdown", "csv", "tsv"}
 # report/csv.rs: the byte-order mark and the first ten columns of the header row.
 CSV_HEADER = "\ufeffpath,verdict,kind,entity,disposition,list,page,clause,text,excerpt".encode()
 VERDICT_LINE = re.compile(r".*  (FAIL|REVIEW|PASS|UNREADABLE)  \(.*\)$")
@@ -80,7 +84,7 @@ def _walked_file_kind(path, ext):
     """pipeline::walked_file_kind: "contract", "report" (tenderscan's own, skipped) or "other": by
     extension, else by the first 1024 bytes (a PDF, DOCX or ODT saved without its extension); files that
     may hold plain text have their first bytes read, so a report tenderscan wrote is not scanned."""
-    contract_ext = ext in CONTRACT_EXTENSIONS
+    contract_ext = ext in CONTRACT_EXTENSIONS or ext in PACKAGE_EXTENSIONS
     if contract_ext and ext not in TEXT_EXTENSIONS:
         return "contract"
     try:
@@ -92,9 +96,14 @@ def _walked_file_kind(path, ext):
         return "report"
     if contract_ext or b"%PDF-" in head:
         return "contract"
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        if b"mimetypeapplication/vnd.oasis.opendocument.text" in head or b"word/" in head:
-            return "contract"
+    # extract::sniff: any zip (a document or a package), 7z, RAR, an image. A legacy CFB file is a
+    # document only when it holds a workbook, which this does not look into (a .doc or .xls without its
+    # extension is not walked here, though tenderscan walks the .xls).
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07",
+                        b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"GIF87a", b"GIF89a")):
+        return "contract"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "contract"
     return "other"
 
 
@@ -125,7 +134,7 @@ def _walk(folder, out, synthetic, ancestors):
             continue
         ext = os.path.splitext(name)[1][1:].lower()
         if not stat.S_ISREG(st.st_mode):
-            if ext in CONTRACT_EXTENSIONS:
+            if ext in CONTRACT_EXTENSIONS or ext in PACKAGE_EXTENSIONS:
                 out.append(path)
         elif _walked_file_kind(path, ext) == "contract":
             out.append(path)
@@ -375,8 +384,9 @@ def _member_of(rec_path, path):
 
 def group_records(paths, lines):
     """Split one process's records among its inputs, in order: each input's own record and the
-    records of its members (`INPUT!/...`). Returns ({path: [line, ...]}, complete), complete False
-    when a record matched no input in its place (the rest are then not trusted)."""
+    records of its members (`INPUT!/...`; tenderscan writes an archive's members first, then the
+    archive's own record). Returns ({path: [line, ...]}, complete), complete False when a record
+    matched no input in its place (the rest are then not trusted)."""
     got, k, cur = {}, 0, None
     for line in lines:
         rp = _record_path(json.loads(line))
@@ -384,7 +394,7 @@ def group_records(paths, lines):
             cur = paths[k]
             got[cur] = [line]
             k += 1
-        elif cur is not None and _member_of(rp, cur):
+        elif cur is not None and (_member_of(rp, cur) or (rp == cur and _member_of(_record_path(json.loads(got[cur][0])), cur))):
             got[cur].append(line)
         else:
             return got, False

@@ -4,22 +4,12 @@
 //!
 //! Skips with a message when chromium is not installed, except under CI (`CI` set), where it must run.
 
-use regex::Regex;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
+use common::chromium;
+use regex::Regex;
+use std::path::Path;
+use std::process::Command;
 
 fn tenderscan(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_tenderscan"))

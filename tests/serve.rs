@@ -10,9 +10,12 @@
 
 #![cfg(feature = "serve")]
 
+mod common;
+
+use common::chromium;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -244,19 +247,6 @@ fn the_server_refuses_other_hosts_cross_site_posts_and_oversized_uploads() {
     assert_eq!(code, 404);
     let (code, _, _) = get(port, "/../../etc/passwd");
     assert_eq!(code, 404);
-}
-
-fn chromium() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
 }
 
 #[test]

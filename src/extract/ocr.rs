@@ -99,6 +99,22 @@ fn pdftoppm_ready() -> bool {
 
 /// Run `cmd` to completion or until `deadline` (then kill it): its standard output, at most
 /// [`MAX_OUTPUT`] bytes.
+/// `pdftoppm` rendering one page of `pdf` in grey at `dpi` to `PREFIX.pgm`.
+fn render_page(pdf: &std::path::Path, page: u32, dpi: u32, prefix: &std::path::Path) -> Command {
+    let mut cmd = Command::new("pdftoppm");
+    cmd.arg("-gray")
+        .arg("-r")
+        .arg(dpi.to_string())
+        .arg("-f")
+        .arg(page.to_string())
+        .arg("-l")
+        .arg(page.to_string())
+        .arg("-singlefile")
+        .arg(pdf)
+        .arg(prefix);
+    cmd
+}
+
 fn run(mut cmd: Command, deadline: Instant, what: &str) -> Result<Vec<u8>, String> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -440,17 +456,7 @@ pub fn fill_pdf_pages(doc: &mut Document, bytes: &[u8], opts: &ExtractOptions) {
         }
         // A blank page is told at a low resolution; a scan is rendered again for OCR.
         let prefix = dir.path().join(format!("p{page}"));
-        let mut cmd = Command::new("pdftoppm");
-        cmd.arg("-gray")
-            .arg("-r")
-            .arg(BLANK_CHECK_DPI.to_string())
-            .arg("-f")
-            .arg(page.to_string())
-            .arg("-l")
-            .arg(page.to_string())
-            .arg("-singlefile")
-            .arg(file.path())
-            .arg(&prefix);
+        let cmd = render_page(file.path(), page, BLANK_CHECK_DPI, &prefix);
         let pgm_path = prefix.with_extension("pgm");
         let rendered = run(cmd, deadline_of(opts), "pdftoppm")
             .and_then(|_| std::fs::read(&pgm_path).map_err(|e| e.to_string()));
@@ -474,17 +480,7 @@ pub fn fill_pdf_pages(doc: &mut Document, bytes: &[u8], opts: &ExtractOptions) {
             unreadable_reason.get_or_insert_with(|| why.clone());
             continue;
         }
-        let mut cmd = Command::new("pdftoppm");
-        cmd.arg("-gray")
-            .arg("-r")
-            .arg(opts.ocr.dpi.to_string())
-            .arg("-f")
-            .arg(page.to_string())
-            .arg("-l")
-            .arg(page.to_string())
-            .arg("-singlefile")
-            .arg(file.path())
-            .arg(&prefix);
+        let cmd = render_page(file.path(), page, opts.ocr.dpi, &prefix);
         if let Err(e) = run(cmd, deadline_of(opts), "pdftoppm") {
             doc.unread_pages.push(page);
             unreadable_reason.get_or_insert(e);

@@ -15,6 +15,11 @@ pub(super) const DEFINED_TERM: &str = concat!(
     r#"|[「『](?P<zh2>[^」』]{2,16})[」』][，,:：]?\s*(?:係指|是指|指))"#,
 );
 
+/// The defined term of a [`DEFINED_TERM`] match.
+pub(super) fn term_of<'t>(c: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
+    ["en", "zh1", "zh2"].iter().find_map(|n| c.name(n))
+}
+
 /// The longest stretch between a prohibition and the term it governs ("shall not provide covered
 /// equipment": " provide ").
 pub(super) const CUE_TO_TERM: usize = 40;
@@ -61,10 +66,7 @@ mod tests {
     fn term(t: &str) -> Option<String> {
         let re = Regex::new(DEFINED_TERM).unwrap();
         let c = re.captures(t)?;
-        ["en", "zh1", "zh2"]
-            .iter()
-            .find_map(|n| c.name(n))
-            .map(|m| m.as_str().to_string())
+        term_of(&c).map(|m| m.as_str().to_string())
     }
 
     #[test]

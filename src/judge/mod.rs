@@ -795,13 +795,10 @@ impl Judge {
             // This unit defines a term: its span, and whether it is specific enough to link.
             let definition = if !deleted && !comment && !unit.is_row && !hits.is_empty() {
                 self.defined_term.captures(t).and_then(|c| {
-                    ["en", "zh1", "zh2"]
-                        .iter()
-                        .find_map(|n| c.name(n))
-                        .map(|m| {
-                            let term = m.as_str().trim().to_ascii_lowercase();
-                            (term, (m.start(), m.end()))
-                        })
+                    defined::term_of(&c).map(|m| {
+                        let term = m.as_str().trim().to_ascii_lowercase();
+                        (term, (m.start(), m.end()))
+                    })
                 })
             } else {
                 None
